@@ -1,0 +1,71 @@
+"""The `c360` command. Each subcommand is thin: the work lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from c360.config import ConfigError, load_settings
+from c360.postgres import PostgresError
+
+app = typer.Typer(
+    help="c360: a customer-360 data warehouse (Airflow + dbt + Great Expectations on PostgreSQL).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def up() -> None:
+    """Start the embedded PostgreSQL (unless C360_WAREHOUSE_DSN is set) and create the warehouse."""
+    from c360.lifecycle import start_everything
+
+    try:
+        report = start_everything(load_settings())
+    except (ConfigError, PostgresError) as exc:
+        fail(str(exc))
+    for line in report:
+        console.print(line)
+
+
+@app.command()
+def down() -> None:
+    """Stop the embedded PostgreSQL. Data stays in its folder."""
+    from c360.lifecycle import embedded_server
+
+    settings = load_settings()
+    if not settings.embedded:
+        console.print("C360_WAREHOUSE_DSN is set: no embedded PostgreSQL to stop.")
+        return
+    try:
+        server = embedded_server(settings)
+        was_running = server.is_running()
+        server.stop()
+    except PostgresError as exc:
+        fail(str(exc))
+    console.print("embedded PostgreSQL stopped" if was_running else "embedded PostgreSQL was not running")
+
+
+@app.command()
+def status() -> None:
+    """Show where c360 keeps its state and whether its PostgreSQL answers."""
+    from c360.lifecycle import describe
+
+    try:
+        rows = describe(load_settings())
+    except (ConfigError, PostgresError) as exc:
+        fail(str(exc))
+    table = Table(title="c360 status", show_header=True)
+    table.add_column("what")
+    table.add_column("value")
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)

@@ -1,0 +1,146 @@
+"""Configuration from the environment, with documented defaults (see .env.example).
+
+Only three variables point the pipeline at data (contracts/SOURCES.md):
+C360_LANDING_DIR, C360_FINANCE_DSN and C360_WAREHOUSE_DSN. The rest tune the
+embedded PostgreSQL and where local state lives.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The checkout holding dags/, dbt_project/ and expectations/.
+
+    The package is installed in editable mode from the checkout, so the root is
+    the package's parent; C360_PROJECT_DIR overrides it for other layouts
+    (a container image, a production Airflow with the DAGs elsewhere).
+    """
+    override = os.environ.get("C360_PROJECT_DIR")
+    return Path(override).resolve() if override else PACKAGE_DIR.parent
+
+
+EMBEDDED_DATABASES = ("warehouse", "finance", "airflow")
+EMBEDDED_SUPERUSER = "c360"
+DEFAULT_PG_PORT = 54329
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    home: Path
+    landing_dir: Path
+    pg_dir: Path
+    pg_port: int
+    warehouse_dsn_env: str | None
+    finance_dsn_env: str | None
+
+    @property
+    def embedded(self) -> bool:
+        """True when c360 manages its own PostgreSQL (no C360_WAREHOUSE_DSN)."""
+        return not self.warehouse_dsn_env
+
+    @property
+    def airflow_home(self) -> Path:
+        return Path(os.environ.get("AIRFLOW_HOME") or self.home / "airflow")
+
+    @property
+    def dags_dir(self) -> Path:
+        return self.project_dir / "dags"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_dir / "dbt_project"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.project_dir / "expectations"
+
+    @property
+    def truth_dir(self) -> Path:
+        return self.landing_dir.parent / "truth"
+
+    def embedded_dsn(self, dbname: str) -> str:
+        password_file = self.pg_dir / "password"
+        if not password_file.exists():
+            raise ConfigError(
+                "the embedded PostgreSQL is not initialised yet: run `c360 up` "
+                "(or set C360_WAREHOUSE_DSN to use another server)"
+            )
+        return make_conninfo(
+            host="127.0.0.1",
+            port=self.pg_port,
+            user=EMBEDDED_SUPERUSER,
+            password=password_file.read_text().strip(),
+            dbname=dbname,
+        )
+
+    @property
+    def warehouse_dsn(self) -> str:
+        return self.warehouse_dsn_env or self.embedded_dsn("warehouse")
+
+    @property
+    def finance_dsn(self) -> str:
+        if self.finance_dsn_env:
+            return self.finance_dsn_env
+        if self.embedded:
+            return self.embedded_dsn("finance")
+        raise ConfigError(
+            "C360_WAREHOUSE_DSN is set but C360_FINANCE_DSN is not: "
+            "set C360_FINANCE_DSN to the billing database"
+        )
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or inconsistent; the message says which and what to do."""
+
+
+def load_settings() -> Settings:
+    project_dir = project_root()
+    home = Path(os.environ.get("C360_HOME") or project_dir / ".c360").resolve()
+    landing = Path(os.environ.get("C360_LANDING_DIR") or home / "landing").resolve()
+    pg_dir = Path(os.environ.get("C360_PG_DIR") or home / "pg").resolve()
+    port_text = os.environ.get("C360_PG_PORT") or str(DEFAULT_PG_PORT)
+    try:
+        port = int(port_text)
+    except ValueError as exc:
+        raise ConfigError(f"C360_PG_PORT must be a port number, got {port_text!r}") from exc
+    return Settings(
+        project_dir=project_dir,
+        home=home,
+        landing_dir=landing,
+        pg_dir=pg_dir,
+        pg_port=port,
+        warehouse_dsn_env=os.environ.get("C360_WAREHOUSE_DSN") or None,
+        finance_dsn_env=os.environ.get("C360_FINANCE_DSN") or None,
+    )
+
+
+def dsn_parts(dsn: str) -> dict[str, str]:
+    """Split a libpq DSN or URI into host, port, user, password and dbname."""
+    parts = conninfo_to_dict(dsn)
+    return {
+        "host": str(parts.get("host") or "127.0.0.1"),
+        "port": str(parts.get("port") or 5432),
+        "user": str(parts.get("user") or os.environ.get("USER", "postgres")),
+        "password": str(parts.get("password") or ""),
+        "dbname": str(parts.get("dbname") or ""),
+    }
+
+
+def dsn_to_uri(dsn: str, scheme: str = "postgresql") -> str:
+    """A URI form of a DSN, for Airflow connections and SQLAlchemy."""
+    from urllib.parse import quote
+
+    p = dsn_parts(dsn)
+    auth = quote(p["user"], safe="")
+    if p["password"]:
+        auth += ":" + quote(p["password"], safe="")
+    return f"{scheme}://{auth}@{p['host']}:{p['port']}/{quote(p['dbname'], safe='')}"

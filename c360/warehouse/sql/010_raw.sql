@@ -1,0 +1,182 @@
+-- The raw layer: every source field as delivered, plus load metadata.
+--
+-- File silos keep their fields as text, exactly as delivered (an empty CSV field
+-- is NULL); the loader has already checked that each value parses with the
+-- contract's format, so staging can cast without failing. Rows that do not
+-- parse are in ops.quarantine instead. Finance rows keep the source's types,
+-- one row per version (account_id, updated_at), because billing updates in place.
+--
+-- Load metadata on every table:
+--   _batch_id       ops.load_ledger.ledger_id of the file or extract
+--   _business_date  the business date whose delivery held the row
+--   _source_name    file path relative to the landing zone, or source table
+--   _line_number    physical line where the record starts (files only)
+--   _loaded_at      when it was loaded
+
+create schema if not exists raw_finance;
+create schema if not exists raw_contact_center;
+create schema if not exists raw_web;
+create schema if not exists raw_store;
+create schema if not exists raw_privacy;
+
+create table if not exists raw_finance.accounts (
+    account_id     text        not null,
+    first_name     text,
+    last_name      text,
+    email          text,
+    phone          text,
+    street         text,
+    house_number   text,
+    postal_code    text,
+    city           text,
+    country_code   char(2)     not null,
+    date_of_birth  date,
+    status         text        not null,
+    created_at     timestamptz not null,
+    updated_at     timestamptz not null,
+    _batch_id      bigint      not null,
+    _business_date date        not null,
+    _source_name   text        not null,
+    _loaded_at     timestamptz not null default now(),
+    primary key (account_id, updated_at)
+);
+
+create table if not exists raw_finance.invoices (
+    invoice_id      text          not null,
+    account_id      text          not null,
+    issued_on       date          not null,
+    due_on          date          not null,
+    product_line    text          not null,
+    amount_excl_vat numeric(12,2) not null,
+    vat_amount      numeric(12,2) not null,
+    currency        char(3)       not null,
+    status          text          not null,
+    updated_at      timestamptz   not null,
+    _batch_id       bigint        not null,
+    _business_date  date          not null,
+    _source_name    text          not null,
+    _loaded_at      timestamptz   not null default now(),
+    primary key (invoice_id, updated_at)
+);
+
+create table if not exists raw_finance.payments (
+    payment_id     text          not null,
+    invoice_id     text          not null,
+    paid_at        timestamptz   not null,
+    amount         numeric(12,2) not null,
+    method         text          not null,
+    updated_at     timestamptz   not null,
+    _batch_id      bigint        not null,
+    _business_date date          not null,
+    _source_name   text          not null,
+    _loaded_at     timestamptz   not null default now(),
+    primary key (payment_id, updated_at)
+);
+
+-- Watermark per finance table: the highest updated_at already taken.
+create table if not exists raw_finance.extract_watermarks (
+    source_table   text        primary key,
+    high_watermark timestamptz not null,
+    business_date  date        not null,
+    updated_at     timestamptz not null default now()
+);
+
+create table if not exists raw_contact_center.interactions (
+    interaction_id           text,
+    started_at               text,   -- DD-MM-YYYY HH:MM:SS, Europe/Amsterdam
+    channel                  text,
+    direction                text,
+    customer_ref             text,
+    caller_name              text,
+    caller_phone             text,
+    caller_email             text,
+    reason                   text,
+    handle_seconds           text,
+    wait_seconds             text,
+    resolved                 text,
+    first_contact_resolution text,
+    csat                     text,
+    agent_id                 text,
+    _batch_id                bigint      not null,
+    _business_date           date        not null,
+    _source_name             text        not null,
+    _line_number             bigint      not null,
+    _loaded_at               timestamptz not null default now()
+);
+create index if not exists interactions_batch_idx on raw_contact_center.interactions (_batch_id);
+
+create table if not exists raw_web.events (
+    event_id       text        not null primary key,  -- delivered at least once: kept once
+    event_type     text        not null,
+    occurred_at    text        not null,              -- ISO 8601 UTC as delivered
+    anonymous_id   text,
+    user_id        text,
+    session_id     text,
+    page_url       text,
+    referrer       text,
+    utm            jsonb,
+    traits         jsonb,
+    properties     jsonb,
+    _batch_id      bigint      not null,
+    _business_date date        not null,
+    _source_name   text        not null,
+    _line_number   bigint      not null,
+    _loaded_at     timestamptz not null default now()
+);
+create index if not exists events_batch_idx on raw_web.events (_batch_id);
+
+create table if not exists raw_store.pos_lines (
+    receipt_id     text,
+    line_no        text,
+    store_code     text,
+    sold_at        text,   -- YYYY-MM-DD HH:MM:SS, store local time
+    sku            text,
+    product_line   text,
+    quantity       text,
+    unit_price     text,
+    discount       text,
+    loyalty_card   text,
+    payment_method text,
+    _batch_id      bigint      not null,
+    _business_date date        not null,
+    _source_name   text        not null,
+    _line_number   bigint      not null,
+    _loaded_at     timestamptz not null default now()
+);
+create index if not exists pos_lines_batch_idx on raw_store.pos_lines (_batch_id);
+
+create table if not exists raw_store.loyalty_members (
+    card_number      text,
+    first_name       text,
+    last_name        text,
+    email            text,
+    phone            text,
+    postal_code      text,
+    house_number     text,
+    birth_date       text,
+    marketing_opt_in text,
+    enrolled_at      text,
+    updated_at       text,
+    _batch_id        bigint      not null,
+    _business_date   date        not null,
+    _source_name     text        not null,
+    _line_number     bigint      not null,
+    _loaded_at       timestamptz not null default now()
+);
+create index if not exists loyalty_members_batch_idx on raw_store.loyalty_members (_batch_id);
+
+create table if not exists raw_privacy.requests (
+    request_id     text,
+    received_at    text,   -- ISO 8601 with offset
+    request_type   text,
+    email          text,
+    phone          text,
+    account_id     text,
+    card_number    text,
+    _batch_id      bigint      not null,
+    _business_date date        not null,
+    _source_name   text        not null,
+    _line_number   bigint      not null,
+    _loaded_at     timestamptz not null default now()
+);
+create index if not exists requests_batch_idx on raw_privacy.requests (_batch_id);

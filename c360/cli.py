@@ -69,3 +69,17 @@ def status() -> None:
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def dbt(ctx: typer.Context) -> None:
+    """Run dbt on the warehouse, e.g. `c360 dbt build` or `c360 dbt debug`."""
+    from c360.dbt_runner import run_dbt
+
+    try:
+        code = run_dbt(load_settings(), list(ctx.args))
+    except ConfigError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)

@@ -1,0 +1,37 @@
+# c360 — the two commands a new user needs: `make demo` and `make test`.
+# Setup is done once and remembered by a stamp file: a second run skips it
+# unless pyproject.toml or constraints.txt changed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.c360-installed
+
+.PHONY: setup demo test lint bench-ingest clean-state
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "c360 needs Python 3.11, found " + sys.version.split()[0]'
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { echo "PostgreSQL server binaries not found: install them with 'apt-get install postgresql' (Debian/Ubuntu), or set C360_WAREHOUSE_DSN to use your own server."; \
+	    test -n "$$C360_WAREHOUSE_DSN"; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+	@echo "c360 is installed: $(BIN)/c360"
+
+demo: setup
+	$(BIN)/c360 demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+# Stops the embedded PostgreSQL and removes all local state (.c360/).
+clean-state: setup
+	-$(BIN)/c360 down
+	rm -rf .c360

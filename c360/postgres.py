@@ -23,6 +23,8 @@ from psycopg.conninfo import make_conninfo
 from c360.config import EMBEDDED_DATABASES, EMBEDDED_SUPERUSER
 
 SERVER_USER = "postgres"
+# Debian installs server binaries outside PATH, one folder per major version.
+DEBIAN_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them with "
     "`apt-get install postgresql` (Debian/Ubuntu) or put their folder on PATH, "
@@ -38,8 +40,7 @@ def find_binary(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    # Debian installs server binaries outside PATH, one folder per major version.
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    candidates = sorted(glob.glob(f"{DEBIAN_BIN_GLOB}/{name}"), reverse=True)
     if candidates:
         return candidates[0]
     raise PostgresError(INSTALL_HINT)

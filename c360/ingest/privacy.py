@@ -1,0 +1,34 @@
+"""Privacy desk: data-subject requests (contracts/SOURCES.md, section 5). Comma-delimited, UTF-8."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from c360.ingest import checks
+from c360.ingest.delimited import DelimitedContract
+from c360.ingest.files import FileKind, load_silo_files
+from c360.ingest.report import SiloLoadReport
+
+SOURCE_SYSTEM = "privacy"
+RAW_TABLE = "raw_privacy.requests"
+IDENTIFIERS = ("email", "phone", "account_id", "card_number")
+
+REQUESTS = DelimitedContract(
+    raw_table=RAW_TABLE,
+    columns=("request_id", "received_at", "request_type", *IDENTIFIERS),
+    checks=(
+        checks.required("request_id"),
+        checks.date_like("received_at", checks.ISO_TIMESTAMP_WITH_OFFSET),
+        checks.one_of("request_type", ("erasure", "restrict", "access")),
+        checks.at_least_one(IDENTIFIERS),
+    ),
+    delimiter=",",
+)
+
+FILE_KINDS = (FileKind("requests.csv", (RAW_TABLE,), REQUESTS.parser),)
+
+
+def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:
+    """Load the date's data-subject requests."""
+    return load_silo_files(warehouse_dsn, SOURCE_SYSTEM, landing_dir, business_date, FILE_KINDS)

@@ -34,11 +34,11 @@ DUTCH_TIMESTAMP = DateFormat("DD-MM-YYYY HH:MM:SS", rf"^[0-9]{{2}}-[0-9]{{2}}-[0
 LOCAL_TIMESTAMP = DateFormat("YYYY-MM-DD HH:MM:SS", rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} {_TIME}$", 1, 6, 9)
 ISO_DATE = DateFormat("YYYY-MM-DD", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", 1, 6, 9)
 ISO_TIMESTAMP_WITH_OFFSET = DateFormat(
-    "an ISO 8601 timestamp with offset",
+    "ISO 8601 timestamp with offset",
     rf"^{_ISO_DATE_TIME}(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$", 1, 6, 9,
 )
 ISO_TIMESTAMP_UTC = DateFormat(
-    "an ISO 8601 timestamp in UTC", rf"^{_ISO_DATE_TIME}(Z|\+00:?00)$", 1, 6, 9
+    "ISO 8601 timestamp in UTC", rf"^{_ISO_DATE_TIME}(Z|\+00:?00)$", 1, 6, 9
 )
 
 INTEGER = r"^[+-]?[0-9]{1,9}$"  # fits a 32-bit integer

@@ -1,0 +1,202 @@
+"""The tasks and settings the ingest DAG files wire together.
+
+A DAG file says which silo it ingests and which loader does the work; this
+module gives it the shared parts: the DAG's arguments (nightly schedule in
+Amsterdam time, owner, retries), the `_SUCCESS` sensor with its deadline, the
+load task that emits the silo's Asset, and the owner alert on failure. The
+loaders themselves (c360/ingest/) know nothing of Airflow.
+
+Retries are configuration (defaults in brackets): C360_TASK_RETRIES [2] and
+C360_RETRY_DELAY_SECONDS [120] for every task; the finance extract, which can
+meet a source that is down, gets C360_FINANCE_RETRIES [4] with exponential
+backoff up to C360_MAX_RETRY_DELAY_SECONDS [1800].
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Asset, task
+from airflow.sdk.bases.sensor import PokeReturnValue
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from c360.alerts import CONTRACT, MISSING_DELIVERY, SOURCE_UNREACHABLE, TASK_FAILED, send_alert
+from c360.config import ConfigError, load_settings
+from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_dsn
+from c360.dates import AMSTERDAM, NIGHTLY_CRON, business_date_for_run
+from c360.ingest.report import ContractViolation, SiloLoadReport
+from c360.orchestration.delivery import DeliveryWait, delivery_folder, is_delivered
+from c360.owners import owner_of
+from c360.pipeline import FINANCE, ingest_dag_id, raw_asset_uri
+
+# The first business date the DAGs know; catchup is off, so it only bounds the UI.
+START_DATE = datetime(2026, 1, 1, tzinfo=AMSTERDAM)
+# A sensor that has not seen `_SUCCESS` nor reached its deadline after this long has hung.
+SENSOR_TIMEOUT = timedelta(hours=30)
+
+FileLoader = Callable[[str, Path, date], SiloLoadReport]
+
+
+def raw_asset(silo: str) -> Asset:
+    """The Asset an ingest DAG updates; the build DAG schedules on these."""
+    return Asset(raw_asset_uri(silo))
+
+
+def _int_env(name: str, default: int) -> int:
+    text = os.environ.get(name) or str(default)
+    if not text.isdigit():
+        raise ConfigError(f"{name} must be a whole number, got {text!r}")
+    return int(text)
+
+
+class ContractFailure(AirflowFailException):
+    """A silo's delivery broke its contract; the owner was alerted when this was raised.
+
+    A subclass of AirflowFailException so Airflow fails the task without
+    retrying: the same file would be refused again.
+    """
+
+
+def business_date(context: dict[str, Any]) -> date:
+    return business_date_for_run(context["logical_date"])
+
+
+def alert_owner_on_failure(silo: str, context: dict[str, Any]) -> None:
+    """on_failure_callback: tell the silo's owner that a task failed for good (after its retries)."""
+    exc = context.get("exception")
+    if isinstance(exc, ContractFailure):
+        return  # alerted with the contract details when it was raised
+    from c360.ingest.finance import FinanceUnreachable
+
+    ti = context["ti"]
+    rule = SOURCE_UNREACHABLE if isinstance(exc, FinanceUnreachable) else TASK_FAILED
+    send_alert(
+        connection_dsn(WAREHOUSE_CONN_ID),
+        silo,
+        business_date(context),
+        rule,
+        0,
+        f"task {ti.task_id} of {ti.dag_id} failed after {ti.try_number} "
+        f"attempt(s): {exc}. Nothing of {silo} was loaded for this date by this task; "
+        f"fix the cause and re-run the date with `c360 run`.",
+    )
+
+
+def dag_args(silo: str) -> dict[str, Any]:
+    """Arguments of an ingest DAG: id, nightly schedule in Amsterdam time, owner, retries, tags."""
+    retry_delay = timedelta(seconds=_int_env("C360_RETRY_DELAY_SECONDS", 120))
+    default_args: dict[str, Any] = {
+        "owner": owner_of(silo).name,
+        "retries": _int_env("C360_TASK_RETRIES", 2),
+        "retry_delay": retry_delay,
+        "on_failure_callback": functools.partial(alert_owner_on_failure, silo),
+    }
+    if silo == FINANCE:
+        default_args.update({
+            "retries": _int_env("C360_FINANCE_RETRIES", 4),
+            "retry_exponential_backoff": 2.0,
+            "max_retry_delay": timedelta(seconds=_int_env("C360_MAX_RETRY_DELAY_SECONDS", 1800)),
+        })
+    return {
+        "dag_id": ingest_dag_id(silo),
+        "schedule": NIGHTLY_CRON,
+        "start_date": START_DATE,
+        "catchup": False,
+        "max_active_runs": 1,
+        "tags": ["c360", "ingest", silo],
+        "default_args": default_args,
+    }
+
+
+def settle(report: SiloLoadReport) -> dict[str, Any]:
+    """Alert the owner and fail the task when files were refused whole; else a summary for XCom."""
+    try:
+        report.raise_for_contract()
+    except ContractViolation as exc:
+        send_alert(
+            connection_dsn(WAREHOUSE_CONN_ID),
+            report.source_system,
+            report.business_date,
+            CONTRACT,
+            sum(f.rows_quarantined for f in exc.failures),
+            f"{exc}. The refused files are in ops.quarantine; the rest of the silo loaded.",
+        )
+        raise ContractFailure(str(exc)) from exc
+    return {
+        "business_date": report.business_date.isoformat(),
+        "files": len(report.files),
+        "rows_read": report.rows_read,
+        "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined,
+    }
+
+
+def wait_for_delivery(silo: str):
+    """A reschedule-mode sensor on the date's `_SUCCESS`; at the deadline it alerts and gives up.
+
+    It returns whether the delivery arrived. After the deadline the owner is
+    alerted and the DAG run goes on: the load task is skipped, so the run
+    succeeds without this silo's data for the date and emits no Asset event.
+    """
+    wait = DeliveryWait.from_env()
+
+    @task.sensor(
+        task_id="wait_for_delivery",
+        mode="reschedule",
+        poke_interval=wait.poke_seconds,
+        timeout=SENSOR_TIMEOUT.total_seconds(),
+    )
+    def wait_for_delivery(**context: Any) -> PokeReturnValue:
+        day = business_date(context)
+        landing_dir = load_settings().landing_dir
+        if is_delivered(landing_dir, silo, day):
+            return PokeReturnValue(is_done=True, xcom_value=True)
+        deadline = wait.deadline_for(day)
+        # A sensor's job is to compare with the clock; loaders never read it.
+        if datetime.now(UTC) < deadline:
+            return PokeReturnValue(is_done=False)
+        folder = delivery_folder(landing_dir, silo, day)
+        send_alert(
+            connection_dsn(WAREHOUSE_CONN_ID),
+            silo,
+            day,
+            MISSING_DELIVERY,
+            0,
+            f"no _SUCCESS in {folder} by the deadline {deadline.isoformat()}: the delivery "
+            f"for {day} is missing or incomplete. The nightly run goes on without {silo} "
+            f"data for {day}; re-run the date with `c360 run` once it is delivered.",
+        )
+        return PokeReturnValue(is_done=True, xcom_value=False)
+
+    return wait_for_delivery()
+
+
+def load_file_silo(silo: str, loader: FileLoader, delivered):
+    """The load task of a file silo: runs `loader` for the run's business date once delivered."""
+
+    @task(task_id="load", outlets=[raw_asset(silo)])
+    def load(delivered: bool, **context: Any) -> dict[str, Any]:
+        day = business_date(context)
+        if not delivered:
+            raise AirflowSkipException(f"no complete delivery of {silo} for {day}: nothing loaded")
+        warehouse = connection_dsn(WAREHOUSE_CONN_ID)
+        return settle(loader(warehouse, load_settings().landing_dir, day))
+
+    return load(delivered)
+
+
+def extract_finance(extractor: Callable[[str, str, date], SiloLoadReport]):
+    """The finance extract: incremental by `updated_at`, over the `c360_finance` connection."""
+
+    @task(task_id="extract", outlets=[raw_asset(FINANCE)])
+    def extract(**context: Any) -> dict[str, Any]:
+        finance = connection_dsn(FINANCE_CONN_ID)
+        warehouse = connection_dsn(WAREHOUSE_CONN_ID)
+        return settle(extractor(finance, warehouse, business_date(context)))
+
+    return extract()

@@ -1,0 +1,140 @@
+"""`c360 run`: the nightly DAGs for a range of business dates, in order, through the real Airflow.
+
+For each business date, oldest first, every DAG of c360.pipeline.NIGHTLY_DAGS
+runs in the declared order with the logical date of that date's nightly run
+(c360.dates.run_logical_date). The runs are Airflow's own `DAG.test()` (what
+`airflow dags test` calls): DAG runs and task instances in the metadata
+database, retries, sensor reschedules and failure callbacks, no scheduler
+needed. They run in one Airflow process (c360.orchestration.dag_runs) to pay
+Airflow's start-up once, not once per DAG.
+
+A failed DAG run does not stop the range: the other DAGs of the date and the
+later dates still run, as they would under the scheduler (the silos are
+independent, and loads are idempotent per date), unless `fail_fast` is set.
+`c360 run` exits non-zero when any DAG run failed. A file silo whose delivery
+missed its deadline is not a failure: its owner was alerted and its run
+succeeds with the load skipped (`success (no delivery)`); the quality gate's
+freshness check decides whether the night may publish without it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from c360.airflow_env import airflow_environment, ensure_metadata
+from c360.config import Settings
+from c360.dates import date_range
+from c360.lifecycle import start_everything
+from c360.pipeline import NIGHTLY_DAGS
+
+SUCCESS = "success"
+FAILED = "failed"
+NOT_RUN = "not run"
+
+
+@dataclass
+class DagRunResult:
+    business_date: date
+    dag_id: str
+    state: str  # the DAG run's final state in Airflow
+    seconds: float
+    log_path: Path
+    task_states: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.state == SUCCESS
+
+    @property
+    def summary(self) -> str:
+        """The state, with what an operator wants to know next: a missed delivery, failed tasks."""
+        if self.ok and self.task_states.get("load") == "skipped":
+            return "success (no delivery)"
+        failed = sorted(t for t, s in self.task_states.items() if s in (FAILED, "upstream_failed"))
+        return f"{self.state}: {', '.join(failed)}" if failed else self.state
+
+
+class Reporter:
+    """Hooks for showing progress; the CLI implements them with rich."""
+
+    def ready(self) -> None:
+        """Airflow has parsed the DAGs; runs start now."""
+
+    def starting(self, business_date: date, dag_id: str) -> None:
+        """A DAG run starts."""
+
+    def finished(self, result: DagRunResult) -> None:
+        """A DAG run ended."""
+
+
+def run_log_dir(settings: Settings) -> Path:
+    """A fresh folder under .c360/logs/run/ for this invocation's logs."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    path = settings.home / "logs" / "run" / stamp
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_range(
+    settings: Settings,
+    start: date,
+    end: date,
+    dag_ids: Sequence[str] = NIGHTLY_DAGS,
+    reporter: Reporter | None = None,
+    fail_fast: bool = False,
+    prepare: Callable[[Settings], object] = start_everything,
+) -> list[DagRunResult]:
+    """Run `dag_ids` in order for every business date from `start` to `end`; one result per run.
+
+    Runs that never started (after `fail_fast` stopped, or when Airflow itself
+    died) are returned as `not run`, so the caller sees the whole range.
+    """
+    dates = date_range(start, end)
+    reporter = reporter or Reporter()
+    prepare(settings)  # PostgreSQL up (embedded), warehouse schemas in place
+    env = airflow_environment(settings)
+    ensure_metadata(settings, env)
+    log_dir = run_log_dir(settings)
+    worker_log = log_dir / "airflow.log"
+    command = [
+        sys.executable, "-m", "c360.orchestration.dag_runs",
+        "--dates", ",".join(d.isoformat() for d in dates),
+        "--dags", ",".join(dag_ids),
+        "--log-dir", str(log_dir),
+        *(["--fail-fast"] if fail_fast else []),
+    ]
+    done: dict[tuple[date, str], DagRunResult] = {}
+    with worker_log.open("w") as stderr:
+        worker = subprocess.Popen(
+            command, env=env, cwd=settings.project_dir, stdout=subprocess.PIPE,
+            stderr=stderr, text=True,
+        )
+        for line in worker.stdout:
+            event = json.loads(line)
+            if event["event"] == "ready":
+                reporter.ready()
+            elif event["event"] == "start":
+                reporter.starting(date.fromisoformat(event["business_date"]), event["dag_id"])
+            elif event["event"] == "done":
+                result = DagRunResult(
+                    date.fromisoformat(event["business_date"]), event["dag_id"], event["state"],
+                    event["seconds"], Path(event["log"]), event["tasks"],
+                )
+                done[(result.business_date, result.dag_id)] = result
+                reporter.finished(result)
+        worker.wait()
+    return [
+        done.get((day, dag_id)) or DagRunResult(day, dag_id, NOT_RUN, 0.0, worker_log)
+        for day in dates
+        for dag_id in dag_ids
+    ]
+
+
+def all_succeeded(results: Sequence[DagRunResult]) -> bool:
+    return all(r.ok for r in results)

@@ -87,6 +87,17 @@ class Settings:
         return self.warehouse_dsn_env or self.embedded_dsn("warehouse")
 
     @property
+    def bi_reader_password(self) -> str | None:
+        """C360_BI_READER_PASSWORD, or for the embedded cluster the one `c360 up` generated."""
+        from_env = os.environ.get("C360_BI_READER_PASSWORD")
+        if from_env:
+            return from_env
+        generated = self.pg_dir / "bi_reader_password"
+        if self.embedded and generated.exists():
+            return generated.read_text().strip()
+        return None
+
+    @property
     def finance_dsn(self) -> str:
         if self.finance_dsn_env:
             return self.finance_dsn_env

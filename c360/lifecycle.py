@@ -7,6 +7,7 @@ import psycopg
 from c360.config import Settings
 from c360.postgres import EmbeddedPostgres
 from c360.warehouse.bootstrap import bootstrap
+from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
 
 
 def embedded_server(settings: Settings) -> EmbeddedPostgres:
@@ -20,12 +21,19 @@ def start_everything(settings: Settings) -> list[str]:
         server = embedded_server(settings)
         was_running = server.is_running()
         server.up()
+        server.ensure_secret("bi_reader_password")
         state = "already running" if was_running else "started"
         report.append(f"embedded PostgreSQL {state} on 127.0.0.1:{settings.pg_port} ({server.data_dir})")
     else:
         report.append("C360_WAREHOUSE_DSN is set: using that server, nothing started")
     bootstrap(settings.warehouse_dsn)
     report.append("warehouse schemas ready")
+    password = settings.bi_reader_password
+    ensure_bi_reader(settings.warehouse_dsn, password)
+    if password:
+        report.append(f"role {BI_ROLE} can log in and reads schema published only")
+    else:
+        report.append(f"role {BI_ROLE} exists but cannot log in: set C360_BI_READER_PASSWORD")
     return report
 
 

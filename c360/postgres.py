@@ -148,7 +148,7 @@ class EmbeddedPostgres:
                 "`c360 up`?); remove it and run `c360 up` again"
             )
         self._give_to_server_user(self.data_dir, self.socket_dir)
-        password = secrets.token_urlsafe(24)
+        password = self.ensure_secret(self.password_file.name)
         # initdb reads the password from a file the server user can read; it is removed after.
         pwfile = self.socket_dir / "initdb-password"
         pwfile.write_text(password + "\n")
@@ -166,8 +166,6 @@ class EmbeddedPostgres:
             pwfile.unlink(missing_ok=True)
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write(self._extra_config())
-        self.password_file.write_text(password + "\n")
-        self.password_file.chmod(0o600)
 
     def _extra_config(self) -> str:
         lines = [
@@ -215,6 +213,14 @@ class EmbeddedPostgres:
         self.start()
         for name in databases:
             self.create_database(name)
+
+    def ensure_secret(self, name: str) -> str:
+        """A generated password kept beside the cluster (mode 600), made once."""
+        path = self.root / name
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(24) + "\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     # -- connections -----------------------------------------------------------------
 

@@ -60,6 +60,13 @@ def test_up_twice_is_harmless_and_creates_the_databases(embedded_home):
         )}
     assert {"ops.load_ledger", "ops.quarantine", "ops.alerts"} <= tables
 
+    # the BI role logs in with the password `c360 up` generated beside the cluster
+    bi_password = (pg_dir / "bi_reader_password").read_text().strip()
+    bi_dsn = server.dsn("warehouse").replace("user=c360", "user=bi_reader")
+    bi_dsn = bi_dsn.replace(server.password_file.read_text().strip(), bi_password)
+    with psycopg.connect(bi_dsn) as conn:
+        assert conn.execute("select current_user").fetchone() == ("bi_reader",)
+
     status = run_c360("status", env=embedded_home)
     assert status.returncode == 0, status.stderr
     assert "PostgreSQL 15" in status.stdout or "PostgreSQL 1" in status.stdout

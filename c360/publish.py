@@ -1,0 +1,81 @@
+"""Write-audit-publish: copy validated candidates into schema `published` in one transaction.
+
+dbt builds the candidates where BI cannot see them; the quality gate validates
+them; only then does this module replace the contents of the published tables.
+Everything happens in one transaction, so a BI session sees either the previous
+publication or the new one, never a mix. The published tables are emptied and
+refilled rather than dropped and renamed, so views that BI users built on them
+and the grants of `bi_reader` keep working. If anything fails, the transaction
+rolls back and the previous publication stays untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg
+from psycopg import sql
+
+from c360.warehouse.roles import PUBLISHED_SCHEMA
+
+
+class PublishError(RuntimeError):
+    """A candidate cannot be published; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Published:
+    relation: str
+    row_count: int
+
+
+def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
+    return conn.execute(
+        """select a.attname, format_type(a.atttypid, a.atttypmod)
+           from pg_attribute a
+           join pg_class c on c.oid = a.attrelid
+           join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped
+           order by a.attnum""",
+        (schema, table),
+    ).fetchall()
+
+
+def _publish_one(conn: psycopg.Connection, candidate_schema: str, table: str) -> int:
+    candidate = _columns(conn, candidate_schema, table)
+    if not candidate:
+        raise PublishError(f"candidate {candidate_schema}.{table} does not exist: was it built?")
+    source = sql.Identifier(candidate_schema, table)
+    target = sql.Identifier(PUBLISHED_SCHEMA, table)
+    current = _columns(conn, PUBLISHED_SCHEMA, table)
+    if not current:
+        conn.execute(sql.SQL("create table {} as select * from {} with no data").format(target, source))
+    elif current != candidate:
+        # A changed shape is a contract change: refuse rather than silently break BI's views.
+        raise PublishError(
+            f"{candidate_schema}.{table} has columns {candidate} but published.{table} has {current}; "
+            "a change of the published contract needs a migration, not a nightly publish"
+        )
+    conn.execute(sql.SQL("delete from {}").format(target))
+    cursor = conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
+    return cursor.rowcount
+
+
+def publish(
+    dsn: str, tables: Sequence[str], candidate_schema: str, business_date: date | None = None
+) -> list[Published]:
+    """Replace each published table with its candidate, all or nothing."""
+    results = []
+    with psycopg.connect(dsn) as conn:
+        for table in tables:
+            rows = _publish_one(conn, candidate_schema, table)
+            relation = f"{PUBLISHED_SCHEMA}.{table}"
+            conn.execute(
+                "insert into ops.publications (business_date, relation, source, row_count)"
+                " values (%s, %s, %s, %s)",
+                (business_date, relation, f"{candidate_schema}.{table}", rows),
+            )
+            results.append(Published(relation, rows))
+    return results

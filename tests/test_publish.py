@@ -1,0 +1,101 @@
+"""Write-audit-publish and the BI role, on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from c360.publish import PublishError, publish
+from c360.warehouse.bootstrap import bootstrap
+from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
+
+BI_PASSWORD = "test-bi-reader-secret"
+
+
+def candidate(dsn: str, rows: list[tuple[str, int]], table: str = "customer_360") -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create schema if not exists marts")
+        conn.execute(f"drop table if exists marts.{table}")
+        conn.execute(f"create table marts.{table} (customer_id text primary key, score int)")
+        with conn.cursor().copy(f"copy marts.{table} from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def bi_dsn(dsn: str) -> str:
+    parts = conninfo_to_dict(dsn)
+    parts.update(user=BI_ROLE, password=BI_PASSWORD)
+    return make_conninfo(**parts)
+
+
+@pytest.fixture
+def warehouse(warehouse_dsn: str) -> str:
+    bootstrap(warehouse_dsn)
+    ensure_bi_reader(warehouse_dsn, BI_PASSWORD)
+    return warehouse_dsn
+
+
+def published_rows(dsn: str, table: str = "customer_360") -> list[tuple]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(f"select * from published.{table} order by 1").fetchall()
+
+
+def test_publish_copies_candidates_and_records_the_publication(warehouse):
+    candidate(warehouse, [("C1", 10), ("C2", 20)])
+    result = publish(warehouse, ["customer_360"], candidate_schema="marts")
+    assert [(p.relation, p.row_count) for p in result] == [("published.customer_360", 2)]
+    assert published_rows(warehouse) == [("C1", 10), ("C2", 20)]
+    with psycopg.connect(warehouse) as conn:
+        logged = conn.execute("select relation, row_count from ops.publications").fetchall()
+    assert logged == [("published.customer_360", 2)]
+
+
+def test_bi_reader_reads_published_and_nothing_else(warehouse):
+    candidate(warehouse, [("C1", 10)])
+    publish(warehouse, ["customer_360"], candidate_schema="marts")
+    with psycopg.connect(bi_dsn(warehouse)) as conn:
+        assert conn.execute("select count(*) from published.customer_360").fetchone() == (1,)
+    for forbidden in ("marts.customer_360", "ops.load_ledger", "raw_web.events"):
+        with psycopg.connect(bi_dsn(warehouse)) as conn, pytest.raises(
+            psycopg.errors.InsufficientPrivilege
+        ):
+            conn.execute(f"select 1 from {forbidden} limit 1")
+
+
+def test_a_failed_publish_leaves_the_previous_publication_untouched(warehouse):
+    candidate(warehouse, [("C1", 10)])
+    candidate(warehouse, [("C1", 1)], table="customer_segments")
+    publish(warehouse, ["customer_360", "customer_segments"], candidate_schema="marts")
+
+    candidate(warehouse, [("C1", 11), ("C9", 99)])
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("drop table marts.customer_segments")
+    with pytest.raises(PublishError, match="marts.customer_segments does not exist"):
+        publish(warehouse, ["customer_360", "customer_segments"], candidate_schema="marts")
+    # customer_360 was replaced inside the transaction, then rolled back with it
+    assert published_rows(warehouse) == [("C1", 10)]
+    assert published_rows(warehouse, "customer_segments") == [("C1", 1)]
+
+
+def test_views_on_published_tables_keep_working_across_publications(warehouse):
+    candidate(warehouse, [("C1", 10)])
+    publish(warehouse, ["customer_360"], candidate_schema="marts")
+    with psycopg.connect(warehouse) as conn:
+        conn.execute(
+            "create view published.high_scores as select * from published.customer_360 where score > 15"
+        )
+    candidate(warehouse, [("C1", 10), ("C2", 20)])
+    publish(warehouse, ["customer_360"], candidate_schema="marts")
+    with psycopg.connect(bi_dsn(warehouse)) as conn:
+        assert conn.execute("select customer_id from published.high_scores").fetchall() == [("C2",)]
+
+
+def test_a_changed_candidate_shape_is_refused(warehouse):
+    candidate(warehouse, [("C1", 10)])
+    publish(warehouse, ["customer_360"], candidate_schema="marts")
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("alter table marts.customer_360 add column extra text")
+    with pytest.raises(PublishError, match="change of the published contract"):
+        publish(warehouse, ["customer_360"], candidate_schema="marts")
+    assert published_rows(warehouse) == [("C1", 10)]

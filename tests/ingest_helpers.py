@@ -104,3 +104,34 @@ def raw_snapshot(dsn: str, raw_table: str) -> list[tuple]:
     ]
     order = ", ".join(str(i) for i in range(1, len(columns) + 1))
     return fetch(dsn, f"select {', '.join(columns)} from {raw_table} order by {order}")
+
+
+# The billing schema as contracts/SOURCES.md defines it, for a stand-in finance database.
+BILLING_DDL = """
+create schema billing;
+create table billing.accounts (
+    account_id text primary key, first_name text, last_name text, email text, phone text,
+    street text, house_number text, postal_code text, city text,
+    country_code char(2) not null, date_of_birth date,
+    status text not null check (status in ('active', 'closed')),
+    created_at timestamptz not null, updated_at timestamptz not null
+);
+create table billing.invoices (
+    invoice_id text primary key, account_id text not null references billing.accounts,
+    issued_on date not null, due_on date not null, product_line text not null,
+    amount_excl_vat numeric(12,2) not null, vat_amount numeric(12,2) not null,
+    currency char(3) not null default 'EUR',
+    status text not null check (status in ('open', 'paid', 'overdue', 'credited')),
+    updated_at timestamptz not null
+);
+create table billing.payments (
+    payment_id text primary key, invoice_id text not null references billing.invoices,
+    paid_at timestamptz not null, amount numeric(12,2) not null, method text not null,
+    updated_at timestamptz not null
+);
+"""
+
+
+def create_billing(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute(BILLING_DDL)

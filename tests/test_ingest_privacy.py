@@ -1,0 +1,38 @@
+"""Privacy desk loads: data-subject requests."""
+
+from __future__ import annotations
+
+from c360.ingest import privacy
+from tests.ingest_helpers import DAY, assert_balanced, fetch, quarantine, write_delimited
+
+
+def request(n: int, **changes: str) -> list[str]:
+    row = {
+        "request_id": f"DSR-{n}", "received_at": "2026-11-21T10:15:00+01:00",
+        "request_type": "erasure", "email": "anna@example.nl", "phone": "", "account_id": "",
+        "card_number": "",
+    }
+    row.update(changes)
+    return list(row.values())
+
+
+def test_requests_load_and_unparseable_ones_are_quarantined(warehouse_dsn, tmp_path):
+    write_delimited(tmp_path / f"privacy/{DAY}/requests.csv", privacy.REQUESTS.columns, [
+        request(1),
+        request(2, received_at="2026-11-21T09:15:00Z", request_type="restrict", email="",
+                account_id="FA0012345"),
+        request(3, received_at="2026-11-21 10:15:00"),  # no offset
+        request(4, request_type="delete"),
+        request(5, email=""),  # no identifier at all
+    ])
+    [loaded] = privacy.load_business_date(warehouse_dsn, tmp_path, DAY).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (5, 2, 3)
+    assert [(line, reason) for _, line, _, reason in quarantine(warehouse_dsn, "privacy")] == [
+        (4, "received_at: '2026-11-21 10:15:00' is not a valid ISO 8601 timestamp with offset"),
+        (5, "request_type: 'delete' is not one of erasure, restrict, access"),
+        (6, "no identifier: at least one of email, phone, account_id, card_number must be set"),
+    ]
+    assert fetch(warehouse_dsn, "select request_id, email, account_id from raw_privacy.requests "
+                                "order by 1") == [
+        ("DSR-1", "anna@example.nl", None), ("DSR-2", None, "FA0012345")]
+    assert_balanced(warehouse_dsn, "raw_privacy.requests", "privacy")

@@ -1,0 +1,179 @@
+"""Web event loads: gzip JSON Lines, events kept once, refused lines and files."""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+
+from c360.ingest import web
+from tests.ingest_helpers import (
+    DAY,
+    assert_balanced,
+    fetch,
+    ledger,
+    quarantine,
+    raw_snapshot,
+    write_jsonl_gz,
+)
+
+RAW = "raw_web.events"
+
+
+def event(n: int, **changes) -> dict:
+    doc = {
+        "event_id": str(uuid.UUID(int=n)), "event_type": "page_view",
+        "occurred_at": "2026-11-21T09:14:03.123Z", "anonymous_id": f"anon-{n % 3}",
+        "user_id": None, "session_id": "sess-1", "page_url": "https://shop.example/p?q=a\\b",
+        "referrer": None, "utm": None, "properties": {"path": "/p", "title": "P"},
+    }
+    doc.update(changes)
+    return doc
+
+
+def events_file(landing: Path, hour: int, events, day=DAY) -> Path:
+    return write_jsonl_gz(landing / f"web/{day}/events-{hour:02d}.jsonl.gz", events)
+
+
+def load(dsn: str, landing: Path, day=DAY):
+    return web.load_business_date(dsn, landing, day)
+
+
+def event_ids(dsn: str) -> list[tuple[str, int]]:
+    return fetch(dsn, f"select event_id, _line_number from {RAW} order by event_id")
+
+
+def test_events_land_with_their_objects_unknown_types_and_late_events_kept(warehouse_dsn, tmp_path):
+    events_file(tmp_path, 9, [
+        event(1, utm={"source": "google", "medium": "cpc", "campaign": "x"},
+              traits={"email": "a@example.nl"}),
+        event(2, event_type="hologram_viewed"),  # unknown type: kept
+        event(3, occurred_at="2026-11-19T23:59:59Z"),  # late arrival: kept
+    ])
+    report = load(warehouse_dsn, tmp_path)
+    assert [(f.rows_read, f.rows_loaded, f.rows_quarantined) for f in report.files] == [(3, 3, 0)]
+    rows = fetch(warehouse_dsn, f"select event_type, utm, traits, properties, page_url "
+                                f"from {RAW} order by event_id")
+    assert rows[0] == ("page_view", {"source": "google", "medium": "cpc", "campaign": "x"},
+                       {"email": "a@example.nl"}, {"path": "/p", "title": "P"},
+                       "https://shop.example/p?q=a\\b")
+    assert [r[0] for r in rows[1:]] == ["hologram_viewed", "page_view"]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_duplicate_event_ids_in_one_file_are_kept_once(warehouse_dsn, tmp_path):
+    events_file(tmp_path, 9, [event(1), event(2), event(1), event(1)])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined,
+            loaded.rows_duplicate) == (4, 4, 0, 2)
+    assert event_ids(warehouse_dsn) == [(str(uuid.UUID(int=1)), 1), (str(uuid.UUID(int=2)), 2)]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_duplicate_event_ids_across_files_and_days_are_kept_once(warehouse_dsn, tmp_path):
+    events_file(tmp_path, 9, [event(1), event(2)])
+    events_file(tmp_path, 10, [event(2), event(3)])
+    next_day = DAY + timedelta(days=1)
+    events_file(tmp_path, 0, [event(3), event(4)], day=next_day)
+    load(warehouse_dsn, tmp_path)
+    load(warehouse_dsn, tmp_path, next_day)
+    assert len(event_ids(warehouse_dsn)) == 4
+    assert [(name.rsplit("/", 1)[1], read, loaded, dup) for name, read, loaded, _, dup, _ in
+            ledger(warehouse_dsn, "web")] == [
+        ("events-09.jsonl.gz", 2, 2, 0), ("events-10.jsonl.gz", 2, 2, 1),
+        ("events-00.jsonl.gz", 2, 2, 1)]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_lines_that_break_the_contract_are_quarantined(warehouse_dsn, tmp_path):
+    events_file(tmp_path, 9, [
+        event(1),
+        b'{"event_id": "broken',
+        b"[1, 2]",
+        event(4, event_id="not-a-uuid"),
+        event(5, occurred_at="21-11-2026 09:14:03"),
+        event(6, occurred_at="2026-11-21T09:14:03+01:00"),  # not UTC
+        event(7, utm="google"),
+        event(8, traits=["a@example.nl"]),
+        event(9, event_type=None),
+        event(10, anonymous_id={"id": 1}),
+        b'{"event_id": "x\\u0000"}',
+        event(12),
+    ])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (12, 2, 10)
+    refused = {line: reason for _, line, _, reason in quarantine(warehouse_dsn, "web")}
+    assert refused[2].startswith("not valid JSON:")
+    assert refused[3] == "not a JSON object"
+    assert refused[4] == "event_id: 'not-a-uuid' is not a UUID"
+    assert refused[5] == "occurred_at: '21-11-2026 09:14:03' is not a valid ISO 8601 timestamp in UTC"
+    assert refused[6].startswith("occurred_at: '2026-11-21T09:14:03+01:00' is not")
+    assert refused[7] == "utm: '\"google\"' is not a JSON object"
+    assert refused[8] == "traits: '[\"a@example.nl\"]' is not a JSON object"
+    assert refused[9] == "event_type: empty, expected a value"
+    assert refused[10] == "anonymous_id: '{\"id\": 1}' is not a JSON string"
+    assert refused[11] == "holds a \\u0000 character"
+    raw = {line: text for _, line, text, _ in quarantine(warehouse_dsn, "web")}
+    assert orjson.loads(raw[4]) == event(4, event_id="not-a-uuid")
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_truncated_gzip_is_refused_whole(warehouse_dsn, tmp_path):
+    path = events_file(tmp_path, 9, [event(n) for n in range(1, 200)])
+    path.write_bytes(path.read_bytes()[:-20])
+    events_file(tmp_path, 10, [event(500)])
+    report = load(warehouse_dsn, tmp_path)
+    [failure] = report.contract_failures
+    assert failure.source_name.endswith("events-09.jsonl.gz")
+    assert failure.message.startswith("truncated or corrupt gzip")
+    assert event_ids(warehouse_dsn) == [(str(uuid.UUID(int=500)), 1)]  # the other file loads
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_corrupt_gzip_is_refused_whole(warehouse_dsn, tmp_path):
+    path = tmp_path / f"web/{DAY}/events-09.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not gzip at all")
+    [failure] = load(warehouse_dsn, tmp_path).contract_failures
+    assert failure.message.startswith("truncated or corrupt gzip: Not a gzipped file")
+
+
+def test_non_utf8_content_is_refused_whole(warehouse_dsn, tmp_path):
+    path = tmp_path / f"web/{DAY}/events-09.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    good = orjson.dumps(event(1))
+    bad = orjson.dumps(event(2, page_url="PLACEHOLDER")).replace(b"PLACEHOLDER", b"caf\xe9")
+    path.write_bytes(gzip.compress(good + b"\n" + bad + b"\n"))
+    [failure] = load(warehouse_dsn, tmp_path).contract_failures
+    assert failure.message.startswith("not UTF-8: byte 0xe9") and "(line 2)" in failure.message
+    assert event_ids(warehouse_dsn) == []
+    assert ledger(warehouse_dsn, "web") == [(str(path.relative_to(tmp_path)), 0, 0, 0, 0,
+                                              "quarantined")]
+
+
+def test_zero_byte_and_empty_gzip_files_load_zero_rows(warehouse_dsn, tmp_path):
+    folder = tmp_path / f"web/{DAY}"
+    folder.mkdir(parents=True)
+    (folder / "events-00.jsonl.gz").write_bytes(b"")
+    (folder / "events-01.jsonl.gz").write_bytes(gzip.compress(b""))
+    report = load(warehouse_dsn, tmp_path)
+    assert [(f.rows_read, f.status) for f in report.files] == [(0, "loaded"), (0, "loaded")]
+
+
+def test_reloading_a_date_and_redelivering_a_changed_file(warehouse_dsn, tmp_path):
+    events_file(tmp_path, 9, [event(1), event(2), b"garbage"])
+    events_file(tmp_path, 10, [event(3)])
+    load(warehouse_dsn, tmp_path)
+    state = raw_snapshot(warehouse_dsn, RAW), ledger(warehouse_dsn, "web")
+    assert [f.status for f in load(warehouse_dsn, tmp_path).files] == ["unchanged", "unchanged"]
+    assert (raw_snapshot(warehouse_dsn, RAW), ledger(warehouse_dsn, "web")) == state
+
+    events_file(tmp_path, 9, [event(1), event(4)])  # re-delivered: event 2 and the garbage gone
+    report = load(warehouse_dsn, tmp_path)
+    assert [f.status for f in report.files] == ["loaded", "unchanged"]
+    assert [n for n, _ in event_ids(warehouse_dsn)] == [str(uuid.UUID(int=n)) for n in (1, 3, 4)]
+    assert quarantine(warehouse_dsn, "web") == []
+    assert_balanced(warehouse_dsn, RAW, "web")

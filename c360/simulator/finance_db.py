@@ -1,0 +1,124 @@
+"""The simulated billing database: the contract's `billing` schema, loaded with COPY.
+
+New rows go in with COPY; changed rows are copied into a temporary table and
+applied with one UPDATE per table, as a billing system updates in place.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from c360.simulator.finance import ACCOUNT_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS, FinanceDay
+
+# Exactly the DDL of contracts/SOURCES.md, section 1.
+BILLING_DDL = """
+CREATE SCHEMA billing;
+
+CREATE TABLE billing.accounts (
+    account_id    text PRIMARY KEY,
+    first_name    text,
+    last_name     text,
+    email         text,
+    phone         text,
+    street        text,
+    house_number  text,
+    postal_code   text,
+    city          text,
+    country_code  char(2) NOT NULL,
+    date_of_birth date,
+    status        text NOT NULL CHECK (status IN ('active', 'closed')),
+    created_at    timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL
+);
+
+CREATE TABLE billing.invoices (
+    invoice_id      text PRIMARY KEY,
+    account_id      text NOT NULL REFERENCES billing.accounts,
+    issued_on       date NOT NULL,
+    due_on          date NOT NULL,
+    product_line    text NOT NULL,
+    amount_excl_vat numeric(12,2) NOT NULL,
+    vat_amount      numeric(12,2) NOT NULL,
+    currency        char(3) NOT NULL DEFAULT 'EUR',
+    status          text NOT NULL CHECK (status IN ('open', 'paid', 'overdue', 'credited')),
+    updated_at      timestamptz NOT NULL
+);
+
+CREATE TABLE billing.payments (
+    payment_id  text PRIMARY KEY,
+    invoice_id  text NOT NULL REFERENCES billing.invoices,
+    paid_at     timestamptz NOT NULL,
+    amount      numeric(12,2) NOT NULL,
+    method      text NOT NULL,
+    updated_at  timestamptz NOT NULL
+);
+"""
+
+
+def billing_exists(conn: psycopg.Connection) -> bool:
+    return conn.execute("select to_regclass('billing.accounts') is not null").fetchone()[0]
+
+
+def billing_has_rows(conn: psycopg.Connection) -> bool:
+    return billing_exists(conn) and bool(
+        conn.execute("select exists (select from billing.accounts)").fetchone()[0])
+
+
+def create_billing(conn: psycopg.Connection) -> None:
+    if not billing_exists(conn):
+        conn.execute(BILLING_DDL)
+
+
+def drop_billing(conn: psycopg.Connection) -> None:
+    conn.execute("drop schema if exists billing cascade")
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    out = frame.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S.%f%z")
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, header=False, na_rep="", lineterminator="\n")
+    return buffer.getvalue()
+
+
+def copy_rows(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.SQL(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns)))
+    with conn.cursor().copy(statement) as copy:
+        copy.write(_csv_text(frame))
+
+
+def update_rows(conn: psycopg.Connection, table: str, key: str, frame: pd.DataFrame) -> None:
+    """Apply changed rows in place: COPY them into a temporary table, then one UPDATE."""
+    if frame.empty:
+        return
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE changes ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+            sql.SQL(", ").join(map(sql.Identifier, frame.columns)), sql.SQL(table)))
+    copy_rows(conn, "changes", frame)
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{0} = c.{0}").format(sql.Identifier(c)) for c in frame.columns if c != key)
+    conn.execute(sql.SQL("UPDATE {} t SET {} FROM changes c WHERE t.{} = c.{}").format(
+        sql.SQL(table), assignments, sql.Identifier(key), sql.Identifier(key)))
+    conn.execute("DROP TABLE changes")
+
+
+def load_finance_day(dsn: str, changes: FinanceDay) -> None:
+    """One transaction per business day: the billing system's state at the end of that day."""
+    with psycopg.connect(dsn) as conn:
+        create_billing(conn)
+        copy_rows(conn, "billing.accounts", changes.new_accounts[ACCOUNT_COLUMNS])
+        update_rows(conn, "billing.accounts", "account_id", changes.account_updates)
+        copy_rows(conn, "billing.invoices", changes.new_invoices[INVOICE_COLUMNS])
+        update_rows(conn, "billing.invoices", "invoice_id", changes.invoice_updates)
+        copy_rows(conn, "billing.payments", changes.new_payments[PAYMENT_COLUMNS])

@@ -83,3 +83,21 @@ def dbt(ctx: typer.Context) -> None:
     except ConfigError as exc:
         fail(str(exc))
     raise typer.Exit(code)
+
+
+@app.command()
+def simulate(
+    days: int = typer.Option(..., help="business days to write: the next ones of an existing simulation"),
+    people: int | None = typer.Option(None, help="persons in a new simulation"),
+    start: str | None = typer.Option(None, help="first business date of a new simulation, YYYY-MM-DD"),
+    seed: int | None = typer.Option(None, help="random seed of a new simulation"),
+    reset: bool = typer.Option(False, help="delete the existing simulation (files, billing, truth) first"),
+) -> None:
+    """Simulate the silos: landing-zone files, the finance billing schema, and the truth file."""
+    from c360.simulator.cli import SimulationError, run_simulate
+
+    try:
+        run_simulate(load_settings(), console, days=days, people=people, start=start, seed=seed,
+                     reset=reset)
+    except (ConfigError, SimulationError) as exc:
+        fail(str(exc))

@@ -27,8 +27,8 @@ blocks as (
     from records where surname_folded is not null and postal_code is not null
     union all
     -- the two name words in either order: catches swapped first and last names
-    select record_id, 'name', least(given_canonical, surname_folded) || ':' || greatest(given_canonical, surname_folded)
-    from records where given_canonical is not null and surname_folded is not null
+    select record_id, 'name', least(given_first_folded, surname_folded) || ':' || greatest(given_first_folded, surname_folded)
+    from records where given_first_folded is not null and surname_folded is not null
 ),
 
 sized as (

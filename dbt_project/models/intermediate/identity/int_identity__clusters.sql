@@ -94,7 +94,7 @@ name_targets as (
     join records as r
         on not r.is_name_only
         and ((r.given_canonical = n.given_canonical and r.surname_folded = n.surname_folded)
-             or (r.given_canonical = n.surname_folded and r.surname_folded = n.given_canonical))
+             or (r.given_first_folded = n.surname_folded and r.surname_folded = n.given_first_folded))
     join resolved as c on c.record_id = r.record_id
     where n.is_name_only and n.given_canonical is not null
     group by n.record_id

@@ -101,3 +101,27 @@ def simulate(
                      reset=reset)
     except (ConfigError, SimulationError) as exc:
         fail(str(exc))
+
+
+@app.command()
+def evaluate(
+    truth: str = typer.Option(..., help="truth CSV: source_system,source_key,person_id"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    sample: int = typer.Option(10, help="false merges and missed links to list"),
+) -> None:
+    """Pairwise precision, recall and F1 of marts.customer_xref against a truth file."""
+    import json
+    from pathlib import Path
+
+    import psycopg
+
+    from c360.evaluate import TruthFileError, evaluate_report, run_evaluation
+
+    try:
+        result = run_evaluation(load_settings().warehouse_dsn, Path(truth), sample)
+    except (ConfigError, TruthFileError, psycopg.Error) as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(result.as_dict(), default=str, indent=2))
+    else:
+        evaluate_report(result, console)

@@ -13,12 +13,20 @@
 nullif(regexp_replace(lower(unaccent({{ expr }})), '[^a-z]', '', 'g'), '')
 {%- endmacro %}
 
+{#- A last name may carry its prefix in front ('van der Berg') or, register
+    style, behind a comma ('Berg, van der'). -#}
 {% macro surname_prefix(last_name) -%}
-nullif(lower(btrim(regexp_replace(substring(btrim({{ last_name }}) from '^((?:{{ surname_prefix_regex() }}\s+)*)\S'), '\s+', ' ', 'g'))), '')
+case
+    when {{ last_name }} like '%,%' then nullif(lower(btrim(regexp_replace(split_part({{ last_name }}, ',', 2), '\s+', ' ', 'g'))), '')
+    else nullif(lower(btrim(regexp_replace(substring(btrim({{ last_name }}) from '(?i)^((?:{{ surname_prefix_regex() }}\s+)*)\S'), '\s+', ' ', 'g'))), '')
+end
 {%- endmacro %}
 
 {% macro surname_core(last_name) -%}
-nullif(btrim(regexp_replace(btrim({{ last_name }}), '^(?:{{ surname_prefix_regex() }}\s+)*', '', 'i')), '')
+case
+    when {{ last_name }} like '%,%' then nullif(btrim(split_part({{ last_name }}, ',', 1)), '')
+    else nullif(btrim(regexp_replace(btrim({{ last_name }}), '^(?:{{ surname_prefix_regex() }}\s+)*', '', 'i')), '')
+end
 {%- endmacro %}
 
 {#- The columns every person-bearing staging model exposes for a name that
@@ -32,49 +40,78 @@ nullif(btrim(regexp_replace(btrim({{ last_name }}), '^(?:{{ surname_prefix_regex
     coalesce(btrim({{ given_name }}) ~ '^([[:alpha:]]\.\s*)+$|^[[:alpha:]]$', false) as given_name_is_initial
 {%- endmacro %}
 
-{#- A free-text full name: 'Last, First' or 'First [prefix] Last'. The last name
-    is the final word together with any prefix words right before it. -#}
+{#- A free-text full name, after `clean_full_name`: 'Last, First' (split at
+    the last comma, so 'Berg, van der, Jan' keeps its register-style last name)
+    or 'First [prefix] Last' (the last name is the final word with any prefix
+    words right before it). -#}
 {% macro full_name_given(full_name) -%}
 case
-    when {{ full_name }} like '%,%' then nullif(btrim(split_part({{ full_name }}, ',', 2)), '')
-    else nullif(btrim(regexp_replace(btrim({{ full_name }}), '(^|\s+)(?:{{ surname_prefix_regex() }}\s+)*\S+$', '', 'i')), '')
+    when {{ full_name }} like '%,%' then nullif(btrim(substring({{ full_name }} from ',([^,]*)$')), '')
+    else nullif(btrim(regexp_replace({{ full_name }}, '(^|\s+)(?:{{ surname_prefix_regex() }}\s+)*\S+$', '', 'i')), '')
 end
 {%- endmacro %}
 
 {% macro full_name_last(full_name) -%}
 case
-    when {{ full_name }} like '%,%' then nullif(btrim(split_part({{ full_name }}, ',', 1)), '')
-    else nullif(btrim(substring(btrim({{ full_name }}) from '(?:^|\s)((?:{{ surname_prefix_regex() }}\s+)*\S+)$')), '')
+    when {{ full_name }} like '%,%' then nullif(btrim(substring({{ full_name }} from '^(.*),[^,]*$')), '')
+    else nullif(btrim(substring({{ full_name }} from '(?i)(?:^|\s)((?:{{ surname_prefix_regex() }}\s+)*\S+)$')), '')
 end
 {%- endmacro %}
 
-{#- Obvious typos of the big mail providers' domains. Such a domain receives no
-    mail for the person, so the correction cannot link two different people that
-    the typed address would not: it only restores the address they meant. -#}
-{% macro email_domain_corrections() -%}
-{{ return({
-    'gmial.com': 'gmail.com', 'gmai.com': 'gmail.com', 'gmail.co': 'gmail.com',
-    'gmail.con': 'gmail.com', 'gnail.com': 'gmail.com', 'gmaill.com': 'gmail.com',
-    'hotmial.com': 'hotmail.com', 'hotmai.com': 'hotmail.com', 'hotmail.con': 'hotmail.com',
-    'hotmal.com': 'hotmail.com', 'outlok.com': 'outlook.com', 'outlook.con': 'outlook.com',
-    'yahoo.con': 'yahoo.com', 'yaho.com': 'yahoo.com',
-    'hotmail.nll': 'hotmail.nl', 'ziggo.nll': 'ziggo.nl', 'kpnmail.nll': 'kpnmail.nl',
-    'telenet.bee': 'telenet.be', 'skynet.bee': 'skynet.be'
-}) }}
+{#- A name as an agent typed it: notes after it ('"terugbellen"', '; via
+    balie', a line break) removed, and a register-style prefix behind a comma
+    put back in front ('Jan Berg, van der' -> 'Jan van der Berg'). -#}
+{% macro clean_full_name(full_name) -%}
+nullif(btrim(regexp_replace(
+    regexp_replace({{ full_name }}, '\s*["();\n\r].*$', ''),
+    '^(.*\s)?(\S+)\s*,\s*({{ surname_prefix_regex() }}(?:\s+{{ surname_prefix_regex() }})*)\s*$', '\1\3 \2', 'i'
+)), '')
 {%- endmacro %}
 
-{#- Trimmed, lower case, spaces removed, typo domains corrected; NULL when the
-    result is not an address (an address without '@' is never used to match). -#}
+{#- The consumer mail domains people in NL and BE type most. -#}
+{% macro common_email_domains() -%}
+{{ return(['gmail.com', 'hotmail.com', 'hotmail.nl', 'hotmail.be', 'outlook.com', 'live.nl',
+           'live.be', 'icloud.com', 'yahoo.com', 'ziggo.nl', 'kpnmail.nl', 'planet.nl',
+           'xs4all.nl', 'home.nl', 'telenet.be', 'skynet.be', 'proximus.be']) }}
+{%- endmacro %}
+
+{#- True when b is a one-key slip of a: one letter added, dropped, replaced,
+    or two neighbours swapped. -#}
+{% macro one_slip_apart(a, b) -%}
+(levenshtein({{ a }}, {{ b }}) = 1
+ or (length({{ a }}) = length({{ b }}) and levenshtein({{ a }}, {{ b }}) = 2
+     and (select string_agg(c, '' order by c) from regexp_split_to_table({{ a }}, '') as c)
+       = (select string_agg(c, '' order by c) from regexp_split_to_table({{ b }}, '') as c)))
+{%- endmacro %}
+
+{#- An e-mail address trimmed, in lower case, without spaces; NULL when it is
+    not an address (one without '@' is never used to match). Two corrections:
+    - a domain one slip away from exactly one common consumer domain becomes
+      that domain: such a near-miss domain delivers no mail to the person, so
+      the correction only restores the address they meant;
+    - Gmail ignores dots in the local part and treats googlemail.com as
+      gmail.com, so those spellings are one mailbox. -#}
 {% macro normalize_email(expr) -%}
 {%- set cleaned = "lower(regexp_replace(" ~ expr ~ ", '\\s', '', 'g'))" -%}
+{%- set local = "split_part(" ~ cleaned ~ ", '@', 1)" -%}
+{%- set typed_domain = "split_part(" ~ cleaned ~ ", '@', 2)" -%}
+{%- set domain -%}
+case
+    when {{ typed_domain }} in ('{{ common_email_domains() | join("', '") }}') then {{ typed_domain }}
+    when {{ typed_domain }} = 'googlemail.com' then 'gmail.com'
+    else coalesce((
+        select min(known.domain)
+        from unnest(array['{{ common_email_domains() | join("', '") }}']) as known(domain)
+        where {{ one_slip_apart(typed_domain, 'known.domain') }}
+        having count(*) = 1
+    ), {{ typed_domain }})
+end
+{%- endset -%}
 case
     when {{ cleaned }} ~ '^[^@]+@[^@]+\.[a-z]{2,}$' then
-        split_part({{ cleaned }}, '@', 1) || '@' ||
-        case split_part({{ cleaned }}, '@', 2)
-            {%- for typo, domain in email_domain_corrections().items() %}
-            when '{{ typo }}' then '{{ domain }}'
-            {%- endfor %}
-            else split_part({{ cleaned }}, '@', 2)
+        case
+            when ({{ domain }}) = 'gmail.com' then replace({{ local }}, '.', '') || '@gmail.com'
+            else {{ local }} || '@' || ({{ domain }})
         end
 end
 {%- endmacro %}

@@ -12,13 +12,18 @@ latest as (
     order by interaction_id, _business_date desc, _loaded_at desc, _line_number desc
 ),
 
+cleaned_name as (
+    select *, {{ clean_full_name('caller_name') }} as caller_name_cleaned
+    from latest
+),
+
 split_name as (
     select
         *,
-        {{ full_name_given('caller_name') }} as caller_given_raw,
-        {{ full_name_last('caller_name') }} as caller_last_raw,
+        {{ full_name_given('caller_name_cleaned') }} as caller_given_raw,
+        {{ full_name_last('caller_name_cleaned') }} as caller_last_raw,
         regexp_replace(coalesce(customer_ref, ''), '[^0-9]', '', 'g') as ref_digits
-    from latest
+    from cleaned_name
 ),
 
 renamed as (

@@ -22,7 +22,8 @@ renamed as (
         {{ normalize_postal_code('postal_code') }} as postal_code,
         nullif(btrim(city), '') as city,
         upper(country_code)::text as country_code,
-        date_of_birth,
+        -- a birth date in the future or before 1900 is a fault: never matched on
+        case when date_of_birth between '1900-01-01' and _business_date then date_of_birth end as date_of_birth,
         status,
         created_at,
         updated_at,

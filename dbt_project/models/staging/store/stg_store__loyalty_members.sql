@@ -21,7 +21,8 @@ renamed as (
         {{ normalize_postal_code('postal_code') }} as postal_code,
         {{ normalize_house_number('house_number') }} as house_number,
         {{ country_from_postal_code('postal_code') }} as country_code,
-        birth_date::date as birth_date,
+        -- a birth date in the future or before 1900 is a fault: never matched on
+        case when birth_date::date between '1900-01-01' and _business_date then birth_date::date end as birth_date,
         marketing_opt_in = 'Y' as marketing_opt_in,
         -- member forms are filled in the store: its country's local time
         {{ local_timestamp('enrolled_at', 'YYYY-MM-DD HH24:MI:SS', "case when " ~ country_from_postal_code('postal_code') ~ " = 'BE' then 'Europe/Brussels' else 'Europe/Amsterdam' end") }} as enrolled_at,

@@ -114,7 +114,7 @@ def test_lines_that_break_the_contract_are_quarantined(warehouse_dsn, tmp_path):
     assert refused[7] == "utm: '\"google\"' is not a JSON object"
     assert refused[8] == "traits: '[\"a@example.nl\"]' is not a JSON object"
     assert refused[9] == "event_type: empty, expected a value"
-    assert refused[10] == "anonymous_id: '{\"id\": 1}' is not a JSON string"
+    assert refused[10] == "anonymous_id: '{\"id\":1}' is not a JSON string"
     assert refused[11] == "holds a \\u0000 character"
     raw = {line: text for _, line, text, _ in quarantine(warehouse_dsn, "web")}
     assert orjson.loads(raw[4]) == event(4, event_id="not-a-uuid")

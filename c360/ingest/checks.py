@@ -1,148 +1,145 @@
-"""Row checks run set-based in PostgreSQL: each value must parse with the contract's format.
+"""Field checks: each value must parse with the contract's format (contracts/SOURCES.md).
 
-A check yields a reason (text) for a row that breaks it and NULL otherwise; all of
-a row's reasons are joined, so an empty result means the row is valid. Values that
-parse but are implausible (an e-mail without @, a future birth date) pass: the
-expectations flag those later (contracts/QUALITY.md).
+A check gives the reason a value is refused, or None. Values that parse but are
+implausible (an e-mail without @, a future birth date, a negative handle time)
+pass: the expectations flag those later (contracts/QUALITY.md).
+
+Every check has two forms. `fast` is one regular expression that accepts exactly
+the valid values except a few rare ones (29 February), so a whole record can be
+tested in one match per row; `reason` is the exact, slower test, run only on the
+records the fast form did not accept, and it says what is wrong.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from psycopg import sql
-
-# A time of day; a leap second (:60) does not cast in PostgreSQL, so it is refused.
-_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-_FRACTION = r"(\.[0-9]{1,6})?"
-_ISO_DATE_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T" + _TIME + _FRACTION
-
-
-@dataclass(frozen=True)
-class DateFormat:
-    """A date or timestamp layout: the regex of its shape and where year, month and day sit."""
-
-    label: str
-    regex: str
-    year_at: int  # 1-based positions for substr()
-    month_at: int
-    day_at: int
-
-
-DUTCH_TIMESTAMP = DateFormat("DD-MM-YYYY HH:MM:SS", rf"^[0-9]{{2}}-[0-9]{{2}}-[0-9]{{4}} {_TIME}$", 7, 4, 1)
-LOCAL_TIMESTAMP = DateFormat("YYYY-MM-DD HH:MM:SS", rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} {_TIME}$", 1, 6, 9)
-ISO_DATE = DateFormat("YYYY-MM-DD", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", 1, 6, 9)
-ISO_TIMESTAMP_WITH_OFFSET = DateFormat(
-    "ISO 8601 timestamp with offset",
-    rf"^{_ISO_DATE_TIME}(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)$", 1, 6, 9,
-)
-ISO_TIMESTAMP_UTC = DateFormat(
-    "ISO 8601 timestamp in UTC", rf"^{_ISO_DATE_TIME}(Z|\+00:?00)$", 1, 6, 9
-)
-
-INTEGER = r"^[+-]?[0-9]{1,9}$"  # fits a 32-bit integer
-DECIMAL_DOT = r"^[+-]?[0-9]{1,15}(\.[0-9]{1,6})?$"
-UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_HOUR_MINUTE_SECOND = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+_YEAR = r"(?!0000)[0-9]{4}"
+# day and month of every date but 29 February, which leaves to the exact check
+_DAY_MONTH = (r"(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])|(?:29|30)-(?:0[13-9]|1[0-2])"
+              r"|31-(?:0[13578]|1[02]))")
+_MONTH_DAY = (r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+              r"|(?:0[13578]|1[02])-31)")
+_FRACTION = r"(?:\.[0-9]{1,6})?"
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)"
+_UTC = r"(?:Z|\+00:?00)"
 
 
 @dataclass(frozen=True)
 class Check:
-    """`reason` is a SQL text expression: why the row breaks the check, or NULL."""
+    name: str
+    fast: str  # regex: a full match means valid
+    shape: str  # regex a valid value matches in full; dates also need a real calendar day
+    expected: str
+    optional: bool = False
+    ymd: tuple[slice, slice, slice] | None = None  # where year, month, day sit in a date
 
-    reason: sql.Composable
+    def reason(self, value: str | None) -> str | None:
+        if not value:
+            return None if self.optional else f"{self.name}: empty, expected {self.expected}"
+        if re.fullmatch(self.shape, value) and self._is_calendar_day(value):
+            return None
+        return f"{self.name}: {quote(value)} is not {self.expected}"
 
-
-def column(name: str) -> sql.Composable:
-    return sql.Identifier(name)
-
-
-def _value_check(
-    name: str, value: sql.Composable, valid: sql.Composable, expected: str, optional: bool
-) -> Check:
-    when_empty = sql.NULL if optional else sql.Literal(f"{name}: empty, expected {expected}")
-    return Check(sql.SQL(
-        "case when {v} is null then {when_empty} when not ({valid}) "
-        "then {name} || quote_literal({v}) || {expected} end"
-    ).format(
-        v=value, when_empty=when_empty, valid=valid,
-        name=sql.Literal(f"{name}: "), expected=sql.Literal(f" is not {expected}"),
-    ))
-
-
-def matches(name: str, regex: str, expected: str, optional: bool = False,
-            value: sql.Composable | None = None) -> Check:
-    v = value if value is not None else column(name)
-    valid = sql.SQL("{v} ~ {re}").format(v=v, re=sql.Literal(regex))
-    return _value_check(name, v, valid, expected, optional)
+    def _is_calendar_day(self, value: str) -> bool:
+        if self.ymd is None:
+            return True
+        year, month, day = (int(value[part]) for part in self.ymd)
+        try:
+            date(year, month, day)
+        except ValueError:
+            return False
+        return True
 
 
-def required(name: str, value: sql.Composable | None = None) -> Check:
-    return matches(name, r"\S", "a value", value=value)
+def quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def matches(name: str, regex: str, expected: str, optional: bool = False) -> Check:
+    return Check(name, regex, regex, expected, optional)
+
+
+def required(name: str) -> Check:
+    return Check(name, r"\S[^\t]*", r"(?s).*?\S.*", "a value")
 
 
 def integer(name: str, optional: bool = False) -> Check:
-    return matches(name, INTEGER, "an integer", optional)
+    return matches(name, r"[+-]?[0-9]{1,9}", "an integer", optional)  # fits 32 bits
 
 
 def decimal(name: str, optional: bool = False) -> Check:
-    return matches(name, DECIMAL_DOT, "a decimal number with a dot", optional)
+    return matches(name, r"[+-]?[0-9]{1,15}(?:\.[0-9]{1,6})?", "a decimal number with a dot",
+                   optional)
 
 
-def one_of(name: str, values: Sequence[str], optional: bool = False,
-           value: sql.Composable | None = None) -> Check:
-    v = value if value is not None else column(name)
-    valid = sql.SQL("{v} = any({values})").format(v=v, values=sql.Literal(list(values)))
-    return _value_check(name, v, valid, "one of " + ", ".join(values), optional)
+def one_of(name: str, values: Sequence[str], optional: bool = False) -> Check:
+    regex = "(?:" + "|".join(map(re.escape, values)) + ")"
+    return matches(name, regex, "one of " + ", ".join(values), optional)
 
 
-def date_like(name: str, fmt: DateFormat, optional: bool = False,
-              value: sql.Composable | None = None) -> Check:
-    v = value if value is not None else column(name)
-    valid = sql.SQL(
-        "case when {v} ~ {re} then ops.is_calendar_date("
-        "substr({v}, {y}, 4)::int, substr({v}, {m}, 2)::int, substr({v}, {d}, 2)::int) "
-        "else false end"
-    ).format(v=v, re=sql.Literal(fmt.regex), y=sql.Literal(fmt.year_at),
-             m=sql.Literal(fmt.month_at), d=sql.Literal(fmt.day_at))
-    return _value_check(name, v, valid, f"a valid {fmt.label}", optional)
+_YYYY_MM_DD = (slice(0, 4), slice(5, 7), slice(8, 10))
 
 
-def json_type(name: str, value: sql.Composable, types: Sequence[str]) -> Check:
-    """A JSON member that, when present, must be of one of `types` (or null)."""
-    valid = sql.SQL("jsonb_typeof({v}) = any({types})").format(
-        v=value, types=sql.Literal([*types, "null"])
+def dutch_timestamp(name: str, optional: bool = False) -> Check:
+    """DD-MM-YYYY HH:MM:SS."""
+    return Check(
+        name, f"{_DAY_MONTH}-{_YEAR} {_HOUR_MINUTE_SECOND}",
+        rf"[0-9]{{2}}-[0-9]{{2}}-[0-9]{{4}} {_HOUR_MINUTE_SECOND}",
+        "a valid DD-MM-YYYY HH:MM:SS", optional, (slice(6, 10), slice(3, 5), slice(0, 2)),
     )
-    return _value_check(name, value, valid, "a JSON " + " or ".join(types), optional=True)
 
 
-def at_least_one(names: Sequence[str]) -> Check:
-    return Check(sql.SQL("case when num_nonnulls({cols}) = 0 then {reason} end").format(
-        cols=sql.SQL(", ").join(column(n) for n in names),
-        reason=sql.Literal("no identifier: at least one of " + ", ".join(names) + " must be set"),
-    ))
+def _iso_date_check(name: str, tail: str, label: str, optional: bool) -> Check:
+    return Check(name, f"{_YEAR}-{_MONTH_DAY}{tail}", rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{tail}",
+                 f"a valid {label}", optional, _YYYY_MM_DD)
 
 
-def reason_expression(checks: Sequence[Check]) -> sql.Composable:
-    """One text expression: every broken check's reason, '; '-joined; '' for a valid row."""
-    return sql.SQL("concat_ws('; ', {})").format(sql.SQL(", ").join(c.reason for c in checks))
+def iso_date(name: str, optional: bool = False) -> Check:
+    return _iso_date_check(name, "", "YYYY-MM-DD", optional)
 
 
-def remove_invalid_rows(
-    conn, table: sql.Composable, batch_filter: sql.Composable, checks: Sequence[Check]
-) -> list[tuple[int, str]]:
-    """Delete the rows of a just-loaded batch that break a check; return (line, reason) of each.
+def local_timestamp(name: str, optional: bool = False) -> Check:
+    return _iso_date_check(name, f" {_HOUR_MINUTE_SECOND}", "YYYY-MM-DD HH:MM:SS", optional)
 
-    Rows are checked where they were bulk-loaded, in one pass: valid rows are never
-    written twice, and only the few invalid ones are touched again.
-    """
-    query = sql.SQL(
-        """with checked as (
-               select ctid as row_id, _line_number as line_number, {reason} as reason
-               from {table} where {batch_filter}
-           )
-           delete from {table} as t using checked
-           where t.ctid = checked.row_id and checked.reason <> ''
-           returning checked.line_number, checked.reason"""
-    ).format(reason=reason_expression(checks), table=table, batch_filter=batch_filter)
-    return conn.execute(query).fetchall()
+
+def iso_timestamp_with_offset(name: str, optional: bool = False) -> Check:
+    return _iso_date_check(name, f"T{_HOUR_MINUTE_SECOND}{_FRACTION}{_OFFSET}",
+                           "ISO 8601 timestamp with offset", optional)
+
+
+def iso_timestamp_utc(name: str, optional: bool = False) -> Check:
+    return _iso_date_check(name, f"T{_HOUR_MINUTE_SECOND}{_FRACTION}{_UTC}",
+                           "ISO 8601 timestamp in UTC", optional)
+
+
+UUID_CHECK = matches("event_id", r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", "a UUID")
+
+
+@dataclass(frozen=True)
+class AtLeastOne:
+    """A record-level rule: at least one of `names` holds a value."""
+
+    names: tuple[str, ...]
+
+    def reason(self, record: dict[str, str]) -> str | None:
+        if any(record.get(n) for n in self.names):
+            return None
+        return "no identifier: at least one of " + ", ".join(self.names) + " must be set"
+
+
+def record_pattern(columns: Sequence[str], checks: Sequence[Check]) -> re.Pattern[str]:
+    """One regex for a record as tab-joined fields in `columns` order (empty = no value)."""
+    by_name = {c.name: c for c in checks}
+    parts = []
+    for name in columns:
+        check = by_name.get(name)
+        if check is None:
+            parts.append(r"[^\t]*")
+        else:
+            parts.append(f"(?:{check.fast}){'?' if check.optional else ''}")
+    return re.compile("\t".join(parts))

@@ -25,7 +25,7 @@ INTERACTIONS = DelimitedContract(
     ),
     checks=(
         checks.required("interaction_id"),
-        checks.date_like("started_at", checks.DUTCH_TIMESTAMP),
+        checks.dutch_timestamp("started_at"),
         checks.one_of("channel", ("phone", "chat", "email")),
         checks.one_of("direction", ("inbound", "outbound")),
         checks.one_of("reason", (

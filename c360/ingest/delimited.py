@@ -1,10 +1,14 @@
 """Delimited text files (the contact center, store and privacy exports) into raw tables.
 
 Python's C csv reader splits the records, so quoted delimiters, quotes and line
-breaks are handled and every record keeps the physical line it starts on; the
-rows stream into the raw table with COPY, and the format checks then run in
-PostgreSQL over the whole batch (checks.remove_invalid_rows). A record with the
-wrong number of fields, or broken quoting, is refused before it reaches COPY.
+breaks are handled and every record keeps the physical line it starts on. Each
+record is checked with one regular expression over all its fields (the exact,
+slower checks run only on the few records it rejects) and streamed to the raw
+table as COPY text while the file is still being read, so PostgreSQL ingests one
+chunk while Python parses the next.
+
+The text is escaped for COPY (backslash and tab) before the csv reader sees it:
+neither means anything to the reader, so its fields come out ready for COPY.
 """
 
 from __future__ import annotations
@@ -19,31 +23,36 @@ from functools import partial
 import psycopg
 from psycopg import sql
 
-from c360.ingest.checks import Check, remove_invalid_rows
+from c360.ingest.checks import AtLeastOne, Check, record_pattern
 from c360.ingest.files import Batch, FileRefused, ParseOutcome, Parser
 from c360.ingest.ledger import RefusedRow
 
 BOM = "\ufeff"
+COPY_CHUNK_ROWS = 10_000
 
 
 @dataclass(frozen=True)
 class DelimitedContract:
-    """One file type of a silo: its raw table, the header it must have and its row checks."""
+    """One file type of a silo: its raw table, the header it must have and its checks."""
 
     raw_table: str  # schema.table
     columns: tuple[str, ...]
     checks: tuple[Check, ...]
     delimiter: str
+    record_checks: tuple[AtLeastOne, ...] = ()
 
     @property
     def parser(self) -> Parser:
         return partial(load_delimited, self)
 
-    def table(self) -> sql.Composable:
-        return sql.Identifier(*self.raw_table.split("."))
-
     def reader(self, lines: Iterator[str]) -> Iterator[list[str]]:
         return csv.reader(lines, delimiter=self.delimiter, quotechar='"', strict=True)
+
+    def reasons(self, record: dict[str, str]) -> list[str]:
+        """Every rule the record breaks (exact checks; an empty list means valid)."""
+        found = [c.reason(record.get(c.name)) for c in self.checks]
+        found += [c.reason(record) for c in self.record_checks]
+        return [r for r in found if r]
 
 
 def decode_utf8(data: bytes) -> str:
@@ -67,12 +76,12 @@ def _raw_text(lines: Sequence[str], start: int, end: int) -> str:
     return "".join(lines[start - 1 : end]).rstrip("\r\n")
 
 
-def _record_text(contract: DelimitedContract, lines: Sequence[str], start: int) -> str:
-    """The delivered text of the record that starts on line `start` (it may span lines)."""
+def _record_at(contract: DelimitedContract, lines: Sequence[str], start: int) -> list[str]:
+    """The delivered fields of the record that starts on line `start` (it may span lines)."""
     reader = contract.reader(lines[i] for i in range(start - 1, len(lines)))
     with contextlib.suppress(csv.Error, StopIteration):
-        next(reader)
-    return _raw_text(lines, start, start - 1 + max(reader.line_num, 1))
+        return next(reader)
+    return []
 
 
 def _check_header(contract: DelimitedContract, header: list[str]) -> str | None:
@@ -101,60 +110,101 @@ def _count_records(reader: Iterator[list[str]]) -> int:
             count += 1
 
 
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t")
+
+
 def load_delimited(
     contract: DelimitedContract, conn: psycopg.Connection, data: bytes, batch: Batch
 ) -> ParseOutcome:
-    lines = physical_lines(decode_utf8(data))
+    text = decode_utf8(data)
+    lines = physical_lines(text)
     if not lines:
         return ParseOutcome(0, 0)
-    reader = contract.reader(iter(lines))
+    header_reader = contract.reader(iter(lines))
     try:
-        header = next(reader)
+        header = next(header_reader)
     except csv.Error as exc:
-        raise FileRefused(f"header row is not valid CSV: {exc}", lines[0]) from exc
-    header_text = _raw_text(lines, 1, reader.line_num)
+        raise FileRefused(f"header row is not valid CSV: {exc}", lines[0].rstrip("\r\n")) from exc
+    header_lines = header_reader.line_num
     problem = _check_header(contract, header)
     if problem:
-        raise FileRefused(problem, header_text, _count_records(reader))
+        header_text = _raw_text(lines, 1, header_lines)
+        raise FileRefused(problem, header_text, _count_records(header_reader))
 
+    load = _RecordLoader(contract, header, lines, batch)
     copy_sql = sql.SQL(
         "copy {table} ({columns}, _batch_id, _business_date, _source_name, _line_number) "
-        "from stdin"
-    ).format(table=contract.table(), columns=sql.SQL(", ").join(map(sql.Identifier, header)))
-    meta = [batch.ledger_id, batch.source.business_date, batch.source.source_name]
-    width = len(header)
-    refused: list[RefusedRow] = []
-    rows_read = copied = 0
-    consumed = reader.line_num
+        "from stdin (null '')"  # an empty field is NULL in the raw layer
+    ).format(
+        table=sql.Identifier(*contract.raw_table.split(".")),
+        columns=sql.SQL(", ").join(map(sql.Identifier, header)),
+    )
+    records = contract.reader(iter(physical_lines(_copy_escape(text))[header_lines:]))
     with conn.cursor().copy(copy_sql) as copy:
-        write_row = copy.write_row
+        load.run(records, header_lines, copy.write)
+    return ParseOutcome(load.rows_read, load.rows_loaded, load.refused)
+
+
+class _RecordLoader:
+    """Reads the records of one file, checks them and writes the valid ones as COPY text."""
+
+    def __init__(self, contract: DelimitedContract, header: list[str], lines: list[str],
+                 batch: Batch):
+        self.contract = contract
+        self.header = header
+        self.lines = lines
+        self.pattern = record_pattern(header, contract.checks)
+        self.check_every_record = bool(contract.record_checks)
+        source = batch.source
+        self.meta = "\t" + "\t".join((
+            str(batch.ledger_id), source.business_date.isoformat(),
+            _copy_escape(source.source_name), "",
+        ))
+        self.rows_read = self.rows_loaded = 0
+        self.refused: list[RefusedRow] = []
+
+    def run(self, reader: Iterator[list[str]], header_lines: int, write) -> None:
+        """Read the records after the header; `reader.line_num` counts from there."""
+        width = len(self.header)
+        consumed = header_lines
+        fullmatch = self.pattern.fullmatch
+        meta = self.meta
+        chunk: list[str] = []
         while True:
             try:
                 for row in reader:
-                    start, consumed = consumed + 1, reader.line_num
-                    if len(row) == width:
-                        # an empty field is NULL in the raw layer
-                        write_row([field or None for field in row] + meta + [start])
-                        copied += 1
-                    elif row:
-                        refused.append(RefusedRow(
-                            start, _raw_text(lines, start, consumed),
-                            f"{len(row)} fields where the header has {width}",
-                        ))
-                    rows_read += bool(row)  # a blank line holds no record
+                    start, consumed = consumed + 1, header_lines + reader.line_num
+                    if not row:  # a blank line holds no record
+                        continue
+                    self.rows_read += 1
+                    if len(row) != width:
+                        self._refuse(start, consumed, f"{len(row)} fields where the header has {width}")
+                        continue
+                    fields = "\t".join(row)
+                    if not fullmatch(fields) or self.check_every_record:
+                        reasons = self._exact_reasons(start)
+                        if reasons:
+                            self._refuse(start, consumed, "; ".join(reasons))
+                            continue
+                    if "\n" in fields or "\r" in fields:  # a quoted line break
+                        fields = fields.replace("\n", "\\n").replace("\r", "\\r")
+                    chunk.append(f"{fields}{meta}{start}\n")
+                    if len(chunk) == COPY_CHUNK_ROWS:
+                        write("".join(chunk))
+                        chunk.clear()
                 break
             except csv.Error as exc:
-                start, consumed = consumed + 1, reader.line_num
-                rows_read += 1
-                refused.append(RefusedRow(
-                    start, _raw_text(lines, start, consumed), f"malformed CSV record: {exc}"
-                ))
+                start, consumed = consumed + 1, header_lines + reader.line_num
+                self.rows_read += 1
+                self._refuse(start, consumed, f"malformed CSV record: {exc}")
+        write("".join(chunk))
+        self.rows_loaded = self.rows_read - len(self.refused)
 
-    invalid = remove_invalid_rows(
-        conn, contract.table(),
-        sql.SQL("_batch_id = {}").format(sql.Literal(batch.ledger_id)), contract.checks,
-    )
-    refused += [RefusedRow(line, _record_text(contract, lines, line), reason)
-                for line, reason in invalid]
-    refused.sort(key=lambda r: r.line_number)
-    return ParseOutcome(rows_read, copied - len(invalid), refused)
+    def _exact_reasons(self, start: int) -> list[str]:
+        """Run the exact checks on the record as delivered (not escaped for COPY)."""
+        record = dict(zip(self.header, _record_at(self.contract, self.lines, start), strict=True))
+        return self.contract.reasons(record)
+
+    def _refuse(self, start: int, end: int, reason: str) -> None:
+        self.refused.append(RefusedRow(start, _raw_text(self.lines, start, end), reason))

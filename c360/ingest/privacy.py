@@ -19,11 +19,11 @@ REQUESTS = DelimitedContract(
     columns=("request_id", "received_at", "request_type", *IDENTIFIERS),
     checks=(
         checks.required("request_id"),
-        checks.date_like("received_at", checks.ISO_TIMESTAMP_WITH_OFFSET),
+        checks.iso_timestamp_with_offset("received_at"),
         checks.one_of("request_type", ("erasure", "restrict", "access")),
-        checks.at_least_one(IDENTIFIERS),
     ),
     delimiter=",",
+    record_checks=(checks.AtLeastOne(IDENTIFIERS),),
 )
 
 FILE_KINDS = (FileKind("requests.csv", (RAW_TABLE,), REQUESTS.parser),)

@@ -28,7 +28,7 @@ POS_LINES = DelimitedContract(
         checks.required("receipt_id"),
         checks.integer("line_no"),
         checks.required("store_code"),
-        checks.date_like("sold_at", checks.LOCAL_TIMESTAMP),
+        checks.local_timestamp("sold_at"),
         checks.integer("quantity"),
         checks.decimal("unit_price"),
         checks.decimal("discount"),
@@ -45,10 +45,10 @@ LOYALTY_MEMBERS = DelimitedContract(
     ),
     checks=(
         checks.required("card_number"),
-        checks.date_like("birth_date", checks.ISO_DATE, optional=True),
+        checks.iso_date("birth_date", optional=True),
         checks.one_of("marketing_opt_in", Y_OR_N),
-        checks.date_like("enrolled_at", checks.LOCAL_TIMESTAMP),
-        checks.date_like("updated_at", checks.LOCAL_TIMESTAMP),
+        checks.local_timestamp("enrolled_at"),
+        checks.local_timestamp("updated_at"),
     ),
     delimiter=",",
 )

@@ -12,14 +12,3 @@ begin
     end if;
 end
 $$;
-
--- True when year-month-day is a day of the Gregorian calendar that PostgreSQL can
--- hold; the loaders call it after a regex has checked that the parts are digits,
--- so staging can cast every loaded date without failing.
-create or replace function ops.is_calendar_date(y int, m int, d int) returns boolean
-language sql immutable parallel safe
-return y between 1 and 9999 and m between 1 and 12 and d >= 1 and d <= case
-    when m = 2 then case when (y % 4 = 0 and y % 100 <> 0) or y % 400 = 0 then 29 else 28 end
-    when m in (4, 6, 9, 11) then 30
-    else 31
-end;

@@ -1,0 +1,248 @@
+"""Ingest benchmark: one large business date, loaded by the c360 loaders, beside plain COPY.
+
+Writes one day of files with its own fast generator (web events over 24 hourly
+gzip files, POS lines over many store files, a contact center export), starts a
+throwaway embedded PostgreSQL without fsync, loads the day with the real loaders
+and prints rows/s per silo next to the rows/s of a plain COPY of the same rows
+into an UNLOGGED table without indexes, and their ratio. It prints figures; it is
+not a test. Run it with `make bench-ingest` or:
+
+    .venv/bin/python benchmarks/bench_ingest.py --web-events 1000000 --pos-lines 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import shutil
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import psycopg
+from psycopg import sql
+
+from c360.ingest import contact_center, store, web
+from c360.postgres import EmbeddedPostgres
+
+DAY = date(2026, 11, 21)
+SEED = 360
+STORES = [f"{country}-{city}-{n:02d}" for country, city in
+          (("NL", "AMS"), ("NL", "RTM"), ("NL", "UTR"), ("BE", "GNT"), ("BE", "ANT"))
+          for n in range(1, 5)]
+EVENT_TYPES = ["page_view"] * 12 + ["login", "newsletter_signup", "product_configured",
+                                     "webinar_registration", "expert_chat", "order_completed"]
+WEB_COLUMNS = ("event_id", "event_type", "occurred_at", "anonymous_id", "user_id", "session_id",
+               "page_url", "referrer", "utm", "traits", "properties")
+WEB_JSON_COLUMNS = ("utm", "traits", "properties")
+
+
+def _copy_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, dict):
+        return _copy_escape(orjson.dumps(value).decode())
+    return _copy_escape(value)
+
+
+# -- generators ---------------------------------------------------------------------------
+
+
+def web_events(count: int, rng: random.Random) -> Iterator[dict]:
+    start = datetime(2026, 11, 20, 23, 0)
+    for n in range(count):
+        ts = start + timedelta(seconds=n * 86_400 / count)
+        visitor = rng.randrange(count // 8 + 1)
+        event_type = EVENT_TYPES[n % len(EVENT_TYPES)]
+        doc = {
+            "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "event_type": event_type,
+            "occurred_at": ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{n % 1000:03d}Z",
+            "anonymous_id": f"anon-{visitor:08x}",
+            "user_id": f"WU{visitor}" if visitor % 3 == 0 else None,
+            "session_id": f"s-{visitor:08x}-{n // 50}",
+            "page_url": f"https://www.example.nl/products/{n % 500}?ref=x",
+            "referrer": "https://www.google.com/" if n % 4 == 0 else None,
+            "utm": {"source": "google", "medium": "cpc", "campaign": "winter"} if n % 5 == 0
+            else None,
+            "properties": {"path": f"/products/{n % 500}", "title": "Warmtepomp"},
+        }
+        if n % 40 == 0:
+            doc["traits"] = {"email": f"person{visitor}@example.nl", "first_name": "Anna"}
+        yield doc
+
+
+def write_web_day(landing: Path, count: int, rng: random.Random) -> tuple[list[Path], str]:
+    """24 hourly files, plus the same rows as COPY text for the baseline."""
+    folder = landing / "web" / DAY.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    per_hour = -(-count // 24)
+    events = web_events(count, rng)
+    files, copy_lines = [], []
+    for hour in range(24):
+        lines = []
+        for _ in range(min(per_hour, count - hour * per_hour)):
+            doc = next(events)
+            lines.append(orjson.dumps(doc))
+            copy_lines.append("\t".join(_copy_field(doc.get(c)) for c in WEB_COLUMNS))
+        path = folder / f"events-{hour:02d}.jsonl.gz"
+        path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n", compresslevel=1))
+        files.append(path)
+    return files, "\n".join(copy_lines) + "\n"
+
+
+def write_pos_day(landing: Path, count: int, rng: random.Random) -> list[Path]:
+    folder = landing / "store" / DAY.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    header = ",".join(store.POS_LINES.columns) + "\n"
+    per_store = -(-count // len(STORES))
+    files = []
+    for index, code in enumerate(STORES):
+        lines = [header]
+        for n in range(min(per_store, count - index * per_store)):
+            card = f"87{rng.randrange(10**11):011d}" if n % 3 == 0 else ""
+            lines.append(
+                f"R{n // 3:07d},{n % 3 + 1},{code},2026-11-21 {9 + n % 11:02d}:{n % 60:02d}:"
+                f"{n % 59:02d},SKU-{n % 997},heating,{1 + n % 4},{n % 300}.95,0,{card},"
+                f"{('cash', 'card', 'mobile', 'voucher')[n % 4]}\n"
+            )
+        path = folder / f"pos_{code}.csv"
+        path.write_text("".join(lines))
+        files.append(path)
+    return files
+
+
+def write_contact_center_day(landing: Path, count: int, rng: random.Random) -> list[Path]:
+    folder = landing / "contact_center" / DAY.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["\ufeff" + ";".join(contact_center.INTERACTIONS.columns) + "\r\n"]
+    for n in range(count):
+        name = '"Berg; Anna ""AB"" van den"' if n % 50 == 0 else "Jansen, Piet"
+        lines.append(
+            f"CC-20261121-{n:07d};21-11-2026 {8 + n % 12:02d}:{n % 60:02d}:{n % 57:02d};"
+            f"{('phone', 'chat', 'email')[n % 3]};inbound;FA{rng.randrange(10**7):07d};{name};"
+            f"06-{rng.randrange(10**8):08d};;{('billing', 'complaint', 'other')[n % 3]};"
+            f"{30 + n % 900};{n % 120};Y;N;{'' if n % 4 else 1 + n % 5};AG-{n % 80:02d}\r\n"
+        )
+    path = folder / "interactions.csv"
+    path.write_text("".join(lines), encoding="utf-8", newline="")
+    return [path]
+
+
+# -- measuring ----------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    silo: str
+    rows: int
+    loader_seconds: float
+    copy_seconds: float
+
+    def line(self) -> str:
+        loader, plain = self.rows / self.loader_seconds, self.rows / self.copy_seconds
+        return (f"{self.silo:<16}{self.rows:>11,}{loader:>15,.0f}{plain:>15,.0f}"
+                f"{loader / plain:>8.2f}")
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def plain_copy(dsn: str, like_table: str, columns: tuple[str, ...], chunks: Iterator[bytes],
+               options: str) -> float:
+    """Seconds to COPY the chunks into a fresh UNLOGGED table with the raw table's columns."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("drop table if exists bench_plain")
+        conn.execute(sql.SQL(
+            "create unlogged table bench_plain as select {cols} from {raw} with no data"
+        ).format(cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
+                 raw=sql.Identifier(*like_table.split("."))))
+        started = time.perf_counter()
+        with conn.cursor().copy(sql.SQL("copy bench_plain from stdin {}").format(
+                sql.SQL(options))) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        conn.execute("drop table bench_plain")
+    return elapsed
+
+
+def csv_bodies(paths: list[Path], encoding: str = "utf-8") -> Iterator[bytes]:
+    for path in paths:
+        yield path.read_bytes().decode(encoding).removeprefix("\ufeff").encode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--web-events", type=int, default=1_000_000)
+    parser.add_argument("--pos-lines", type=int, default=1_000_000)
+    parser.add_argument("--contact-center-rows", type=int, default=200_000)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="c360-bench-ingest-"))
+    work.chmod(0o755)  # the postgres user must reach the cluster folder
+    server = EmbeddedPostgres(root=work / "pg", port=free_port(), durable=False)
+    try:
+        rng = random.Random(SEED)
+        landing = work / "landing"
+        print(f"generating one business date in {landing} ...", flush=True)
+        web_files, web_copy_text = write_web_day(landing, args.web_events, rng)
+        pos_files = write_pos_day(landing, args.pos_lines, rng)
+        cc_files = write_contact_center_day(landing, args.contact_center_rows, rng)
+        print("starting a throwaway PostgreSQL (fsync off) ...", flush=True)
+        server.up(databases=("warehouse",))
+        dsn = server.dsn("warehouse")
+
+        figures = [
+            Figure("web", args.web_events,
+                   timed(lambda: web.load_business_date(dsn, landing, DAY)),
+                   plain_copy(dsn, web.RAW_TABLE, WEB_COLUMNS,
+                              iter([web_copy_text.encode()]), "")),
+            Figure("store (POS)", args.pos_lines,
+                   timed(lambda: store.load_business_date(dsn, landing, DAY)),
+                   plain_copy(dsn, store.POS_TABLE, store.POS_LINES.columns,
+                              csv_bodies(pos_files), "(format csv, header)")),
+            Figure("contact_center", args.contact_center_rows,
+                   timed(lambda: contact_center.load_business_date(dsn, landing, DAY)),
+                   plain_copy(dsn, contact_center.RAW_TABLE, contact_center.INTERACTIONS.columns,
+                              csv_bodies(cc_files), "(format csv, header, delimiter ';')")),
+        ]
+        with psycopg.connect(dsn) as conn:
+            ledger = conn.execute(
+                "select source_system, sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
+                "from ops.load_ledger group by 1 order by 1").fetchall()
+        print()
+        print(f"{'silo':<16}{'rows':>11}{'loader rows/s':>15}{'COPY rows/s':>15}{'ratio':>8}")
+        for figure in figures:
+            print(figure.line())
+        print("\nledger (read, loaded, quarantined):",
+              ", ".join(f"{s} {r:,}/{lo:,}/{q:,}" for s, r, lo, q in ledger))
+        print("ratio = loader rows/s / plain COPY rows/s into an UNLOGGED table, no indexes; "
+              "the loaders write logged tables with their indexes and validate every value.")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

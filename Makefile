@@ -31,6 +31,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# One large business date through the ingest loaders, beside plain COPY (prints figures).
+bench-ingest: setup
+	$(BIN)/python benchmarks/bench_ingest.py
+
 # Stops the embedded PostgreSQL and removes all local state (.c360/).
 clean-state: setup
 	-$(BIN)/c360 down

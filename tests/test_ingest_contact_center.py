@@ -45,7 +45,7 @@ def load(dsn: str, landing: Path):
 
 
 def test_quoted_delimiter_quote_and_line_break_with_bom_and_crlf(warehouse_dsn, tmp_path):
-    tricky = 'van der Berg; Anna "Anneke"\r\nsecond line'
+    tricky = 'van der Berg; Anna "Anneke"\r\nsecond line\twith a tab and a \\ backslash'
     write(tmp_path, [interaction(1, caller_name=tricky), interaction(2)], bom=True)
     report = load(warehouse_dsn, tmp_path)
     assert [(f.rows_read, f.rows_loaded, f.status) for f in report.files] == [(2, 2, "loaded")]
@@ -67,9 +67,11 @@ def test_unparseable_date_number_and_enum_are_quarantined_rest_loads(warehouse_d
         interaction(6, resolved="yes", csat="7"),
         interaction(7, csat=""),  # skipped survey: valid
         interaction(8, handle_seconds="-30", caller_email="no-at-sign"),  # parses: loaded
+        interaction(9, started_at="29-02-2024 23:59:59"),  # a leap day: loaded
+        interaction(10, started_at="29-02-2026 10:00:00"),
     ])
     report = load(warehouse_dsn, tmp_path)
-    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (8, 3, 5)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (10, 4, 6)
     assert report.contract_failures == []
     refused = {line: reason for _, line, _, reason in quarantine(warehouse_dsn, "contact_center")}
     assert refused == {
@@ -78,6 +80,7 @@ def test_unparseable_date_number_and_enum_are_quarantined_rest_loads(warehouse_d
         5: "handle_seconds: '4 min' is not an integer",
         6: "channel: 'fax' is not one of phone, chat, email",
         7: "resolved: 'yes' is not one of Y, N; csat: '7' is not one of 1, 2, 3, 4, 5",
+        11: "started_at: '29-02-2026 10:00:00' is not a valid DD-MM-YYYY HH:MM:SS",
     }
     raw_text = quarantine(warehouse_dsn, "contact_center")[0][2]
     assert raw_text == ";".join(interaction(2, started_at="2026-11-21 09:15:00"))

@@ -49,7 +49,7 @@ def event_ids(dsn: str) -> list[tuple[str, int]]:
 def test_events_land_with_their_objects_unknown_types_and_late_events_kept(warehouse_dsn, tmp_path):
     events_file(tmp_path, 9, [
         event(1, utm={"source": "google", "medium": "cpc", "campaign": "x"},
-              traits={"email": "a@example.nl"}),
+              traits={"email": "a@example.nl", "last_name": "tab\there\nline"}),
         event(2, event_type="hologram_viewed"),  # unknown type: kept
         event(3, occurred_at="2026-11-19T23:59:59Z"),  # late arrival: kept
     ])
@@ -58,7 +58,8 @@ def test_events_land_with_their_objects_unknown_types_and_late_events_kept(wareh
     rows = fetch(warehouse_dsn, f"select event_type, utm, traits, properties, page_url "
                                 f"from {RAW} order by event_id")
     assert rows[0] == ("page_view", {"source": "google", "medium": "cpc", "campaign": "x"},
-                       {"email": "a@example.nl"}, {"path": "/p", "title": "P"},
+                       {"email": "a@example.nl", "last_name": "tab\there\nline"},
+                       {"path": "/p", "title": "P"},
                        "https://shop.example/p?q=a\\b")
     assert [r[0] for r in rows[1:]] == ["hologram_viewed", "page_view"]
     assert_balanced(warehouse_dsn, RAW, "web")

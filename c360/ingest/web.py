@@ -1,12 +1,12 @@
 """Web: gzip-compressed JSON Lines event logs, up to 24 files a day (contracts/SOURCES.md, 3).
 
-orjson parses each line and the fields are checked in Python as the file is read;
-valid events stream as COPY text into a temporary table, and from there into
-raw_web.events with ON CONFLICT DO NOTHING, because delivery is at least once: an
-event_id already loaded, from this file or an earlier one, is kept once (the
-first copy in file order wins). Such a duplicate counts as loaded, so the ledger
-balance holds, and is also counted in the ledger's rows_duplicate. Unknown event
-types and late events (occurred on an earlier day) are kept.
+orjson parses each line and the fields are checked in Python as the file is read.
+Delivery is at least once, so an event is kept once: of the copies in one file
+the first wins, and an event_id the raw layer already holds, from an earlier file
+or day, is not loaded again; the rest go into raw_web.events with one COPY. Such a
+duplicate counts as loaded, so the ledger balance holds, and is also counted in
+the ledger's rows_duplicate. Unknown event types and late events (occurred on an
+earlier day) are kept.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ OBJECT_MEMBERS = ("utm", "traits", "properties")
 COLUMNS = ("event_id", "event_type", "occurred_at", *TEXT_MEMBERS, *OBJECT_MEMBERS,
            "_batch_id", "_business_date", "_source_name", "_line_number")
 COPY_CHUNK_ROWS = 10_000
+WEB_EVENTS_LOCK = 3_600_361  # advisory lock key: one web load at a time adds event ids
 NULL = "\\N"  # COPY text's NULL
 # PostgreSQL's jsonb cannot hold the NUL character, which JSON may escape.
 NUL_ESCAPE = b"\\u0000"
@@ -141,50 +142,53 @@ def load_events(conn: psycopg.Connection, data: bytes, batch: Batch) -> ParseOut
     source = batch.source
     meta = "\t".join((str(batch.ledger_id), source.business_date.isoformat(),
                        source.source_name.replace("\\", "\\\\"), ""))
-    conn.execute("create temporary table web_landing "
-                 "(like raw_web.events including defaults) on commit drop")
-    columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
     refused: list[RefusedRow] = []
+    events: dict[str, str] = {}  # event_id -> COPY line, the first copy in the file
     rows_read = 0
-    with conn.cursor().copy(
-        sql.SQL("copy web_landing ({}) from stdin").format(columns)
-    ) as copy:
-        chunk: list[str] = []
-        for number, line in enumerate(lines, 1):
-            if not line or line.isspace():
+    for number, line in enumerate(lines, 1):
+        if not line or line.isspace():
+            continue
+        rows_read += 1
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            refused.append(RefusedRow(number, line.decode(), f"not valid JSON: {exc}"))
+            continue
+        if type(doc) is not dict:
+            refused.append(RefusedRow(number, line.decode(), "not a JSON object"))
+            continue
+        if NUL_ESCAPE in line:
+            refused.append(RefusedRow(number, line.decode(), "holds a \\u0000 character"))
+            continue
+        tail = f"{meta}{number}\n"
+        copy_line = None if b"\\" in line else _fast_copy_line(doc, tail)
+        if copy_line is None:
+            if problems := event_problems(doc):
+                refused.append(RefusedRow(number, line.decode(), "; ".join(problems)))
                 continue
-            rows_read += 1
-            try:
-                doc = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                refused.append(RefusedRow(number, line.decode(), f"not valid JSON: {exc}"))
-                continue
-            if type(doc) is not dict:
-                refused.append(RefusedRow(number, line.decode(), "not a JSON object"))
-                continue
-            if NUL_ESCAPE in line:
-                refused.append(RefusedRow(number, line.decode(), "holds a \\u0000 character"))
-                continue
-            tail = f"{meta}{number}\n"
-            copy_line = None if b"\\" in line else _fast_copy_line(doc, tail)
-            if copy_line is None:
-                if problems := event_problems(doc):
-                    refused.append(RefusedRow(number, line.decode(), "; ".join(problems)))
-                    continue
-                copy_line = _escaped_copy_line(doc, tail)
-            chunk.append(copy_line)
-            if len(chunk) == COPY_CHUNK_ROWS:
-                copy.write("".join(chunk))
-                chunk.clear()
-        copy.write("".join(chunk))
-    # a sequential scan of the fresh landing table returns lines in file order
-    inserted = conn.execute(sql.SQL(
-        "insert into raw_web.events ({cols}) select {cols} from web_landing "
-        "on conflict (event_id) do nothing"
-    ).format(cols=columns)).rowcount
-    conn.execute("drop table web_landing")
+            copy_line = _escaped_copy_line(doc, tail)
+        events.setdefault(doc["event_id"], copy_line)
+
+    new_lines = _not_yet_loaded(conn, events)
+    columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
+    with conn.cursor().copy(sql.SQL("copy raw_web.events ({}) from stdin").format(columns)) as copy:
+        for offset in range(0, len(new_lines), COPY_CHUNK_ROWS):
+            copy.write("".join(new_lines[offset : offset + COPY_CHUNK_ROWS]))
     loaded = rows_read - len(refused)
-    return ParseOutcome(rows_read, loaded, refused, rows_duplicate=loaded - inserted)
+    return ParseOutcome(rows_read, loaded, refused, rows_duplicate=loaded - len(new_lines))
+
+
+def _not_yet_loaded(conn: psycopg.Connection, events: dict[str, str]) -> list[str]:
+    """The COPY lines of events whose event_id the raw layer does not hold yet.
+
+    Web loads take a lock first, so no other load can add one of these ids before
+    this transaction commits; a COPY straight into raw_web.events then never meets
+    a duplicate, and costs PostgreSQL far less than INSERT ... ON CONFLICT.
+    """
+    conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
+    loaded = {row[0] for row in conn.execute(
+        "select event_id from raw_web.events where event_id = any(%s)", (list(events),))}
+    return [line for event_id, line in events.items() if event_id not in loaded]
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), load_events),)

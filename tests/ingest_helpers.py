@@ -12,6 +12,8 @@ from pathlib import Path
 import orjson
 import psycopg
 
+from c360.simulator.finance_db import create_billing as create_billing_schema
+
 DAY = date(2026, 11, 21)
 
 
@@ -106,32 +108,7 @@ def raw_snapshot(dsn: str, raw_table: str) -> list[tuple]:
     return fetch(dsn, f"select {', '.join(columns)} from {raw_table} order by {order}")
 
 
-# The billing schema as contracts/SOURCES.md defines it, for a stand-in finance database.
-BILLING_DDL = """
-create schema billing;
-create table billing.accounts (
-    account_id text primary key, first_name text, last_name text, email text, phone text,
-    street text, house_number text, postal_code text, city text,
-    country_code char(2) not null, date_of_birth date,
-    status text not null check (status in ('active', 'closed')),
-    created_at timestamptz not null, updated_at timestamptz not null
-);
-create table billing.invoices (
-    invoice_id text primary key, account_id text not null references billing.accounts,
-    issued_on date not null, due_on date not null, product_line text not null,
-    amount_excl_vat numeric(12,2) not null, vat_amount numeric(12,2) not null,
-    currency char(3) not null default 'EUR',
-    status text not null check (status in ('open', 'paid', 'overdue', 'credited')),
-    updated_at timestamptz not null
-);
-create table billing.payments (
-    payment_id text primary key, invoice_id text not null references billing.invoices,
-    paid_at timestamptz not null, amount numeric(12,2) not null, method text not null,
-    updated_at timestamptz not null
-);
-"""
-
-
 def create_billing(dsn: str) -> None:
+    """The contract's billing schema, as the simulator creates it, in a stand-in finance DB."""
     with psycopg.connect(dsn) as conn:
-        conn.execute(BILLING_DDL)
+        create_billing_schema(conn)

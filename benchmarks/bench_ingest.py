@@ -1,8 +1,9 @@
 """Ingest benchmark: one large business date, loaded by the c360 loaders, beside plain COPY.
 
 Writes one day of files with its own fast generator (web events over 24 hourly
-gzip files, POS lines over many store files, a contact center export), starts a
-throwaway embedded PostgreSQL without fsync, loads the day with the real loaders
+gzip files, POS lines over many store files, a contact center export) and a
+billing database of accounts, starts a throwaway embedded PostgreSQL without
+fsync, loads the day with the real loaders
 and prints rows/s per silo next to the rows/s of a plain COPY of the same rows
 into an UNLOGGED table without indexes, and their ratio. It prints figures; it is
 not a test. Run it with `make bench-ingest` or:
@@ -29,8 +30,9 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from c360.ingest import contact_center, store, web
+from c360.ingest import contact_center, finance, store, web
 from c360.postgres import EmbeddedPostgres
+from c360.simulator.finance_db import create_billing
 
 DAY = date(2026, 11, 21)
 SEED = 360
@@ -145,6 +147,20 @@ def write_contact_center_day(landing: Path, count: int, rng: random.Random) -> l
     return [path]
 
 
+def billing_accounts_copy_text(count: int, rng: random.Random) -> str:
+    """Billing accounts as COPY text, all updated during the business date."""
+    lines = []
+    for n in range(count):
+        lines.append("\t".join((
+            f"FA{n:07d}", "Anna" if n % 2 else "J.", f"van der Berg{n % 97}",
+            f"person{n}@example.nl", f"06-{rng.randrange(10**8):08d}", "Dorpsstraat",
+            f"{1 + n % 200}", f"{1000 + n % 9000} AB", "Utrecht", "NL",
+            f"19{50 + n % 50}-0{1 + n % 9}-1{n % 10}", "active" if n % 20 else "closed",
+            "2020-01-01 10:00:00+01", f"2026-11-21 {n % 24:02d}:{n % 60:02d}:00+01",
+        )))
+    return "\n".join(lines) + "\n"
+
+
 # -- measuring ----------------------------------------------------------------------------
 
 
@@ -231,6 +247,7 @@ def main() -> None:
     parser.add_argument("--web-events", type=int, default=1_000_000)
     parser.add_argument("--pos-lines", type=int, default=1_000_000)
     parser.add_argument("--contact-center-rows", type=int, default=200_000)
+    parser.add_argument("--finance-accounts", type=int, default=300_000)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="c360-bench-ingest-"))
@@ -244,8 +261,14 @@ def main() -> None:
         pos_files = write_pos_day(landing, args.pos_lines, rng)
         cc_files = write_contact_center_day(landing, args.contact_center_rows, rng)
         print("starting a throwaway PostgreSQL (fsync off) ...", flush=True)
-        server.up(databases=("warehouse",))
-        dsn = server.dsn("warehouse")
+        server.up(databases=("warehouse", "finance"))
+        dsn, finance_dsn = server.dsn("warehouse"), server.dsn("finance")
+        accounts_text = billing_accounts_copy_text(args.finance_accounts, rng).encode()
+        with psycopg.connect(finance_dsn) as conn:
+            create_billing(conn)
+            with conn.cursor().copy("copy billing.accounts from stdin") as copy:
+                copy.write(accounts_text)
+        account_columns = tuple(name for name, _ in finance.TABLES[0].columns)
 
         figures = [
             Figure("web", args.web_events,
@@ -263,6 +286,11 @@ def main() -> None:
                    plain_copy(dsn, contact_center.RAW_TABLE, contact_center.INTERACTIONS.columns,
                               csv_bodies(cc_files), "(format csv, header, delimiter ';')"),
                    raw_layout_copy(dsn, contact_center.RAW_TABLE)),
+            Figure("finance", args.finance_accounts,
+                   timed(lambda: finance.extract_business_date(finance_dsn, dsn, DAY)),
+                   plain_copy(dsn, "raw_finance.accounts", account_columns,
+                              iter([accounts_text]), ""),
+                   raw_layout_copy(dsn, "raw_finance.accounts")),
         ]
         with psycopg.connect(dsn) as conn:
             ledger = conn.execute(

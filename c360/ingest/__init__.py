@@ -3,5 +3,26 @@
 One module per silo (contact_center, web, store, privacy, finance), each with a
 `load_business_date` (files) or `extract_business_date` (finance) that returns a
 `report.SiloLoadReport`; `files`, `ledger`, `checks` and `delimited` are the
-shared core.
+shared core. Every loader bootstraps the warehouse first, so an empty database works.
+
+What the ledger (ops.load_ledger, one row per file or extracted table and date) says:
+
+- rows_read = rows_loaded + rows_quarantined, always. A blank line is no record.
+- rows_duplicate (added by 011_ingest.sql) counts, among rows_loaded, the rows that
+  were already in the raw layer and kept once: web events delivered again, finance
+  versions taken again after a watermark reset. rows_loaded - rows_duplicate rows
+  of the batch are in the raw table.
+- status 'loaded': the file was read; its refused rows are in ops.quarantine with
+  line number, raw text and reason. status 'quarantined': the file broke its
+  contract (header, gzip, UTF-8) and nothing of it was loaded; one ops.quarantine
+  row with line_number NULL holds the reason; rows_read = rows_quarantined = the
+  records the file holds when they can be counted (0 for an unreadable file).
+- The same bytes again: nothing is written, and the report says 'unchanged' (or
+  'quarantined' again for a refused file, so a retry still fails its contract
+  check). Other bytes under the same name: the earlier delivery's raw rows and
+  quarantine rows are replaced, under the same ledger id, in one transaction.
+
+Known limit: when a re-delivered web file drops an event that another file also
+delivered, and this file's copy was the one kept, the event leaves the raw layer
+until that other file is loaded again.
 """

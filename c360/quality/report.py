@@ -1,0 +1,65 @@
+"""Keep every outcome of a gate run in ops.quality_results and alert the owner of every failure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import psycopg
+
+from c360.alerts import Alert, send_alert
+from c360.quality.results import GateResult, Outcome
+
+
+def record(warehouse_dsn: str, result: GateResult) -> None:
+    with psycopg.connect(warehouse_dsn) as conn, conn.cursor() as cur:
+        cur.executemany(
+            """insert into ops.quality_results
+                   (run_name, run_by, run_at, business_date, validation, owner_area, suite,
+                    expectation, column_name, success, rows_checked, unexpected_count,
+                    observed_value, examples, docs_url)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [
+                (result.run_name, result.run_by, result.run_at, result.business_date, o.validation,
+                 o.owner, o.suite, o.expectation, o.column, o.success, o.rows_checked,
+                 o.unexpected_count, None if o.observed_value is None else str(o.observed_value),
+                 json.dumps(o.examples, default=str), o.docs_url)
+                for o in result.outcomes
+            ],
+        )
+
+
+def alert_message(outcome: Outcome, business_date: date) -> str:
+    lines = [
+        f"The quality gate for business date {business_date} failed `{outcome.rule}`"
+        f" in validation {outcome.validation}; nothing was published.",
+    ]
+    if outcome.description:
+        lines.append(f"What it checks: {outcome.description}")
+    if outcome.error:
+        lines.append(f"It could not run: {outcome.error}")
+    if outcome.rows_checked is not None:
+        lines.append(f"Rows checked: {outcome.rows_checked}; rows failing: {outcome.unexpected_count}")
+    if outcome.observed_value is not None:
+        lines.append(f"Observed: {outcome.observed_value}")
+    if outcome.examples:
+        lines.append("Example rows (contact details masked):")
+        lines += [f"  {json.dumps(row, default=str, ensure_ascii=False)}" for row in outcome.examples]
+    if outcome.docs_url:
+        lines.append(f"Full report: {outcome.docs_url}")
+    return "\n".join(lines)
+
+
+def alert_owners(warehouse_dsn: str, result: GateResult) -> list[Alert]:
+    """One alert per failed expectation, to the owner of its silo or layer."""
+    return [
+        send_alert(
+            warehouse_dsn,
+            outcome.owner,
+            result.business_date,
+            outcome.rule,
+            outcome.unexpected_count or 0,
+            alert_message(outcome, result.business_date),
+        )
+        for outcome in result.failures
+    ]

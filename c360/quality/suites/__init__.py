@@ -1,0 +1,18 @@
+"""The gate's suites, one module per family (contracts/QUALITY.md)."""
+
+from __future__ import annotations
+
+from c360.quality.checks import Check
+from c360.quality.suites import consent, contact, delivery, drift, golden, raw
+from c360.quality.thresholds import Thresholds
+
+
+def all_checks(thresholds: Thresholds) -> list[Check]:
+    return [
+        *raw.checks(thresholds),
+        *delivery.checks(thresholds),
+        *golden.checks(thresholds),
+        *contact.checks(thresholds),
+        *consent.checks(thresholds),
+        *drift.checks(thresholds),
+    ]

@@ -1,0 +1,37 @@
+"""Expectations that several suites share, spelled once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import great_expectations.expectations as gxe
+
+from c360.quality.checks import parameter
+from c360.quality.contract import EMAIL_PATTERN
+
+
+def valid_email(column: str, mostly: float) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToMatchRegex(
+        column=column, regex=EMAIL_PATTERN, mostly=mostly,
+        description=f"at least {mostly:.0%} of the non-empty `{column}` values look like e-mail addresses",
+    )
+
+
+def one_of(column: str, values: Iterable[str], mostly: float = 1.0) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values), mostly=mostly)
+
+
+def not_after_business_date(column: str) -> gxe.Expectation:
+    """A date that cannot lie after the business date (a birth date, a delivery date)."""
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=column, max_value=parameter("business_date"),
+        description=f"`{column}` is not after the business date",
+    )
+
+
+def required(column: str) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToNotBeNull(column=column)
+
+
+def not_negative(column: str) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0)

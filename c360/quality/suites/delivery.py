@@ -1,0 +1,77 @@
+"""Per silo, from ops.load_ledger: freshness, volume against recent days, parse rate.
+
+The same two suites validate every silo, each through its own validation
+definition, so an alert reaches the silo's owner.
+"""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+
+from c360.pipeline import INGEST_SILOS
+from c360.quality.checks import Check, parameter
+from c360.quality.contract import BUSINESS_DATE_SQL
+from c360.quality.suites.common import required
+from c360.quality.thresholds import Thresholds
+
+FRESHNESS_SUITE = "silo_freshness"
+VOLUME_SUITE = "silo_volume_and_parse_rate"
+
+
+def _freshness(silo: str) -> Check:
+    # One row even when the silo never delivered: then the latest date is null.
+    return Check(
+        name=f"{silo}__freshness", owner=silo, suite=FRESHNESS_SUITE,
+        query=f"""select '{silo}' as row_key, max(business_date) as latest_business_date
+                  from ops.load_ledger
+                  where source_system = '{silo}' and status = 'loaded'""",
+        expectations=[
+            required("latest_business_date"),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="latest_business_date", min_value=parameter("business_date"),
+                description="the silo's latest loaded business date is the one the gate runs for",
+            ),
+        ],
+    )
+
+
+def _volume(silo: str, t: Thresholds) -> Check:
+    # The first business date holds the initial load (finance: its whole history),
+    # so it is no baseline; a baseline of a few rows is noise, so no ratio then.
+    return Check(
+        name=f"{silo}__volume", owner=silo, suite=VOLUME_SUITE,
+        query=f"""with days as (
+                      select business_date, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
+                          business_date = min(business_date) over () as initial_load
+                      from ops.load_ledger
+                      where source_system = '{silo}'
+                      group by business_date
+                  ),
+                  baselines as (
+                      select *, avg(case when not initial_load then rows_read end) over (
+                          order by business_date rows between {t.recent_days} preceding and 1 preceding
+                      ) as baseline
+                      from days
+                  )
+                  select '{silo} ' || business_date as row_key, business_date, rows_read, rows_loaded,
+                      rows_loaded::numeric / nullif(rows_read, 0) as parse_rate,
+                      case when baseline >= {t.min_baseline_rows} then rows_read / baseline end
+                          as volume_ratio
+                  from baselines
+                  where business_date = {BUSINESS_DATE_SQL}""",
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(
+                column="parse_rate", min_value=parameter("min_parse_rate"), max_value=1,
+                description="rows loaded over rows read: the rest went to quarantine",
+            ),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="volume_ratio", min_value=parameter("min_volume_ratio"),
+                max_value=parameter("max_volume_ratio"),
+                description="rows delivered over the mean of the recent business dates",
+            ),
+        ],
+    )
+
+
+def checks(t: Thresholds) -> list[Check]:
+    return [c for silo in INGEST_SILOS for c in (_freshness(silo), _volume(silo, t))]

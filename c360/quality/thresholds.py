@@ -1,0 +1,95 @@
+"""The gate's thresholds: configuration in config/quality.yml, not code.
+
+C360_QUALITY_FILE names another file. Some thresholds are written into the
+committed suites when they are declared; the others are Great Expectations
+expectation parameters, passed at every run (see `expectation_parameters`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from c360.config import ConfigError, project_root
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    recent_days: int
+    min_baseline_rows: int
+    min_volume_ratio: float
+    max_volume_ratio: float
+    min_parse_rate: float
+    raw_min_valid_email_share: float
+    raw_min_valid_enum_share: float
+    max_plausible_records: int
+    max_runaway_share: float
+    min_valid_email_share: float
+    min_valid_phone_share: float
+    countries: tuple[str, ...]
+    segments_without_consent: tuple[str, ...]
+    min_drift_ratio: float
+    max_drift_ratio: float
+
+    def expectation_parameters(self, business_date: date) -> dict[str, Any]:
+        """The values the suites refer to as {"$PARAMETER": name}, for one run."""
+        return {
+            "business_date": business_date.isoformat(),
+            "min_volume_ratio": self.min_volume_ratio,
+            "max_volume_ratio": self.max_volume_ratio,
+            "min_parse_rate": self.min_parse_rate,
+            "max_plausible_records": self.max_plausible_records,
+            "countries": list(self.countries),
+            "segments_without_consent": list(self.segments_without_consent),
+            "min_drift_ratio": self.min_drift_ratio,
+            "max_drift_ratio": self.max_drift_ratio,
+        }
+
+
+def thresholds_file() -> Path:
+    override = os.environ.get("C360_QUALITY_FILE")
+    return Path(override) if override else project_root() / "config" / "quality.yml"
+
+
+def load_thresholds(path: Path | None = None) -> Thresholds:
+    path = path or thresholds_file()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"quality file {path} not found: create it or set C360_QUALITY_FILE") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"quality file {path} is not valid YAML: {exc}") from exc
+
+    def get(section: str, key: str) -> Any:
+        try:
+            return data[section][key]
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(f"quality file {path} needs `{section}.{key}`") from exc
+
+    try:
+        return Thresholds(
+            recent_days=int(get("delivery", "recent_days")),
+            min_baseline_rows=int(get("delivery", "min_baseline_rows")),
+            min_volume_ratio=float(get("delivery", "min_volume_ratio")),
+            max_volume_ratio=float(get("delivery", "max_volume_ratio")),
+            min_parse_rate=float(get("delivery", "min_parse_rate")),
+            raw_min_valid_email_share=float(get("raw", "min_valid_email_share")),
+            raw_min_valid_enum_share=float(get("raw", "min_valid_enum_share")),
+            max_plausible_records=int(get("golden_record", "max_plausible_records")),
+            max_runaway_share=float(get("golden_record", "max_runaway_share")),
+            min_valid_email_share=float(get("contact_details", "min_valid_email_share")),
+            min_valid_phone_share=float(get("contact_details", "min_valid_phone_share")),
+            countries=tuple(str(c) for c in get("contact_details", "countries")),
+            segments_without_consent=tuple(
+                str(s) for s in get("consent", "segments_without_consent") or ()
+            ),
+            min_drift_ratio=float(get("segment_drift", "min_ratio")),
+            max_drift_ratio=float(get("segment_drift", "max_ratio")),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"quality file {path}: {exc}") from exc

@@ -1,0 +1,281 @@
+"""The quality gate on a real PostgreSQL and real Great Expectations.
+
+Each test builds a small, clean, hand-made warehouse (raw layer, load ledger,
+candidate marts with the contract's columns, and a previous publication),
+injects one fault, runs the gate and checks: the right expectation failed, its
+owner was alerted with evidence, nothing was published and the last
+publication is intact. A clean warehouse passes, publishes and alerts nobody.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+
+from c360.config import Settings, load_settings
+from c360.owners import owner_of
+from c360.publish import publish
+from c360.quality.gate import GateFailed, require_passed, run_gate
+from c360.quality.results import GateResult
+from c360.warehouse.bootstrap import bootstrap
+
+BUSINESS_DATE = date(2026, 11, 20)
+PUBLISHED_TABLES = ["customer_360", "customer_segments"]
+CUSTOMERS = [f"C{i:03d}" for i in range(1, 61)]
+MARKETED = CUSTOMERS[:50]  # high_value_at_risk: all consented
+SERVICE = CUSTOMERS[50:55]  # open_service_issue: no consent needed
+FINANCE_KEYS = [f"FA{i:07d}" for i in range(1, 21)]
+CARDS = [f"{i:013d}" for i in range(1, 21)]
+ANONYMOUS_IDS = [f"anon-{i}" for i in range(1, 16)]
+INTERACTIONS = [f"CC-20261120-{i:06d}" for i in range(1, 6)]
+SILOS = ("finance", "contact_center", "web", "store", "privacy")
+
+SCHEMA = """
+create schema if not exists marts;
+create table marts.dim_customer (
+    customer_id text, given_name text, surname text, email text, phone text,
+    country_code text, date_of_birth date, marketing_consent boolean,
+    is_erased boolean, is_restricted boolean
+);
+create table marts.customer_xref (customer_id text, source_system text, source_key text);
+create table marts.customer_360 (customer_id text, revenue numeric);
+create table marts.customer_segments (customer_id text, segment text);
+"""
+
+
+def _raw_layer(conn: psycopg.Connection, day: date) -> None:
+    meta = (1, day, "test")
+    for n, key in enumerate(FINANCE_KEYS):
+        conn.execute(
+            "insert into raw_finance.accounts (account_id, first_name, last_name, email, phone,"
+            " country_code, date_of_birth, status, created_at, updated_at,"
+            " _batch_id, _business_date, _source_name)"
+            " values (%s, 'Jan', 'Jansen', %s, '06-12345678', 'NL', '1980-01-01', 'active',"
+            " now(), now(), %s, %s, %s)",
+            (key, f"jan{n}@example.nl", *meta),
+        )
+    for n, card in enumerate(CARDS, start=1):
+        conn.execute(
+            "insert into raw_store.loyalty_members (card_number, email, birth_date, marketing_opt_in,"
+            " _batch_id, _business_date, _source_name, _line_number)"
+            " values (%s, %s, '1990-05-05', 'Y', %s, %s, %s, %s)",
+            (card, f"member{n}@example.be", *meta, n),
+        )
+    for n, anonymous_id in enumerate(ANONYMOUS_IDS, start=1):
+        conn.execute(
+            "insert into raw_web.events (event_id, event_type, occurred_at, anonymous_id, traits,"
+            " _batch_id, _business_date, _source_name, _line_number)"
+            " values (%s, 'newsletter_signup', '2026-11-20T09:00:00Z', %s, %s, %s, %s, %s, %s)",
+            (f"ev-{n}", anonymous_id, f'{{"email": "web{n}@example.nl"}}', *meta, n),
+        )
+    for n, interaction in enumerate(INTERACTIONS, start=1):
+        conn.execute(
+            "insert into raw_contact_center.interactions (interaction_id, channel, direction,"
+            " caller_email, reason, handle_seconds, wait_seconds, resolved, first_contact_resolution,"
+            " csat, _batch_id, _business_date, _source_name, _line_number)"
+            " values (%s, 'phone', 'inbound', %s, 'billing', '300', '20', 'Y', 'Y', '4',"
+            " %s, %s, %s, %s)",
+            (interaction, f"caller{n}@example.nl", *meta, n),
+        )
+    conn.execute(
+        "insert into raw_privacy.requests (request_id, request_type, email, _batch_id,"
+        " _business_date, _source_name, _line_number)"
+        " values ('PR-1', 'access', 'someone@example.nl', %s, %s, %s, 1)",
+        meta,
+    )
+    for silo in SILOS:
+        for back in range(4):
+            conn.execute(
+                "insert into ops.load_ledger (source_system, business_date, source_name,"
+                " rows_read, rows_loaded, rows_quarantined, status)"
+                " values (%s, %s, %s, 200, 200, 0, 'loaded')",
+                (silo, day - timedelta(days=back), f"{silo}/file"),
+            )
+
+
+def _marts(conn: psycopg.Connection) -> None:
+    conn.execute(SCHEMA)
+    for n, customer in enumerate(CUSTOMERS, start=1):
+        consent = customer not in CUSTOMERS[50:]
+        conn.execute(
+            "insert into marts.dim_customer values"
+            " (%s, 'Jan', 'Jansen', %s, %s, %s, '1980-01-01', %s, false, false)",
+            (customer, f"c{n}@example.nl", f"+3161234{n:04d}", "NL" if n % 2 else "BE", consent),
+        )
+        conn.execute("insert into marts.customer_360 values (%s, 100)", (customer,))
+    records = (
+        [("finance", k) for k in FINANCE_KEYS] + [("store", k) for k in CARDS]
+        + [("web", k) for k in ANONYMOUS_IDS] + [("contact_center", k) for k in INTERACTIONS]
+    )
+    for customer, (system, key) in zip(CUSTOMERS, records, strict=True):
+        conn.execute("insert into marts.customer_xref values (%s, %s, %s)", (customer, system, key))
+    for customer in MARKETED:
+        conn.execute("insert into marts.customer_segments values (%s, 'high_value_at_risk')", (customer,))
+    for customer in SERVICE:
+        conn.execute("insert into marts.customer_segments values (%s, 'open_service_issue')", (customer,))
+
+
+@pytest.fixture
+def warehouse(c360_env) -> Settings:
+    """A clean warehouse for BUSINESS_DATE, whose candidates were published the day before."""
+    settings = load_settings()
+    dsn = settings.warehouse_dsn
+    bootstrap(dsn)
+    with psycopg.connect(dsn) as conn:
+        _raw_layer(conn, BUSINESS_DATE)
+        _marts(conn)
+    publish(dsn, PUBLISHED_TABLES, "marts", BUSINESS_DATE - timedelta(days=1))
+    return settings
+
+
+def execute(settings: Settings, statement: str, params: tuple = ()) -> None:
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        conn.execute(statement, params)
+
+
+def published_state(settings: Settings) -> dict[str, list[tuple]]:
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        return {
+            table: conn.execute(f"select * from published.{table} order by 1, 2").fetchall()
+            for table in PUBLISHED_TABLES
+        }
+
+
+def gate_then_publish(settings: Settings) -> GateResult:
+    """What the build DAG does: gate, and publish only when it passed."""
+    result = run_gate(settings, BUSINESS_DATE, run_by="pytest")
+    try:
+        require_passed(result)
+    except GateFailed:
+        return result
+    publish(settings.warehouse_dsn, PUBLISHED_TABLES, "marts", BUSINESS_DATE)
+    return result
+
+
+def alerts(settings: Settings) -> list[dict]:
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+        return cur.execute("select * from ops.alerts order by alert_id").fetchall()
+
+
+def test_a_clean_warehouse_passes_publishes_and_alerts_nobody(warehouse):
+    result = gate_then_publish(warehouse)
+    assert result.success, result.summary()
+    assert alerts(warehouse) == []
+    assert result.data_docs.is_file(), "data docs were not built"
+    with psycopg.connect(warehouse.warehouse_dsn) as conn:
+        published = conn.execute(
+            "select count(*) from ops.publications where business_date = %s", (BUSINESS_DATE,)
+        ).fetchone()[0]
+        kept = conn.execute(
+            "select count(*), count(*) filter (where success), min(run_by) from ops.quality_results"
+        ).fetchone()
+    assert published == len(PUBLISHED_TABLES)
+    assert kept == (len(result.outcomes), len(result.outcomes), "pytest")
+    validations = {o.validation for o in result.outcomes}
+    for silo in SILOS:
+        assert {f"{silo}__freshness", f"{silo}__volume"} <= validations
+
+
+# Each fault, the expectation it must fail, and the owner who must hear of it.
+# They touch different rows, so one gate run checks them all (GX runs are slow).
+FAULTS = {
+    "a silo's e-mails all invalid": (
+        "update raw_finance.accounts set email = 'jan.jansen-example.nl'",
+        "finance__raw_accounts", "raw_finance_accounts.expect_column_values_to_match_regex(email)",
+        "finance",
+    ),
+    "a stale silo": (
+        f"delete from ops.load_ledger where source_system = 'store' and business_date = '{BUSINESS_DATE}'",
+        "store__freshness", "silo_freshness.expect_column_values_to_be_between(latest_business_date)",
+        "store",
+    ),
+    "a marketing segment with an opted-out, a restricted and an erased customer": (
+        f"""update marts.dim_customer set
+                marketing_consent = customer_id <> '{MARKETED[0]}',
+                is_restricted = customer_id = '{MARKETED[1]}',
+                is_erased = customer_id = '{MARKETED[2]}'
+            where customer_id in ('{MARKETED[0]}', '{MARKETED[1]}', '{MARKETED[2]}')""",
+        "segments__consent", "segment_consent.expect_column_values_to_be_in_set(segment)", "segments",
+    ),
+    "a segment shrinking by 80 %": (
+        "delete from marts.customer_segments"
+        f" where customer_id in ({', '.join(repr(c) for c in MARKETED[10:])})",
+        "segments__size_drift", "segment_size_drift.expect_column_values_to_be_between(size_ratio)",
+        "segments",
+    ),
+    "a duplicate customer_id": (
+        "insert into marts.dim_customer select * from marts.dim_customer where customer_id = 'C005'",
+        "golden_record__customer_id",
+        "golden_record_customer_id.expect_column_values_to_be_unique(customer_id)",
+        "golden_record",
+    ),
+    "a record mapped twice": (
+        f"insert into marts.customer_xref values ('C002', 'finance', '{FINANCE_KEYS[0]}')",
+        "golden_record__xref",
+        "golden_record_xref.expect_compound_columns_to_be_unique(source_system,source_key)",
+        "golden_record",
+    ),
+    "a runaway cluster": (
+        "update marts.customer_xref set customer_id = 'C001' where source_system = 'store'",
+        "golden_record__cluster_size",
+        "golden_record_cluster_size.expect_column_values_to_be_between(source_records)", "golden_record",
+    ),
+}
+
+
+def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing(warehouse):
+    before = published_state(warehouse)
+    for statement, *_ in FAULTS.values():
+        execute(warehouse, statement)
+
+    result = gate_then_publish(warehouse)
+
+    assert not result.success, "the gate passed a faulty warehouse"
+    expected = {(validation, rule, owner) for _, validation, rule, owner in FAULTS.values()}
+    failed = {(o.validation, o.rule, o.owner) for o in result.failures}
+    assert failed == expected, f"missed: {expected - failed}; unexpected: {failed - expected}"
+    assert published_state(warehouse) == before, "the last publication changed"
+    with pytest.raises(GateFailed, match="finance__raw_accounts"):
+        require_passed(result)
+
+    sent = {alert["rule"]: alert for alert in alerts(warehouse)}
+    assert set(sent) == {rule for _, _, rule, _ in FAULTS.values()}, "not one alert per failed rule"
+    for _, validation, rule, owner in FAULTS.values():
+        alert, expected_owner = sent[rule], owner_of(owner)
+        assert (alert["source_system"], alert["owner"], alert["owner_email"]) == (
+            owner, expected_owner.name, expected_owner.email,
+        ), f"{rule} alerted the wrong owner"
+        assert alert["business_date"] == BUSINESS_DATE
+        assert validation in alert["message"]
+        assert "Full report: file://" in alert["message"], alert["message"]
+
+    emails = sent[FAULTS["a silo's e-mails all invalid"][2]]
+    assert emails["rows_affected"] == len(FINANCE_KEYS)
+    assert "j**.j*****-e******.n*" in emails["message"], "no masked example row"
+    assert "jan.jansen-example.nl" not in emails["message"], "an e-mail address leaked unmasked"
+    assert "FA0000001" in emails["message"], "the example rows do not say which records"
+
+    consent = sent[FAULTS["a marketing segment with an opted-out, a restricted and an erased customer"][2]]
+    assert consent["rows_affected"] == 3
+    for customer, reason in zip(MARKETED[:3], ("no marketing consent", "restricted", "erased"), strict=True):
+        assert f"high_value_at_risk:{customer}:{reason}" in consent["message"]
+
+    drift = sent[FAULTS["a segment shrinking by 80 %"][2]]
+    assert "high_value_at_risk (now 10, last published 50)" in drift["message"]
+
+    stale = sent[FAULTS["a stale silo"][2]]
+    assert str(BUSINESS_DATE - timedelta(days=1)) in stale["message"], "the alert does not say how stale"
+
+
+def test_a_segment_growing_with_the_customer_base_is_not_drift(warehouse):
+    # Twice the customers and twice the segment: explained by new data volume.
+    execute(warehouse, "insert into marts.customer_360"
+                       " select customer_id || 'b', revenue from marts.customer_360")
+    execute(warehouse, "insert into marts.customer_segments select customer_id || 'b', segment"
+                       " from marts.customer_segments where segment = 'high_value_at_risk'")
+    result = run_gate(warehouse, BUSINESS_DATE, alert=False)
+    drift = [o for o in result.outcomes if o.validation == "segments__size_drift"]
+    assert drift and all(o.success for o in drift), result.summary()

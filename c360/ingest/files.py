@@ -133,9 +133,6 @@ def load_silo_files(
         return report
     claimed: set[Path] = set()
     with psycopg.connect(warehouse_dsn) as conn:
-        # temporary staging tables of large files stay in memory
-        conn.execute("set temp_buffers = '128MB'")
-        conn.commit()
         for kind in kinds:
             for path in sorted(folder.glob(kind.pattern)):
                 if path in claimed or not path.is_file():

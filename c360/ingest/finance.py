@@ -108,6 +108,9 @@ def extract_business_date(
     source_conn = connect_source(finance_dsn)
     try:
         with source_conn, psycopg.connect(warehouse_dsn) as warehouse, source_conn.transaction():
+            # the landing table of a first run's whole history stays in memory
+            warehouse.execute("set temp_buffers = '256MB'")
+            warehouse.commit()
             for table in TABLES:
                 report.files.append(
                     _extract_table(source_conn, warehouse, table, business_date, until)

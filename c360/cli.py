@@ -125,3 +125,32 @@ def evaluate(
         print(json.dumps(result.as_dict(), default=str, indent=2))
     else:
         evaluate_report(result, console)
+
+
+@app.command()
+def gate(
+    date_: str = typer.Option(..., "--date", help="business date, YYYY-MM-DD"),
+    show_all: bool = typer.Option(False, "--all", help="list passed expectations too"),
+    alert: bool = typer.Option(True, help="alert the owners of failed expectations"),
+) -> None:
+    """Run the quality gate for a business date; exit non-zero when it fails."""
+    from datetime import date
+
+    import psycopg
+
+    from c360.quality.console import results_table
+    from c360.quality.gate import run_gate
+
+    try:
+        business_date = date.fromisoformat(date_)
+    except ValueError as exc:
+        fail(f"bad business date: {exc}")
+    try:
+        with console.status(f"validating business date {business_date} with Great Expectations"):
+            result = run_gate(load_settings(), business_date, alert=alert)
+    except (ConfigError, psycopg.Error) as exc:
+        fail(str(exc))
+    console.print(results_table(result, show_all))
+    console.print(f"data docs: {result.data_docs}")
+    if not result.success:
+        fail(f"the quality gate failed for {business_date}: nothing may be published")

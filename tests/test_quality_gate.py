@@ -10,6 +10,7 @@ publication is intact. A clean warehouse passes, publishes and alerts nobody.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -160,11 +161,19 @@ def alerts(settings: Settings) -> list[dict]:
         return cur.execute("select * from ops.alerts order by alert_id").fetchall()
 
 
+def committed_project(settings: Settings) -> dict[Path, bytes]:
+    gx_dir = settings.expectations_dir / "gx"
+    return {p: p.read_bytes() for p in gx_dir.rglob("*") if p.is_file() and "uncommitted" not in p.parts}
+
+
 def test_a_clean_warehouse_passes_publishes_and_alerts_nobody(warehouse):
+    project = committed_project(warehouse)
     result = gate_then_publish(warehouse)
     assert result.success, result.summary()
     assert alerts(warehouse) == []
     assert result.data_docs.is_file(), "data docs were not built"
+    assert result.data_docs.is_relative_to(warehouse.home), "data docs are not under C360_HOME"
+    assert committed_project(warehouse) == project, "a gate run changed the committed GX project"
     with psycopg.connect(warehouse.warehouse_dsn) as conn:
         published = conn.execute(
             "select count(*) from ops.publications where business_date = %s", (BUSINESS_DATE,)
@@ -279,3 +288,15 @@ def test_a_segment_growing_with_the_customer_base_is_not_drift(warehouse):
     result = run_gate(warehouse, BUSINESS_DATE, alert=False)
     drift = [o for o in result.outcomes if o.validation == "segments__size_drift"]
     assert drift and all(o.success for o in drift), result.summary()
+
+
+def test_a_candidate_that_was_not_built_fails_the_gate_and_says_why(c360_env):
+    settings = load_settings()  # an empty warehouse: no deliveries, no marts
+    result = run_gate(settings, BUSINESS_DATE, run_by="pytest")
+    assert not result.success
+    missing = [o for o in result.failures if o.validation == "golden_record__customer_id"]
+    assert missing and all("marts.dim_customer" in (o.error or "") for o in missing), missing
+    stale = {o.owner for o in result.failures if o.validation.endswith("__freshness")}
+    assert stale == set(SILOS), "silos that never delivered are not reported stale"
+    messages = [a["message"] for a in alerts(settings) if a["source_system"] == "golden_record"]
+    assert any("It could not run" in m and "marts.dim_customer" in m for m in messages), messages

@@ -58,12 +58,38 @@ def poisson(rng: np.random.Generator, mean: float) -> int:
     return int(rng.poisson(max(mean, 0.0)))
 
 
-def local_text(moments: pd.DatetimeIndex, fmt: str = "%Y-%m-%d %H:%M:%S") -> pd.Series:
-    return pd.Series(moments.strftime(fmt), dtype=object)
+def utc64(moments: pd.DatetimeIndex | pd.Series) -> np.ndarray:
+    """Timezone-aware moments as naive UTC datetime64, the cheap form to carry and format."""
+    return pd.DatetimeIndex(moments).tz_convert("UTC").tz_localize(None).to_numpy()
 
 
-def utc_iso(moments: pd.DatetimeIndex) -> pd.Series:
-    """'2026-11-21T09:14:03.123Z'"""
-    utc = moments.tz_convert("UTC")
-    return pd.Series(utc.strftime("%Y-%m-%dT%H:%M:%S.") + pd.Index(
-        (utc.microsecond // 1000).astype(str)).str.zfill(3) + "Z", dtype=object)
+def iso_utc(values: np.ndarray, unit: str = "ms") -> np.ndarray:
+    """'2026-11-21T09:14:03.123Z' (numpy formats in C; pandas strftime is far slower)."""
+    return np.datetime_as_string(values, unit=unit, timezone="UTC")
+
+
+def local_dates(values: np.ndarray, tz: str = AMSTERDAM) -> np.ndarray:
+    """The local calendar date (datetime64[D]) of naive-UTC moments."""
+    local = pd.DatetimeIndex(values).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+    return local.to_numpy().astype("datetime64[D]")
+
+
+def compact_dates(dates: np.ndarray) -> pd.Series:
+    """'20261121', as ids carry dates."""
+    return pd.Series(np.datetime_as_string(dates, unit="D"), dtype=object).str.replace(
+        "-", "", regex=False)
+
+
+def wall_clock_text(local: np.ndarray) -> pd.Series:
+    """'YYYY-MM-DD HH:MM:SS' of naive local datetime64 values."""
+    return pd.Series(np.datetime_as_string(local, unit="s"), dtype=object).str.replace(
+        "T", " ", regex=False)
+
+
+def local_text(moments: pd.DatetimeIndex, tz: str = AMSTERDAM, day_first: bool = False
+               ) -> pd.Series:
+    """'YYYY-MM-DD HH:MM:SS' in local time `tz`, or 'DD-MM-YYYY HH:MM:SS' with day_first."""
+    text = wall_clock_text(pd.DatetimeIndex(moments).tz_convert(tz).tz_localize(None).to_numpy())
+    if day_first:
+        text = text.str[8:10] + "-" + text.str[5:7] + "-" + text.str[:4] + text.str[10:]
+    return text

@@ -54,6 +54,7 @@ class SimulationConfig:
     replaced_card_rate: float = 0.05       # loyalty members whose card was replaced
     extra_cookie_weights: tuple[float, ...] = (0.55, 0.3, 0.15)  # 1, 2 or 3 browsers
     web_account_share: float = 0.45        # web persons with a web login before the start
+    newsletter_share: float = 0.25         # web persons on the newsletter list before the start
     history_share: float = 0.9             # accounts/members that exist before day 0
     joining_horizon_days: int = 365        # the others join uniformly over this many days
     close_rate: float = 0.03               # accounts closed at some day within the horizon

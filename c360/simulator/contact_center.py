@@ -142,7 +142,7 @@ def simulate_contact_center(day: Day, population: Population, carry: Carry,
     sequence = pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(6)
     frame = pd.concat([pd.DataFrame({
         "interaction_id": f"CC-{day.date:%Y%m%d}-" + sequence,
-        "started_at": local_text(started, "%d-%m-%Y %H:%M:%S"),
+        "started_at": local_text(started, day_first=True),
         "channel": channel,
         "direction": np.where(callers["follow_up"] & (rng.random(n) < 0.4), "outbound",
                               np.where(rng.random(n) < 0.05, "outbound", "inbound")),

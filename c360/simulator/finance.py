@@ -4,18 +4,17 @@ invoices issued, paid or overdue, payments received.
 The first day also carries the history before it (accounts opened years ago,
 the last months of invoices), stamped with their own past `updated_at`; every
 later change is stamped within the business day it happens on, so an extract
-by `updated_at` sees it on that night.
+by `updated_at` sees it on that night. Moments are naive-UTC datetime64 arrays.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 
-from c360.simulator.clock import AMSTERDAM, OFFICE_HOURS, Day
+from c360.simulator.clock import AMSTERDAM, OFFICE_HOURS, Day, compact_dates, local_dates, utc64
 from c360.simulator.config import SimulationConfig
 from c360.simulator.population import NO_DAY, Population
 from c360.simulator.state import Carry
@@ -27,6 +26,7 @@ ACCOUNT_COLUMNS = ["account_id", "first_name", "last_name", "email", "phone", "s
 INVOICE_COLUMNS = ["invoice_id", "account_id", "issued_on", "due_on", "product_line",
                    "amount_excl_vat", "vat_amount", "currency", "status", "updated_at"]
 PAYMENT_COLUMNS = ["payment_id", "invoice_id", "paid_at", "amount", "method", "updated_at"]
+TIMESTAMP_COLUMNS = {"created_at", "updated_at", "paid_at"}
 VAT_RATE = 0.21
 PAYMENT_TERM_DAYS = 14
 
@@ -41,20 +41,20 @@ class FinanceDay:
     truth: pd.DataFrame
 
 
-def _moments(day: Day, rng: np.random.Generator, n: int) -> pd.Series:
-    return pd.Series(day.local_times(rng, n, OFFICE_HOURS))
+def _moments(day: Day, rng: np.random.Generator, n: int) -> np.ndarray:
+    return utc64(day.local_times(rng, n, OFFICE_HOURS))
 
 
-def _moments_on(days: np.ndarray, day: Day, rng: np.random.Generator) -> pd.Series:
+def _moments_on(days: np.ndarray, day: Day, rng: np.random.Generator) -> np.ndarray:
     """Office-hour moments on day numbers `days` (relative to the simulation start)."""
-    base = pd.Timestamp(day.date) + pd.to_timedelta(days - day.index, unit="D")
-    offset = pd.to_timedelta(rng.integers(8 * 3600, 18 * 3600, len(days)), unit="s")
-    return pd.Series(pd.DatetimeIndex(base + offset).tz_localize(
+    offset = (days - day.index) * 86_400 + rng.integers(8 * 3600, 18 * 3600, len(days))
+    local = pd.Timestamp(day.date) + pd.to_timedelta(offset, unit="s")
+    return utc64(pd.DatetimeIndex(local).tz_localize(
         AMSTERDAM, ambiguous=np.zeros(len(days), dtype=bool), nonexistent="shift_forward"))
 
 
 def _account_rows(accounts: pd.DataFrame, population: Population, day_index: int,
-                  created: pd.Series, updated: pd.Series) -> pd.DataFrame:
+                  created: np.ndarray, updated: np.ndarray) -> pd.DataFrame:
     """Billing rows as they stand on `day_index`: moved address and closure applied."""
     moved = accounts["move_update_day"].to_numpy() <= day_index
     rows = pd.DataFrame({c: accounts[c].to_numpy() for c in
@@ -65,8 +65,8 @@ def _account_rows(accounts: pd.DataFrame, population: Population, day_index: int
     rows["country_code"] = population.persons["country"].to_numpy()[accounts["person"]]
     rows["date_of_birth"] = accounts["birth_date"].to_numpy()
     rows["status"] = np.where(accounts["close_day"].to_numpy() <= day_index, "closed", "active")
-    rows["created_at"] = created.to_numpy()
-    rows["updated_at"] = updated.to_numpy()
+    rows["created_at"] = created
+    rows["updated_at"] = updated
     rows["person"] = accounts["person"].to_numpy()
     return rows[[*ACCOUNT_COLUMNS, "person"]]
 
@@ -80,8 +80,7 @@ def _new_accounts(day: Day, population: Population, rng: np.random.Generator) ->
     # A history account changed when its holder moved (if billing heard of it) before today.
     past_move = new["move_update_day"].to_numpy()
     past_move = np.where(past_move < day.index, past_move, new["open_day"].to_numpy())
-    moved_at = _moments_on(past_move, day, rng)
-    updated = created.where(created >= moved_at, moved_at)
+    updated = np.maximum(created, _moments_on(past_move, day, rng))
     return _account_rows(new, population, day.index, created, updated)
 
 
@@ -97,25 +96,30 @@ def _account_updates(day: Day, population: Population, rng: np.random.Generator,
         columns=["created_at", "person"])
 
 
-def _invoices(accounts: pd.DataFrame, issued: pd.Series, issued_day: np.ndarray,
+def _numbered(prefix: str, dates: np.ndarray) -> pd.Series:
+    """'INV-20261121-000001': numbered per date in the order given."""
+    text = compact_dates(dates)
+    sequence = text.groupby(text).cumcount() + 1
+    return prefix + "-" + text + "-" + sequence.astype(str).str.zfill(6)
+
+
+def _invoices(accounts: pd.DataFrame, issued: np.ndarray, issued_day: np.ndarray,
               rng: np.random.Generator, cfg: SimulationConfig) -> pd.DataFrame:
     n = len(accounts)
     credit = rng.random(n) < cfg.credit_note_rate
     amount = np.round(accounts["monthly_fee"].to_numpy() * np.where(credit, -1, 1), 2)
-    date_text = issued.dt.strftime("%Y%m%d")
-    sequence = date_text.groupby(date_text).cumcount() + 1
-    issued_on = issued.dt.date
+    issued_on = local_dates(issued)
     return pd.DataFrame({
-        "invoice_id": ("INV-" + date_text + "-" + sequence.astype(str).str.zfill(6)).to_numpy(),
+        "invoice_id": _numbered("INV", issued_on).to_numpy(),
         "account_id": accounts["account_id"].to_numpy(),
-        "issued_on": issued_on.to_numpy(),
-        "due_on": (issued_on + timedelta(days=PAYMENT_TERM_DAYS)).to_numpy(),
+        "issued_on": issued_on,
+        "due_on": issued_on + np.timedelta64(PAYMENT_TERM_DAYS, "D"),
         "product_line": accounts["product_line"].to_numpy(),
         "amount_excl_vat": amount,
         "vat_amount": np.round(amount * VAT_RATE, 2),
         "currency": "EUR",
         "status": np.where(credit, "credited", "open"),
-        "updated_at": issued.to_numpy(),
+        "updated_at": issued,
         "issued_day": issued_day,
         "method": accounts["pay_method"].to_numpy(),
     })
@@ -135,44 +139,47 @@ def _payment_days(invoices: pd.DataFrame, rng: np.random.Generator,
                     np.where(draw < cfg.never_paid_rate + cfg.late_payment_rate, late, on_time))
 
 
+def _payments(invoice_ids: pd.Series, totals: np.ndarray, methods: pd.Series,
+              paid_at: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({
+        "payment_id": _numbered("PAY", local_dates(paid_at)).to_numpy(),
+        "invoice_id": invoice_ids.to_numpy(),
+        "paid_at": paid_at,
+        "amount": np.round(totals, 2),
+        "method": methods.to_numpy(),
+        "updated_at": paid_at,
+    })
+
+
 def _history_invoices(day: Day, population: Population, rng: np.random.Generator,
                       cfg: SimulationConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The last months of invoices before day 0, all settled, with their payments."""
     accounts = population.accounts
-    frames = []
+    billing_day = accounts["billing_day"].to_numpy()
+    start = np.datetime64(day.date, "D")
+    billed, issued_days = [], []
     for months_back in range(1, cfg.history_invoice_months + 1):
-        month_start = (pd.Timestamp(day.date) - pd.DateOffset(months=months_back)).replace(day=1)
-        issued_date = month_start + pd.to_timedelta(accounts["billing_day"] - 1, unit="D")
-        issued_day = (issued_date - pd.Timestamp(day.date)).dt.days.to_numpy()
-        live = ((accounts["open_day"].to_numpy() < issued_day)
-                & (issued_day < 0) & (accounts["close_day"].to_numpy() > issued_day))
-        frames.append((accounts[live], issued_day[live]))
-    billed = pd.concat([f[0] for f in frames], ignore_index=True)
-    issued_day = np.concatenate([f[1] for f in frames])
-    invoices = _invoices(billed, _moments_on(issued_day, day, rng), issued_day, rng, cfg)
-    pay_day = np.minimum(_payment_days(invoices, rng, cfg), -1)
+        month = np.datetime64(day.date, "M") - np.timedelta64(months_back, "M")
+        issued_day = ((month.astype("datetime64[D]") + (billing_day - 1)) - start).astype(int)
+        live = ((accounts["open_day"].to_numpy() < issued_day) & (issued_day < 0)
+                & (accounts["close_day"].to_numpy() > issued_day))
+        billed.append(accounts[live])
+        issued_days.append(issued_day[live])
+    billed_accounts = pd.concat(billed, ignore_index=True)
+    issued_day = np.concatenate(issued_days)
+    invoices = _invoices(billed_accounts, _moments_on(issued_day, day, rng), issued_day, rng, cfg)
     paid = (invoices["status"] == "open").to_numpy()
     settled = invoices[paid]
+    pay_day = np.minimum(_payment_days(settled, rng, cfg), -1)
+    # Paid on a later day than issued, or at least an hour after issue on the same day.
+    paid_at = np.maximum(_moments_on(pay_day, day, rng),
+                         settled["updated_at"].to_numpy() + np.timedelta64(1, "h"))
     payments = _payments(settled["invoice_id"],
                          settled["amount_excl_vat"].to_numpy() + settled["vat_amount"].to_numpy(),
-                         settled["method"], _moments_on(pay_day[paid], day, rng))
+                         settled["method"], paid_at)
     invoices.loc[paid, "status"] = "paid"
-    invoices.loc[paid, "updated_at"] = payments["paid_at"].to_numpy()
+    invoices.loc[paid, "updated_at"] = paid_at
     return invoices, payments
-
-
-def _payments(invoice_ids: pd.Series, totals: np.ndarray, methods: pd.Series,
-              paid_at: pd.Series) -> pd.DataFrame:
-    date_text = paid_at.dt.strftime("%Y%m%d")
-    sequence = date_text.groupby(date_text).cumcount() + 1
-    return pd.DataFrame({
-        "payment_id": ("PAY-" + date_text + "-" + sequence.astype(str).str.zfill(6)).to_numpy(),
-        "invoice_id": invoice_ids.to_numpy(),
-        "paid_at": paid_at.to_numpy(),
-        "amount": np.round(totals, 2),
-        "method": methods.to_numpy(),
-        "updated_at": paid_at.to_numpy(),
-    })
 
 
 def simulate_finance(day: Day, population: Population, carry: Carry,
@@ -187,7 +194,7 @@ def simulate_finance(day: Day, population: Population, carry: Carry,
     billed = accounts[live]
     invoices = _invoices(billed, _moments(day, rng, len(billed)),
                          np.full(len(billed), day.index), rng, cfg)
-    payments = [pd.DataFrame(columns=PAYMENT_COLUMNS)]
+    payments = []
     if day.index == 0:
         old_invoices, old_payments = _history_invoices(day, population, rng, cfg)
         invoices = pd.concat([old_invoices, invoices], ignore_index=True)
@@ -207,13 +214,13 @@ def simulate_finance(day: Day, population: Population, carry: Carry,
                               paying["method"], paid_at))
     going_overdue = pending[(pending["due_day"] == day.index - 1)
                             & (pending["pay_day"] != day.index)]
-    overdue_at = pd.Series(pd.DatetimeIndex([pd.Timestamp(day.date) + pd.Timedelta(hours=6)]
-                                            * len(going_overdue)).tz_localize(AMSTERDAM))
+    morning = utc64(pd.DatetimeIndex([pd.Timestamp(day.date) + pd.Timedelta(hours=6)]
+                                     ).tz_localize(AMSTERDAM))
     invoice_updates = pd.concat([
         pd.DataFrame({"invoice_id": going_overdue["invoice_id"].to_numpy(), "status": "overdue",
-                      "updated_at": overdue_at.to_numpy()}),
+                      "updated_at": np.repeat(morning, len(going_overdue))}),
         pd.DataFrame({"invoice_id": paying["invoice_id"].to_numpy(), "status": "paid",
-                      "updated_at": paid_at.to_numpy()}),
+                      "updated_at": paid_at}),
     ], ignore_index=True)
     # An invoice that will never be paid leaves the books' daily work once it is overdue.
     settled = (pending["pay_day"] == day.index) | (

@@ -6,13 +6,21 @@ applied with one UPDATE per table, as a billing system updates in place.
 
 from __future__ import annotations
 
+import csv
 import io
 
+import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
 
-from c360.simulator.finance import ACCOUNT_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS, FinanceDay
+from c360.simulator.finance import (
+    ACCOUNT_COLUMNS,
+    INVOICE_COLUMNS,
+    PAYMENT_COLUMNS,
+    TIMESTAMP_COLUMNS,
+    FinanceDay,
+)
 
 # Exactly the DDL of contracts/SOURCES.md, section 1.
 BILLING_DDL = """
@@ -78,14 +86,19 @@ def drop_billing(conn: psycopg.Connection) -> None:
 
 
 def _csv_text(frame: pd.DataFrame) -> str:
-    out = frame.copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
-            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S.%f%z")
-        elif pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    """COPY's CSV: timestamps in ISO UTC, dates as YYYY-MM-DD, NULL as an empty field."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            raw = values.to_numpy()
+            text = np.datetime_as_string(raw, unit="us" if name in TIMESTAMP_COLUMNS else "D",
+                                         timezone="UTC" if name in TIMESTAMP_COLUMNS else "naive")
+            columns.append(np.where(np.isnat(raw), None, text).tolist())
+        else:
+            columns.append(values.astype(object).where(values.notna(), None).tolist())
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False, header=False, na_rep="", lineterminator="\n")
+    csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
     return buffer.getvalue()
 
 

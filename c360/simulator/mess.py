@@ -43,7 +43,7 @@ def _typo(text: str, draw: float, pos: float) -> str:
     i = 1 + int(pos * (len(text) - 2))  # keep the first letter: people rarely miss it
     kind = int(draw * 4)
     if kind == 0:  # swap two neighbours
-        return text[:i - 1] + text[i] + text[i - 1] + text[i + 1:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
     if kind == 1:  # drop one
         return text[:i] + text[i + 1:]
     if kind == 2:  # double one
@@ -60,9 +60,18 @@ def typo(values: pd.Series, rate: float, rng: np.random.Generator) -> pd.Series:
     return _map_where(values, mask, lambda v: _typo(v, *next(draws)))
 
 
+def per_value(values: pd.Series, func) -> pd.Series:
+    """`func` of each value, computed once per distinct value: names repeat a lot."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, (func(v) for v in distinct), strict=True)))
+
+
 def drop_diacritics(values: pd.Series, rate: float, rng: np.random.Generator) -> pd.Series:
-    mask = chosen(rng, len(values), rate)
-    return _map_where(values, mask, lambda v: strip_accents(v) if isinstance(v, str) else v)
+    mask = chosen(rng, len(values), rate) & values.notna().to_numpy()
+    out = values.copy()
+    if mask.any():
+        out[mask] = per_value(values[mask], strip_accents)
+    return out
 
 
 def vary_case(values: pd.Series, rate: float, rng: np.random.Generator) -> pd.Series:
@@ -115,25 +124,29 @@ def blank(values: pd.Series, rate: float, rng: np.random.Generator) -> pd.Series
 
 def phone_formats(e164: pd.Series, rng: np.random.Generator) -> pd.Series:
     """'+31612345678' as people write it: '06-12345678', '+31 6 1234 5678', '0470 12 34 56'."""
-    cc = e164.str[1:3]
-    nsn = e164.str[3:]
-    pairs = nsn.str[:3] + " " + nsn.str[3:5] + " " + nsn.str[5:7] + " " + nsn.str[7:]
+    def pairs(nsn: pd.Series) -> pd.Series:
+        return (nsn.str[:3] + " " + nsn.str[3:5] + " " + nsn.str[5:7] + " " + nsn.str[7:]
+                ).str.rstrip()
+
     formats = [
-        "0" + nsn,
-        "0" + nsn.str[:1] + "-" + nsn.str[1:],
-        "+" + cc + " " + nsn.str[:1] + " " + nsn.str[1:5] + " " + nsn.str[5:],
-        e164,
-        "00" + cc + nsn,
-        "0" + pairs.str.rstrip(),
-        "+" + cc + " " + pairs.str.rstrip(),
-        "0" + nsn.str[:3] + "/" + nsn.str[3:5] + "." + nsn.str[5:7] + "." + nsn.str[7:],
+        lambda cc, nsn: "0" + nsn,
+        lambda cc, nsn: "0" + nsn.str[:1] + "-" + nsn.str[1:],
+        lambda cc, nsn: "+" + cc + " " + nsn.str[:1] + " " + nsn.str[1:5] + " " + nsn.str[5:],
+        lambda cc, nsn: "+" + cc + nsn,
+        lambda cc, nsn: "00" + cc + nsn,
+        lambda cc, nsn: "0" + pairs(nsn),
+        lambda cc, nsn: "+" + cc + " " + pairs(nsn),
+        lambda cc, nsn: ("0" + nsn.str[:3] + "/" + nsn.str[3:5] + "." + nsn.str[5:7] + "."
+                         + nsn.str[7:]).str.rstrip("."),
     ]
     kind = rng.integers(0, len(formats), len(e164))
-    out = e164.copy()
+    out = e164.astype(object).copy()
     for k, variant in enumerate(formats):
-        sel = kind == k
-        out[sel] = variant[sel]
-    return out.str.rstrip(".")
+        sel = (kind == k) & e164.notna().to_numpy()
+        if sel.any():
+            chosen_numbers = e164[sel]
+            out[sel] = variant(chosen_numbers.str[1:3], chosen_numbers.str[3:]).to_numpy()
+    return out
 
 
 def _email_variant(email: str, draw: float) -> str:

@@ -9,6 +9,7 @@ browser cookies), including the duplicates real silos have.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -102,25 +103,33 @@ def _phones(rng: np.random.Generator, country: np.ndarray, landline: bool) -> pd
     is_nl = country == "NL"
     if landline:
         area = np.where(is_nl, rng.choice(LANDLINE_AREAS["NL"], n), rng.choice(LANDLINE_AREAS["BE"], n))
+        # Belgian subscriber numbers in these zones start with 2 to 4.
+        lead = rng.integers(2, 5, n).astype(str).astype(object)
+        subscriber = pd.Series(np.where(is_nl, subscriber, lead + subscriber.str[1:]))
     else:
-        area = np.where(is_nl, "6" + rng.integers(10, 100, n).astype(str).astype(object),
+        # Dutch mobiles are 06-1… to 06-5… and 06-8…; others are pagers and services.
+        second = rng.choice(["1", "2", "3", "4", "5", "8"], n).astype(object)
+        area = np.where(is_nl, "6" + second + rng.integers(0, 10, n).astype(str).astype(object),
                         "4" + rng.choice(["7", "8", "9"], n).astype(object) + "")
         subscriber = np.where(is_nl, subscriber.str[:6], subscriber)
     return pd.Series(np.where(is_nl, "+31", "+32")) + area + subscriber
 
 
 def _email_local(first: pd.Series, last: pd.Series, rng: np.random.Generator) -> pd.Series:
-    f = first.map(mess.strip_accents).str.lower().str.replace(r"[^a-z]", "", regex=True)
-    surname = last.map(mess.strip_accents).str.lower().str.replace(r"[^a-z ]", "", regex=True)
-    joined = surname.str.replace(" ", "", regex=False)
-    core = surname.str.split(" ").str[-1]
+    f = mess.per_value(first, lambda v: re.sub(r"[^a-z]", "", mess.strip_accents(v).lower()))
+    surname = mess.per_value(last, lambda v: re.sub(r"[^a-z ]", "", mess.strip_accents(v).lower()))
+    joined = mess.per_value(surname, lambda v: v.replace(" ", ""))
+    core = mess.per_value(surname, lambda v: v.split(" ")[-1])
     year = pd.Series(rng.integers(60, 100, len(first)).astype(str))
-    formats = [f + "." + joined, f + joined, f.str[0] + "." + joined, f + "_" + core,
-               f + "." + core + year, f.str[0] + joined + year]
+    formats = [
+        lambda s: f[s] + "." + joined[s], lambda s: f[s] + joined[s],
+        lambda s: f[s].str[0] + "." + joined[s], lambda s: f[s] + "_" + core[s],
+        lambda s: f[s] + "." + core[s] + year[s], lambda s: f[s].str[0] + joined[s] + year[s],
+    ]
     kind = rng.choice(len(formats), len(first), p=[0.35, 0.15, 0.15, 0.1, 0.15, 0.1])
-    out = formats[0].copy()
+    out = pd.Series("", index=first.index, dtype=object)
     for k, variant in enumerate(formats):
-        out[kind == k] = variant[kind == k]
+        out[kind == k] = variant(kind == k).to_numpy()
     return out
 
 
@@ -177,8 +186,8 @@ def _apply_households(persons: pd.DataFrame, rng: np.random.Generator,
     family = np.full(len(persons), None, dtype=object)
     has_mail = heads[rng.random(len(heads)) < cfg.household_family_email_rate]
     surname = (persons["last_name"].to_numpy()[has_mail].astype(str))
-    local = pd.Series(surname).map(mess.strip_accents).str.lower().str.replace(
-        r"[^a-z]", "", regex=True)
+    local = mess.per_value(pd.Series(surname),
+                           lambda v: re.sub(r"[^a-z]", "", mess.strip_accents(v).lower()))
     family[has_mail] = ("fam." + local + "." + pd.Series(has_mail).astype(str) + "@"
                         + _domains(rng, persons["country"].to_numpy()[has_mail])).to_numpy()
     persons["family_email"] = np.where(persons["landline"].notna() | follower
@@ -256,6 +265,7 @@ def build_persons(n: int, seed: int, start: date, cfg: SimulationConfig) -> pd.D
     persons["activity"] = rng.lognormal(0.0, 0.8, n)
     persons["user_id"] = padded("WU", unique_ints(rng, 10**6, 10**8, n), 8)
     persons["web_account_at_start"] = persons["in_web"] & (rng.random(n) < cfg.web_account_share)
+    persons["subscribed_at_start"] = persons["in_web"] & (rng.random(n) < cfg.newsletter_share)
     return persons
 
 
@@ -275,6 +285,9 @@ def _moved_fields(persons: pd.DataFrame, owners: np.ndarray, silo: str,
     for column in ("street", "house_number", "postal_code", "city"):
         known.loc[moved_before, column] = known.loc[moved_before, f"new_{column}"]
     update_day = np.where(knows_move & ~moved_before, known["move_day"].to_numpy(), NO_DAY)
+    # The other silos never hear of the new address.
+    new_columns = ["new_street", "new_house_number", "new_postal_code", "new_city"]
+    known.loc[~knows_move, new_columns] = None
     return known, update_day
 
 

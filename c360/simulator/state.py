@@ -52,7 +52,7 @@ class Carry:
             open_matters=pd.DataFrame({"person": pd.Series(dtype=np.int64),
                                        "day": pd.Series(dtype=np.int64),
                                        "reason": pd.Series(dtype=object)}),
-            subscribed=np.zeros(len(persons), dtype=bool),
+            subscribed=persons["subscribed_at_start"].to_numpy().copy(),
             web_account=persons["web_account_at_start"].to_numpy().copy(),
             identified_cookies=np.zeros(len(population.cookies), dtype=bool),
             card_opt_in=population.cards["opt_in"].to_numpy().copy(),

@@ -14,7 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from c360.simulator.clock import AMSTERDAM, BRUSSELS, SHOP_HOURS, Day, local_text, poisson
+from c360.simulator.clock import (
+    AMSTERDAM,
+    BRUSSELS,
+    SHOP_HOURS,
+    Day,
+    local_text,
+    poisson,
+    wall_clock_text,
+)
 from c360.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.simulator.files import STORE, day_folder, mark_complete, write_csv
 from c360.simulator.population import Population
@@ -93,9 +101,8 @@ def _lines(receipts: pd.DataFrame, day: Day, items: pd.DataFrame, cfg: Simulatio
     n = len(receipts)
     receipts = receipts.assign(sold=pd.Series(day.local_times(rng, n, SHOP_HOURS)))
     brussels = receipts["store_code"].str.startswith("BE").to_numpy()
-    sold = local_text(pd.DatetimeIndex(receipts["sold"]).tz_convert(AMSTERDAM))
-    sold[brussels] = local_text(pd.DatetimeIndex(receipts["sold"][brussels]).tz_convert(BRUSSELS)
-                                ).to_numpy()
+    sold = local_text(pd.DatetimeIndex(receipts["sold"]), AMSTERDAM)
+    sold[brussels] = local_text(pd.DatetimeIndex(receipts["sold"][brussels]), BRUSSELS).to_numpy()
     receipts["sold_at"] = sold.to_numpy()
     receipts = receipts.sort_values(["store_code", "sold_at"], kind="stable").reset_index(drop=True)
     receipts["receipt_id"] = (f"{day.date:%Y%m%d}" + (
@@ -132,12 +139,13 @@ def _member_rows(cards: pd.DataFrame, day: Day, opt_in: np.ndarray,
                   "house_number"]].reset_index(drop=True)
     for column in ("postal_code", "house_number"):
         rows.loc[moved, column] = cards[f"new_{column}"].to_numpy()[moved]
-    rows["birth_date"] = pd.to_datetime(cards["birth_date"]).dt.strftime("%Y-%m-%d").to_numpy()
+    birth = cards["birth_date"].to_numpy().astype("datetime64[D]")
+    rows["birth_date"] = np.where(np.isnat(birth), None, np.datetime_as_string(birth, unit="D"))
     rows["marketing_opt_in"] = np.where(opt_in, "Y", "N")
     start = pd.Timestamp(day.date) + pd.to_timedelta(cards["start_day"].to_numpy() - day.index,
                                                      unit="D")
     enrolled = start + pd.to_timedelta(rng.integers(9 * 3600, 18 * 3600, len(cards)), unit="s")
-    rows["enrolled_at"] = pd.Series(enrolled.strftime("%Y-%m-%d %H:%M:%S")).to_numpy()
+    rows["enrolled_at"] = wall_clock_text(enrolled.to_numpy()).to_numpy()
     return rows
 
 
@@ -154,8 +162,7 @@ def _members(day: Day, population: Population, carry: Carry, cfg: SimulationConf
     delta = new | changed_opt_in | moving
     picked = cards[delta]
     rows = _member_rows(picked, day, carry.card_opt_in[delta], rng)
-    today = pd.Series(day.local_times(rng, len(picked), SHOP_HOURS))
-    updated = today.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
+    updated = local_text(day.local_times(rng, len(picked), SHOP_HOURS)).to_numpy().copy()
     history = new[delta] & (start[delta] < day.index)
     # Enrolled before the first delivery: the last change is the enrolment (or the move after it).
     updated[history] = rows["enrolled_at"].to_numpy()[history]

@@ -16,7 +16,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from c360.simulator.clock import WEB_HOURS, Day, poisson, utc_iso
+from c360.simulator.clock import WEB_HOURS, Day, iso_utc, poisson, utc64
 from c360.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.simulator.files import day_folder, mark_complete
 from c360.simulator.ids import uuids
@@ -235,7 +235,7 @@ def simulate_web(day: Day, population: Population, carry: Carry, cfg: Simulation
     gap = pd.to_timedelta(events["step"] * 40 + rng.integers(0, 40, len(events)), unit="s")
     day_end = (pd.Timestamp(day.date) + pd.Timedelta(days=1)).tz_localize("Europe/Amsterdam")
     moment = (events["start"] + gap).clip(upper=day_end - pd.Timedelta(milliseconds=1))
-    events["occurred_at"] = utc_iso(pd.DatetimeIndex(moment)).to_numpy()
+    events["occurred_at"] = iso_utc(utc64(moment))
     events["event_id"] = uuids(rng, len(events)).to_numpy()
     events["first"] = events["step"] == 0
     events["referrer"] = rng.choice(np.array(REFERRERS, dtype=object), len(events))

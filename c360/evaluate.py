@@ -141,7 +141,7 @@ select e.*, l.rule, p.score, p.given_name_agreement, p.surname_agreement,
        r1.given_name || ' ' || coalesce(r1.surname_prefix || ' ', '') || r1.surname as name_1,
        r2.given_name || ' ' || coalesce(r2.surname_prefix || ' ', '') || r2.surname as name_2
 from examples e
-left join intermediate.int_identity__pair_evidence p
+left join intermediate.int_identity__pair_scores p
     on p.record_a = e.record_1 and p.record_b = e.record_2
 left join intermediate.int_identity__links l
     on l.record_a = e.record_1 and l.record_b = e.record_2
@@ -193,14 +193,15 @@ def evaluate(warehouse_dsn: str, truth_path: Path, sample_size: int = 10) -> Eva
         largest = conn.execute(LARGEST_SQL).fetchone() or (None, 0)
         false_merges = _sample(conn, "false_merge", sample_size)
         missed_links = _sample(conn, "missed_link", sample_size)
+    tp, predicted, true_pairs = int(tp), int(predicted), int(true_pairs)
     precision = _ratio(tp, predicted)
     recall = _ratio(tp, true_pairs)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Evaluation(
         records_compared=compared,
-        true_pairs=int(true_pairs),
-        predicted_pairs=int(predicted),
-        true_positive_pairs=int(tp),
+        true_pairs=true_pairs,
+        predicted_pairs=predicted,
+        true_positive_pairs=tp,
         precision=precision,
         recall=recall,
         f1=f1,

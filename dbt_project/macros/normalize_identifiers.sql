@@ -78,19 +78,22 @@ nullif(btrim(regexp_replace(
 {#- True when b is a one-key slip of a: one letter added, dropped, replaced,
     or two neighbours swapped. -#}
 {% macro one_slip_apart(a, b) -%}
-(levenshtein({{ a }}, {{ b }}) = 1
- or (length({{ a }}) = length({{ b }}) and levenshtein({{ a }}, {{ b }}) = 2
-     and (select string_agg(c, '' order by c) from regexp_split_to_table({{ a }}, '') as c)
-       = (select string_agg(c, '' order by c) from regexp_split_to_table({{ b }}, '') as c)))
+case
+    when levenshtein({{ a }}, {{ b }}) = 1 then true
+    when length({{ a }}) = length({{ b }}) and levenshtein({{ a }}, {{ b }}) = 2 then
+        (select string_agg(c, '' order by c) from regexp_split_to_table({{ a }}, '') as c)
+        = (select string_agg(c, '' order by c) from regexp_split_to_table({{ b }}, '') as c)
+    else false
+end
 {%- endmacro %}
 
 {#- An e-mail address trimmed, in lower case, without spaces; NULL when it is
-    not an address (one without '@' is never used to match). Two corrections:
-    - a domain one slip away from exactly one common consumer domain becomes
-      that domain: such a near-miss domain delivers no mail to the person, so
-      the correction only restores the address they meant;
-    - Gmail ignores dots in the local part and treats googlemail.com as
-      gmail.com, so those spellings are one mailbox. -#}
+    not an address (one without '@' is never used to match). A domain one slip
+    away from exactly one common consumer domain becomes that domain: such a
+    near-miss domain delivers no mail to the person, so the correction only
+    restores the address they meant. googlemail.com is gmail.com. Dots in a
+    Gmail local part are kept although Gmail ignores them: two addresses that
+    differ only by a dot are more often two namesakes than one person. -#}
 {% macro normalize_email(expr) -%}
 {%- set cleaned = "lower(regexp_replace(" ~ expr ~ ", '\\s', '', 'g'))" -%}
 {%- set local = "split_part(" ~ cleaned ~ ", '@', 1)" -%}
@@ -109,10 +112,7 @@ end
 {%- endset -%}
 case
     when {{ cleaned }} ~ '^[^@]+@[^@]+\.[a-z]{2,}$' then
-        case
-            when ({{ domain }}) = 'gmail.com' then replace({{ local }}, '.', '') || '@gmail.com'
-            else {{ local }} || '@' || ({{ domain }})
-        end
+        {{ local }} || '@' || ({{ domain }})
 end
 {%- endmacro %}
 

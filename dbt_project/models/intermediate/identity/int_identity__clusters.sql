@@ -25,7 +25,8 @@ labelled as (
     select
         r.record_id,
         coalesce(s.component_id, r.record_id) as strong_component,
-        coalesce(a.component_id, r.record_id) as full_component
+        coalesce(a.component_id, r.record_id) as full_component,
+        a.component_id is not null as is_linked
     from records as r
     left join (select record_id, min(reached) as component_id from strong_reach group by record_id) as s
         using (record_id)
@@ -37,7 +38,8 @@ labelled as (
 {{ level }}_names as (
     select distinct
         l.{{ level }}_component as component_id,
-        r.given_initial, r.given_first_folded, r.given_canonical, r.given_name_is_initial, r.surname_folded
+        r.given_initial, r.given_first_folded, r.given_name_folded, r.given_canonical,
+        r.given_name_is_initial, r.surname_folded, r.surname_with_prefix_folded
     from labelled as l
     join records as r using (record_id)
     where r.given_initial is not null
@@ -57,8 +59,8 @@ labelled as (
         on a.component_id = b.component_id
         and {{ given_name_agreement('a', 'b') }} = 'different'
         -- first and last name typed the other way round are no contradiction
-        and a.given_first_folded is distinct from b.surname_folded
-        and b.given_first_folded is distinct from a.surname_folded
+        and not {{ names_swapped('a', 'b') }}
+        and not {{ names_swapped('b', 'a') }}
 ),
 {% endfor %}
 
@@ -72,9 +74,7 @@ resolved as (
         end as cluster_id,
         case
             when fc.component_id is null then
-                case when l.full_component = l.record_id
-                     and not exists (select 1 from links where l.record_id in (links.record_a, links.record_b))
-                     then 'singleton' else 'linked' end
+                case when l.is_linked then 'linked' else 'singleton' end
             when sc.component_id is null then 'refused_contradiction'
             else 'split_contradiction'
         end as resolution
@@ -83,20 +83,37 @@ resolved as (
     left join strong_contradictions as sc on sc.component_id = l.strong_component
 ),
 
--- A record that holds only a name joins the one cluster that name points to,
--- and stays apart when it points to none or to several.
+-- A record that holds only a name joins the one customer its full name points
+-- to, and stays apart when the name points to none or to several.
+placeable as (
+    select r.*
+    from records as r
+    join resolved as c using (record_id)
+    where c.resolution = 'singleton' and r.is_name_only
+),
+
+name_matches as (
+    select record_a as record_id, record_b as other_record_id
+    from {{ ref('int_identity__pair_scores') }}
+    where not is_contradiction
+        and surname_agreement in ('same', 'typo')
+        and given_name_agreement in ('same', 'call_name', 'initial', 'typo')
+),
+
 name_targets as (
     select
         n.record_id,
         min(c.cluster_id) as cluster_id,
         count(distinct c.cluster_id) as target_count
-    from records as n
-    join records as r
-        on not r.is_name_only
-        and ((r.given_canonical = n.given_canonical and r.surname_folded = n.surname_folded)
-             or (r.given_first_folded = n.surname_folded and r.surname_folded = n.given_first_folded))
-    join resolved as c on c.record_id = r.record_id
-    where n.is_name_only and n.given_canonical is not null
+    from placeable as n
+    join (
+        select record_id, other_record_id from name_matches
+        union all
+        select other_record_id, record_id from name_matches
+    ) as m using (record_id)
+    join resolved as c on c.record_id = m.other_record_id
+    left join placeable as p on p.record_id = m.other_record_id
+    where p.record_id is null
     group by n.record_id
 ),
 

@@ -1,6 +1,6 @@
 -- The evidence for every candidate pair: how names, birth date and address
--- agree, which identifiers they share and whether those are shared by a
--- household, whether anything contradicts, and an explanatory score.
+-- agree, which identifiers the two records share, and whether anything
+-- contradicts. Facts only; int_identity__pair_scores weighs them.
 with pairs as (
     select * from {{ ref('int_identity__candidate_pairs') }}
 ),
@@ -9,18 +9,16 @@ records as (
     select * from {{ ref('int_identity__records') }}
 ),
 
-key_usage as (
-    select * from {{ ref('int_identity__key_usage') }}
-),
-
 compared as (
     select
         p.record_a,
         p.record_b,
         p.blocks,
-        -- first and last name typed the other way round
+        -- first and last name typed the other way round, in either record
+        {{ names_swapped('a', 'b') }} or {{ names_swapped('b', 'a') }} as names_swapped,
         a.given_first_folded = b.surname_folded and a.surname_folded = b.given_first_folded
-            and a.given_first_folded <> a.surname_folded as names_swapped,
+            or b.given_first_folded = a.surname_folded and b.surname_folded = a.given_first_folded
+            as names_swapped_exactly,
         {{ given_name_agreement('a', 'b') }} as given_name_agreement,
         {{ surname_agreement('a', 'b') }} as surname_agreement,
         case
@@ -35,13 +33,11 @@ compared as (
             when a.house_number = b.house_number then 'same'
             else 'different'
         end as address_agreement,
-        a.email = b.email as same_email,
-        a.phone_e164 = b.phone_e164 as same_phone,
-        a.account_id = b.account_id as same_account,
-        a.card_number = b.card_number as same_card,
-        a.web_user_id = b.web_user_id as same_web_user,
-        a.email as email_a,
-        a.phone_e164 as phone_a
+        case when a.email = b.email then a.email end as shared_email,
+        case when a.phone_e164 = b.phone_e164 then a.phone_e164 end as shared_phone,
+        coalesce(a.account_id = b.account_id, false) as same_account,
+        coalesce(a.card_number = b.card_number, false) as same_card,
+        coalesce(a.web_user_id = b.web_user_id, false) as same_web_user
     from pairs as p
     join records as a on a.record_id = p.record_a
     join records as b on b.record_id = p.record_b
@@ -52,21 +48,29 @@ oriented as (
         record_a,
         record_b,
         blocks,
-        coalesce(names_swapped, false) as names_swapped,
-        case when names_swapped then 'same' else given_name_agreement end as given_name_agreement,
-        case when names_swapped then 'same' else surname_agreement end as surname_agreement,
+        -- a swap only explains names that do not already agree straight
+        names_swapped and coalesce(given_name_agreement = 'different' or surname_agreement = 'different', true)
+            as names_swapped,
+        case
+            when not names_swapped or given_name_agreement not in ('different') then given_name_agreement
+            when names_swapped_exactly then 'same'
+            else 'typo'
+        end as given_name_agreement,
+        case
+            when not names_swapped or surname_agreement not in ('different') then surname_agreement
+            when names_swapped_exactly then 'same'
+            else 'typo'
+        end as surname_agreement,
         birth_date_agreement,
         address_agreement,
-        coalesce(same_email, false) as same_email,
-        coalesce(same_phone, false) as same_phone,
-        coalesce(same_account, false) as same_account,
-        coalesce(same_card, false) as same_card,
-        coalesce(same_web_user, false) as same_web_user,
-        coalesce(same_email and ke.is_shared, false) as email_is_shared,
-        coalesce(same_phone and kp.is_shared, false) as phone_is_shared
+        shared_email,
+        shared_phone,
+        shared_email is not null as same_email,
+        shared_phone is not null as same_phone,
+        same_account,
+        same_card,
+        same_web_user
     from compared
-    left join key_usage as ke on ke.key_type = 'email' and ke.key_value = compared.email_a
-    left join key_usage as kp on kp.key_type = 'phone' and kp.key_value = compared.phone_a
 ),
 
 final as (
@@ -75,17 +79,7 @@ final as (
         -- a different birth date or an incompatible given name outweighs any
         -- amount of shared household evidence
         coalesce(given_name_agreement = 'different' or birth_date_agreement = 'different', false)
-            as is_contradiction,
-        case given_name_agreement when 'same' then 3 when 'call_name' then 3 when 'typo' then 2 when 'initial' then 1 else 0 end
-        + case surname_agreement when 'same' then 3 when 'typo' then 2 else 0 end
-        + case birth_date_agreement when 'same' then 4 else 0 end
-        -- address, e-mail and phone a household shares count once, as one fact
-        + greatest(
-            case address_agreement when 'same' then 3 when 'postal_code' then 1 else 0 end,
-            case when (same_email and not email_is_shared) or (same_phone and not phone_is_shared) then 4
-                 when same_email or same_phone then 2 else 0 end
-        )
-        + case when same_account or same_card or same_web_user then 6 else 0 end as score
+            as is_contradiction
     from oriented
 )
 

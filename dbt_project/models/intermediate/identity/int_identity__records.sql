@@ -73,10 +73,14 @@ final as (
         w.surname,
         w.given_name_is_initial,
         case when w.given_name_is_initial then null else w.given_first_folded end as given_first_folded,
+        w.given_name_folded,
         left(w.given_name_folded, 1) as given_initial,
         case when not w.given_name_is_initial
             then coalesce(v.canonical_given_name, w.given_first_folded) end as given_canonical,
         w.surname_folded,
+        -- the last word of a long surname ('Henric van den Nuwenhuse') is the
+        -- part every silo keeps
+        {{ fold_name("substring(w.surname from '(\\S+)$')") }} as surname_last_word_folded,
         -- 'De Smet' and 'Desmet' are one Flemish surname: compare with the prefix too
         nullif(regexp_replace(lower(unaccent(w.surname_key_raw)), '[^a-z]', '', 'g'), '') as surname_with_prefix_folded,
         w.email,

@@ -1,0 +1,82 @@
+-- Every candidate pair weighed: whether its shared e-mail or phone is a
+-- household's, an explanatory score, and the matching rule that accepts it
+-- (NULL when none does). Level 1 rules rest on an identifier typed for this
+-- customer or on name and birth date together; level 2 rules on a contact key
+-- or an address. No rule accepts a pair whose evidence contradicts itself.
+with evidence as (
+    select * from {{ ref('int_identity__pair_evidence') }}
+),
+
+shared_keys as (
+    select * from {{ ref('int_identity__shared_keys') }}
+),
+
+flagged as (
+    select
+        e.*,
+        se.key_value is not null as email_is_shared,
+        sp.key_value is not null as phone_is_shared
+    from evidence as e
+    left join shared_keys as se on se.key_type = 'email' and se.key_value = e.shared_email
+    left join shared_keys as sp on sp.key_type = 'phone' and sp.key_value = e.shared_phone
+),
+
+ruled as (
+    select
+        *,
+        case
+            when is_contradiction then null
+            when same_web_user then 'web_login'
+            when same_account then 'account_ref'
+            when same_card then 'card_ref'
+            when birth_date_agreement = 'same'
+                and surname_agreement in ('same', 'typo')
+                and given_name_agreement in ('same', 'call_name', 'initial', 'typo')
+                and (address_agreement in ('same', 'postal_code')
+                     or (surname_agreement = 'same' and given_name_agreement in ('same', 'call_name')))
+                then 'name_birth_date'
+            -- one side without a given name: surname, birth date and address together
+            when birth_date_agreement = 'same' and surname_agreement = 'same'
+                and given_name_agreement is null and address_agreement = 'same'
+                then 'surname_birth_date_address'
+            -- a personal e-mail or phone links alone, unless the surnames
+            -- differ; one a household shares links only where the full name
+            -- agrees as well
+            when same_email and surname_agreement is distinct from 'different'
+                and (not email_is_shared
+                     or (given_name_agreement in ('same', 'call_name') and surname_agreement in ('same', 'typo')))
+                then 'email'
+            when same_phone and surname_agreement is distinct from 'different'
+                and (not phone_is_shared
+                     or (given_name_agreement in ('same', 'call_name') and surname_agreement in ('same', 'typo')))
+                then 'phone'
+            when given_name_agreement in ('same', 'call_name') and surname_agreement in ('same', 'typo')
+                and address_agreement = 'same'
+                then 'name_address'
+            when given_name_agreement in ('same', 'call_name') and surname_agreement = 'same'
+                and address_agreement = 'postal_code'
+                then 'name_postal_code'
+        end as rule
+    from flagged
+),
+
+final as (
+    select
+        *,
+        case when rule in ('web_login', 'account_ref', 'card_ref', 'name_birth_date', 'surname_birth_date_address')
+            then 1 when rule is not null then 2 end as rule_level,
+        -- for people reading the evidence: names and birth date score apart;
+        -- address, e-mail and phone a household shares count once, as one fact
+        case given_name_agreement when 'same' then 3 when 'call_name' then 3 when 'typo' then 2 when 'initial' then 1 else 0 end
+        + case surname_agreement when 'same' then 3 when 'typo' then 2 else 0 end
+        + case birth_date_agreement when 'same' then 4 else 0 end
+        + greatest(
+            case address_agreement when 'same' then 3 when 'postal_code' then 1 else 0 end,
+            case when (same_email and not email_is_shared) or (same_phone and not phone_is_shared) then 4
+                 when same_email or same_phone then 2 else 0 end)
+        + case when same_account or same_card or same_web_user then 6 else 0 end
+        - case when is_contradiction then 10 else 0 end as score
+    from ruled
+)
+
+select * from final

@@ -51,15 +51,23 @@ def alert_message(outcome: Outcome, business_date: date) -> str:
 
 
 def alert_owners(warehouse_dsn: str, result: GateResult) -> list[Alert]:
-    """One alert per failed expectation, to the owner of its silo or layer."""
-    return [
-        send_alert(
+    """One alert per failed expectation, to the owner of its silo or layer.
+
+    A validation whose query could not run fails every expectation with the
+    same error; its owner gets that once.
+    """
+    alerts, told = [], set()
+    for outcome in result.failures:
+        key = (outcome.validation, outcome.error) if outcome.error else (outcome.validation, outcome.rule)
+        if key in told:
+            continue
+        told.add(key)
+        alerts.append(send_alert(
             warehouse_dsn,
             outcome.owner,
             result.business_date,
             outcome.rule,
             outcome.unexpected_count or 0,
             alert_message(outcome, result.business_date),
-        )
-        for outcome in result.failures
-    ]
+        ))
+    return alerts

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from c360.ingest import checks
 from c360.ingest.delimited import DelimitedContract
-from c360.ingest.files import FileKind, load_silo_files
+from c360.ingest.files import load_silo_files
 from c360.ingest.report import SiloLoadReport
 
 SOURCE_SYSTEM = "contact_center"
@@ -40,7 +40,7 @@ INTERACTIONS = DelimitedContract(
     delimiter=";",
 )
 
-FILE_KINDS = (FileKind("interactions.csv", (RAW_TABLE,), INTERACTIONS.parser),)
+FILE_KINDS = (INTERACTIONS.file_kind("interactions.csv"),)
 
 
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:

@@ -24,8 +24,8 @@ import psycopg
 from psycopg import sql
 
 from c360.ingest.checks import AtLeastOne, Check, record_pattern
-from c360.ingest.files import Batch, FileRefused, ParseOutcome, Parser
-from c360.ingest.ledger import RefusedRow
+from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome
+from c360.ingest.ledger import RefusedRow, Source
 
 BOM = "\ufeff"
 COPY_CHUNK_ROWS = 10_000
@@ -41,9 +41,9 @@ class DelimitedContract:
     delimiter: str
     record_checks: tuple[AtLeastOne, ...] = ()
 
-    @property
-    def parser(self) -> Parser:
-        return partial(load_delimited, self)
+    def file_kind(self, pattern: str) -> FileKind:
+        return FileKind(pattern, (self.raw_table,), partial(prepare_delimited, self),
+                        partial(store_delimited, self))
 
     def reader(self, lines: Iterator[str]) -> Iterator[list[str]]:
         return csv.reader(lines, delimiter=self.delimiter, quotechar='"', strict=True)
@@ -114,13 +114,21 @@ def _copy_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t")
 
 
-def load_delimited(
-    contract: DelimitedContract, conn: psycopg.Connection, data: bytes, batch: Batch
-) -> ParseOutcome:
+@dataclass(frozen=True)
+class PreparedFile:
+    """A decoded file whose header fits the contract; its records are read while stored."""
+
+    lines: list[str]  # physical lines as delivered, for the raw text of refused records
+    header: list[str]
+    header_lines: int  # lines the header takes
+    copy_text: str  # the whole text escaped for COPY
+
+
+def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) -> PreparedFile:
     text = decode_utf8(data)
     lines = physical_lines(text)
     if not lines:
-        return ParseOutcome(0, 0)
+        return PreparedFile([], [], 0, "")
     header_reader = contract.reader(iter(lines))
     try:
         header = next(header_reader)
@@ -131,18 +139,25 @@ def load_delimited(
     if problem:
         header_text = _raw_text(lines, 1, header_lines)
         raise FileRefused(problem, header_text, _count_records(header_reader))
+    return PreparedFile(lines, header, header_lines, _copy_escape(text))
 
-    load = _RecordLoader(contract, header, lines, batch)
+
+def store_delimited(
+    contract: DelimitedContract, conn: psycopg.Connection, prepared: PreparedFile, batch: Batch
+) -> ParseOutcome:
+    if not prepared.lines:
+        return ParseOutcome(0, 0)
+    load = _RecordLoader(contract, prepared.header, prepared.lines, batch)
     copy_sql = sql.SQL(
         "copy {table} ({columns}, _batch_id, _business_date, _source_name, _line_number) "
         "from stdin (null '')"  # an empty field is NULL in the raw layer
     ).format(
         table=sql.Identifier(*contract.raw_table.split(".")),
-        columns=sql.SQL(", ").join(map(sql.Identifier, header)),
+        columns=sql.SQL(", ").join(map(sql.Identifier, prepared.header)),
     )
-    records = contract.reader(iter(physical_lines(_copy_escape(text))[header_lines:]))
+    escaped_lines = physical_lines(prepared.copy_text)[prepared.header_lines:]
     with conn.cursor().copy(copy_sql) as copy:
-        load.run(records, header_lines, copy.write)
+        load.run(contract.reader(iter(escaped_lines)), prepared.header_lines, copy.write)
     return ParseOutcome(load.rows_read, load.rows_loaded, load.refused)
 
 

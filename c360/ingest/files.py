@@ -2,18 +2,26 @@
 
 The flow is the same for every file silo: hash the bytes; if the ledger already
 holds this content, write nothing; if it holds other content for the same file
-(a re-delivery), remove what that delivery loaded; then let the format's parser
-load the rows, or refuse the whole file when it breaks the contract.
+(a re-delivery), remove what that delivery loaded; then store the rows, or refuse
+the whole file when it breaks the contract.
+
+A file kind works in two steps. `prepare` reads the bytes without the database
+(decompress, decode, check the header; for web events, parse and check every
+line) and raises FileRefused for a file that breaks its contract; `store` writes
+the prepared rows in the file's transaction. While one file is stored, the next
+one is prepared in a worker thread, so Python's work overlaps PostgreSQL's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -53,31 +61,50 @@ class ParseOutcome:
     rows_duplicate: int = 0
 
 
-# A parser loads one file's bytes into the raw layer and says what it did.
-Parser = Callable[[psycopg.Connection, bytes, Batch], ParseOutcome]
-
-
 @dataclass(frozen=True)
 class FileKind:
-    """Which files of a date's folder a parser takes, and the raw tables it fills."""
+    """Which files of a date's folder a kind takes, the raw tables it fills, and how."""
 
     pattern: str  # glob within the date's folder
     raw_tables: tuple[str, ...]
-    parser: Parser
+    prepare: Callable[[bytes, Source], Any]  # no database; raises FileRefused
+    store: Callable[[psycopg.Connection, Any, Batch], ParseOutcome]
+
+
+@dataclass
+class Delivery:
+    """A file read from the landing zone and, unless its content is known, prepared."""
+
+    source: Source
+    kind: FileKind
+    digest: str
+    prepared: Any = None
+    refusal: FileRefused | None = None
+    skipped: bool = False  # the ledger already held this content when it was read
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_file(
-    conn: psycopg.Connection, source: Source, path: Path, kind: FileKind
-) -> FileLoad:
+def read_delivery(path: Path, source: Source, kind: FileKind, known_hash: str | None) -> Delivery:
     data = path.read_bytes()
-    digest = content_hash(data)
+    delivery = Delivery(source, kind, content_hash(data))
+    if delivery.digest == known_hash:
+        delivery.skipped = True
+        return delivery
+    try:
+        delivery.prepared = kind.prepare(data, source)
+    except FileRefused as refusal:
+        delivery.refusal = refusal
+    return delivery
+
+
+def load_delivery(conn: psycopg.Connection, delivery: Delivery, path: Path) -> FileLoad:
+    source, kind = delivery.source, delivery.kind
     with conn.transaction():
         previous = ledger.lock_entry(conn, source)
-        if previous is not None and previous.content_hash == digest:
+        if previous is not None and previous.content_hash == delivery.digest:
             return FileLoad(
                 source.source_system, source.business_date, source.source_name,
                 previous.rows_read, previous.rows_loaded, previous.rows_quarantined,
@@ -85,27 +112,27 @@ def load_file(
                 UNCHANGED if previous.status == LOADED else previous.status,
                 previous.message, previous.rows_duplicate, previous.ledger_id,
             )
+        if delivery.skipped:  # another load changed the ledger since the file was read
+            delivery = read_delivery(path, source, kind, known_hash=None)
         if previous is None:
             ledger_id = ledger.open_entry(conn, source)
         else:
             ledger_id = previous.ledger_id
             ledger.discard_previous_load(conn, source, ledger_id, kind.raw_tables)
-        result = _parse(conn, data, Batch(source, ledger_id), kind.parser)
-        ledger.record(conn, ledger_id, result, digest)
+        result = _store(conn, delivery, Batch(source, ledger_id))
+        ledger.record(conn, ledger_id, result, delivery.digest)
     return result
 
 
-def _parse(conn: psycopg.Connection, data: bytes, batch: Batch, parser: Parser) -> FileLoad:
-    source = batch.source
-    try:
-        with conn.transaction():  # a savepoint: a refusal undoes anything partly written
-            outcome = parser(conn, data, batch)
-    except FileRefused as refusal:
+def _store(conn: psycopg.Connection, delivery: Delivery, batch: Batch) -> FileLoad:
+    source, refusal = batch.source, delivery.refusal
+    if refusal is not None:
         ledger.quarantine(conn, source, [RefusedRow(None, refusal.raw_record, refusal.reason)])
         return FileLoad(
             source.source_system, source.business_date, source.source_name,
             refusal.rows, 0, refusal.rows, QUARANTINED, refusal.reason, 0, batch.ledger_id,
         )
+    outcome = delivery.kind.store(conn, delivery.prepared, batch)
     ledger.quarantine(conn, source, outcome.refused)
     return FileLoad(
         source.source_system, source.business_date, source.source_name,
@@ -116,6 +143,30 @@ def _parse(conn: psycopg.Connection, data: bytes, batch: Batch, parser: Parser) 
 
 def date_folder(landing_dir: Path, silo_folder: str, business_date: date) -> Path:
     return landing_dir / silo_folder / business_date.isoformat()
+
+
+def _files(folder: Path, kinds: Sequence[FileKind]) -> list[tuple[Path, FileKind]]:
+    """The date's files, each taken by the first kind whose pattern it matches."""
+    taken: dict[Path, FileKind] = {}
+    for kind in kinds:
+        for path in sorted(folder.glob(kind.pattern)):
+            if path.is_file():
+                taken.setdefault(path, kind)
+    strangers = sorted(p.name for p in folder.iterdir()
+                       if p not in taken and p.name != SUCCESS_MARKER)
+    if strangers:
+        log.warning("%s: ignored files the contract does not name: %s", folder, strangers)
+    return list(taken.items())
+
+
+def _known_hashes(conn: psycopg.Connection, source_system: str, business_date: date) -> dict:
+    rows = conn.execute(
+        "select source_name, content_hash from ops.load_ledger "
+        "where source_system = %s and business_date = %s",
+        (source_system, business_date),
+    ).fetchall()
+    conn.commit()
+    return dict(rows)
 
 
 def load_silo_files(
@@ -131,19 +182,17 @@ def load_silo_files(
     folder = date_folder(landing_dir, source_system, business_date)
     if not folder.is_dir():
         return report
-    claimed: set[Path] = set()
-    with psycopg.connect(warehouse_dsn) as conn:
-        for kind in kinds:
-            for path in sorted(folder.glob(kind.pattern)):
-                if path in claimed or not path.is_file():
-                    continue
-                claimed.add(path)
-                name = path.relative_to(landing_dir).as_posix()
-                source = Source(source_system, business_date, name)
-                report.files.append(load_file(conn, source, path, kind))
-    strangers = sorted(
-        p.name for p in folder.iterdir() if p not in claimed and p.name != SUCCESS_MARKER
-    )
-    if strangers:
-        log.warning("%s: ignored files the contract does not name: %s", folder, strangers)
+    files = _files(folder, kinds)
+    with psycopg.connect(warehouse_dsn) as conn, ThreadPoolExecutor(1) as worker:
+        known = _known_hashes(conn, source_system, business_date)
+
+        def read(path: Path, kind: FileKind) -> Future[Delivery]:
+            source = Source(source_system, business_date, path.relative_to(landing_dir).as_posix())
+            return worker.submit(read_delivery, path, source, kind, known.get(source.source_name))
+
+        pending: Iterator[Future[Delivery]] = (read(path, kind) for path, kind in files)
+        ahead = next(pending, None)
+        for path, _ in files:
+            current, ahead = ahead, next(pending, None)  # the next file is prepared meanwhile
+            report.files.append(load_delivery(conn, current.result(), path))
     return report

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from c360.ingest import checks
 from c360.ingest.delimited import DelimitedContract
-from c360.ingest.files import FileKind, load_silo_files
+from c360.ingest.files import load_silo_files
 from c360.ingest.report import SiloLoadReport
 
 SOURCE_SYSTEM = "privacy"
@@ -26,7 +26,7 @@ REQUESTS = DelimitedContract(
     record_checks=(checks.AtLeastOne(IDENTIFIERS),),
 )
 
-FILE_KINDS = (FileKind("requests.csv", (RAW_TABLE,), REQUESTS.parser),)
+FILE_KINDS = (REQUESTS.file_kind("requests.csv"),)
 
 
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from c360.ingest import checks
 from c360.ingest.delimited import DelimitedContract
-from c360.ingest.files import FileKind, load_silo_files
+from c360.ingest.files import load_silo_files
 from c360.ingest.report import SiloLoadReport
 
 SOURCE_SYSTEM = "store"
@@ -54,8 +54,8 @@ LOYALTY_MEMBERS = DelimitedContract(
 )
 
 FILE_KINDS = (
-    FileKind("pos_*.csv", (POS_TABLE,), POS_LINES.parser),
-    FileKind("loyalty_members.csv", (LOYALTY_TABLE,), LOYALTY_MEMBERS.parser),
+    POS_LINES.file_kind("pos_*.csv"),
+    LOYALTY_MEMBERS.file_kind("loyalty_members.csv"),
 )
 
 

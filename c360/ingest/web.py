@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from psycopg import sql
 
 from c360.ingest import checks
 from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, load_silo_files
-from c360.ingest.ledger import RefusedRow
+from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.report import SiloLoadReport
 
 SOURCE_SYSTEM = "web"
@@ -36,6 +37,8 @@ OBJECT_MEMBERS = ("utm", "traits", "properties")
 COLUMNS = ("event_id", "event_type", "occurred_at", *TEXT_MEMBERS, *OBJECT_MEMBERS,
            "_batch_id", "_business_date", "_source_name", "_line_number")
 COPY_CHUNK_ROWS = 10_000
+# Lines are prepared before the file's ledger id is known; no event can hold a NUL.
+BATCH_PLACEHOLDER = "\x00batch\x00"
 WEB_EVENTS_LOCK = 3_600_361  # advisory lock key: one web load at a time adds event ids
 NULL = "\\N"  # COPY text's NULL
 # PostgreSQL's jsonb cannot hold the NUL character, which JSON may escape.
@@ -137,18 +140,24 @@ def _escaped_copy_line(doc: dict, tail: str) -> str:
     return "\t".join((*fields, tail))
 
 
-def load_events(conn: psycopg.Connection, data: bytes, batch: Batch) -> ParseOutcome:
+@dataclass
+class PreparedEvents:
+    rows_read: int
+    refused: list[RefusedRow]
+    events: dict[str, str]  # event_id -> COPY line (batch id still a placeholder), first copy
+
+
+def prepare_events(data: bytes, source: Source) -> PreparedEvents:
+    """Parse and check every line; keep the first copy of each event_id in the file."""
     lines = decompress(data).split(b"\n")
-    source = batch.source
-    meta = "\t".join((str(batch.ledger_id), source.business_date.isoformat(),
+    meta = "\t".join((BATCH_PLACEHOLDER, source.business_date.isoformat(),
                        source.source_name.replace("\\", "\\\\"), ""))
-    refused: list[RefusedRow] = []
-    events: dict[str, str] = {}  # event_id -> COPY line, the first copy in the file
-    rows_read = 0
+    prepared = PreparedEvents(0, [], {})
+    refused, events = prepared.refused, prepared.events
     for number, line in enumerate(lines, 1):
         if not line or line.isspace():
             continue
-        rows_read += 1
+        prepared.rows_read += 1
         try:
             doc = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -168,14 +177,20 @@ def load_events(conn: psycopg.Connection, data: bytes, batch: Batch) -> ParseOut
                 continue
             copy_line = _escaped_copy_line(doc, tail)
         events.setdefault(doc["event_id"], copy_line)
+    return prepared
 
-    new_lines = _not_yet_loaded(conn, events)
+
+def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batch) -> ParseOutcome:
+    new_lines = _not_yet_loaded(conn, prepared.events)
+    batch_id = str(batch.ledger_id)
     columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
     with conn.cursor().copy(sql.SQL("copy raw_web.events ({}) from stdin").format(columns)) as copy:
         for offset in range(0, len(new_lines), COPY_CHUNK_ROWS):
-            copy.write("".join(new_lines[offset : offset + COPY_CHUNK_ROWS]))
-    loaded = rows_read - len(refused)
-    return ParseOutcome(rows_read, loaded, refused, rows_duplicate=loaded - len(new_lines))
+            chunk = "".join(new_lines[offset : offset + COPY_CHUNK_ROWS])
+            copy.write(chunk.replace(BATCH_PLACEHOLDER, batch_id))
+    loaded = prepared.rows_read - len(prepared.refused)
+    return ParseOutcome(prepared.rows_read, loaded, prepared.refused,
+                        rows_duplicate=loaded - len(new_lines))
 
 
 def _not_yet_loaded(conn: psycopg.Connection, events: dict[str, str]) -> list[str]:
@@ -183,15 +198,16 @@ def _not_yet_loaded(conn: psycopg.Connection, events: dict[str, str]) -> list[st
 
     Web loads take a lock first, so no other load can add one of these ids before
     this transaction commits; a COPY straight into raw_web.events then never meets
-    a duplicate, and costs PostgreSQL far less than INSERT ... ON CONFLICT.
+    a duplicate, and costs PostgreSQL less than INSERT ... ON CONFLICT from a
+    staging table, which writes every event twice.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     loaded = {row[0] for row in conn.execute(
-        "select event_id from raw_web.events where event_id = any(%s)", (list(events),))}
+        "select event_id from raw_web.events where event_id = any(%b)", (list(events),))}
     return [line for event_id, line in events.items() if event_id not in loaded]
 
 
-FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), load_events),)
+FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_events),)
 
 
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:

@@ -8,6 +8,7 @@ thousand times per locale, de-duplicated, and sampled from afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from faker import Faker
@@ -68,5 +69,6 @@ def locale_pool(country: str, size: int, seed: int) -> LocalePool:
     )
 
 
+@lru_cache(maxsize=4)  # a process that simulates twice (tests, benchmarks) draws once
 def all_pools(size: int, seed: int) -> dict[str, LocalePool]:
     return {country: locale_pool(country, size, seed + i) for i, country in enumerate(LOCALES)}

@@ -31,6 +31,7 @@ FINANCE_KEYS = [f"FA{i:07d}" for i in range(1, 21)]
 CARDS = [f"{i:013d}" for i in range(1, 21)]
 ANONYMOUS_IDS = [f"anon-{i}" for i in range(1, 16)]
 INTERACTIONS = [f"CC-20261120-{i:06d}" for i in range(1, 6)]
+ANONYMOUS_CONTACTS = 200
 SILOS = ("finance", "contact_center", "web", "store", "privacy")
 
 SCHEMA = """
@@ -79,6 +80,16 @@ def _raw_layer(conn: psycopg.Connection, day: date) -> None:
             " values (%s, 'phone', 'inbound', %s, 'billing', '300', '20', 'Y', 'Y', '4',"
             " %s, %s, %s, %s)",
             (interaction, f"caller{n}@example.nl", *meta, n),
+        )
+    # Contacts without caller details (not identity-bearing), one with a negative
+    # handle time: wrong but parseable, at a rate that is flagged, not blocking.
+    for n in range(len(INTERACTIONS) + 1, ANONYMOUS_CONTACTS + 1):
+        conn.execute(
+            "insert into raw_contact_center.interactions (interaction_id, channel, direction,"
+            " reason, handle_seconds, wait_seconds, resolved, first_contact_resolution,"
+            " _batch_id, _business_date, _source_name, _line_number)"
+            " values (%s, 'chat', 'inbound', 'other', %s, '5', 'N', 'N', %s, %s, %s, %s)",
+            (f"CC-20261120-{n:06d}", "-60" if n == ANONYMOUS_CONTACTS else "120", *meta, n),
         )
     conn.execute(
         "insert into raw_privacy.requests (request_id, request_type, email, _batch_id,"
@@ -183,6 +194,10 @@ def test_a_clean_warehouse_passes_publishes_and_alerts_nobody(warehouse):
         ).fetchone()
     assert published == len(PUBLISHED_TABLES)
     assert kept == (len(result.outcomes), len(result.outcomes), "pytest")
+    flagged = [o for o in result.outcomes if o.column == "handle_seconds" and o.unexpected_count]
+    assert [(o.success, o.unexpected_count) for o in flagged] == [(True, 1)], (
+        "a negative handle time was not counted, or one in 200 blocked publishing"
+    )
     validations = {o.validation for o in result.outcomes}
     for silo in SILOS:
         assert {f"{silo}__freshness", f"{silo}__volume"} <= validations

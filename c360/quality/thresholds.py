@@ -27,6 +27,7 @@ class Thresholds:
     min_parse_rate: float
     raw_min_valid_email_share: float
     raw_min_valid_enum_share: float
+    raw_min_valid_value_share: float
     max_plausible_records: int
     max_runaway_share: float
     min_valid_email_share: float
@@ -80,6 +81,7 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
             min_parse_rate=float(get("delivery", "min_parse_rate")),
             raw_min_valid_email_share=float(get("raw", "min_valid_email_share")),
             raw_min_valid_enum_share=float(get("raw", "min_valid_enum_share")),
+            raw_min_valid_value_share=float(get("raw", "min_valid_value_share")),
             max_plausible_records=int(get("golden_record", "max_plausible_records")),
             max_runaway_share=float(get("golden_record", "max_runaway_share")),
             min_valid_email_share=float(get("contact_details", "min_valid_email_share")),

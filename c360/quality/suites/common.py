@@ -21,10 +21,10 @@ def one_of(column: str, values: Iterable[str], mostly: float = 1.0) -> gxe.Expec
     return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values), mostly=mostly)
 
 
-def not_after_business_date(column: str) -> gxe.Expectation:
-    """A date that cannot lie after the business date (a birth date, a delivery date)."""
+def not_after_business_date(column: str, mostly: float) -> gxe.Expectation:
+    """A date that cannot lie after the business date (a birth date, an invoice date)."""
     return gxe.ExpectColumnValuesToBeBetween(
-        column=column, max_value=parameter("business_date"),
+        column=column, max_value=parameter("business_date"), mostly=mostly,
         description=f"`{column}` is not after the business date",
     )
 
@@ -33,5 +33,5 @@ def required(column: str) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToNotBeNull(column=column)
 
 
-def not_negative(column: str) -> gxe.Expectation:
-    return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0)
+def not_negative(column: str, mostly: float) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, mostly=mostly)

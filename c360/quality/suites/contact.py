@@ -34,7 +34,7 @@ def checks(t: Thresholds) -> list[Check]:
                     "in E.164",
                 ),
                 gxe.ExpectColumnValuesToBeInSet(column=COUNTRY, value_set=parameter("countries")),
-                not_after_business_date(DATE_OF_BIRTH),
+                not_after_business_date(DATE_OF_BIRTH, t.raw_min_valid_value_share),
             ],
         ),
     ]

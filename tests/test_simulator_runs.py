@@ -77,6 +77,13 @@ def test_extending_day_by_day_equals_simulating_all_days_at_once(tmp_path, new_d
         if night == 2:  # a run that died after writing truth rows leaves no trace
             with (target.truth_dir / "identities.csv").open("a") as f:
                 f.write("web,half-written,P9999999\n")
+        if night == 1:  # a run that died after the billing commit, before saving its state
+            saved = {p: p.read_bytes() for p in target.state_dir.iterdir()}
+            simulate(Request(days=1), target)
+            for p in target.state_dir.iterdir():
+                p.unlink()
+            for p, content in saved.items():
+                p.write_bytes(content)
         summary = simulate(Request(days=1), target)
         day = START + timedelta(days=night)
         assert summary.first_day == summary.last_day == day

@@ -126,10 +126,25 @@ def update_rows(conn: psycopg.Connection, table: str, key: str, frame: pd.DataFr
     conn.execute("DROP TABLE changes")
 
 
+def already_loaded(conn: psycopg.Connection, changes: FinanceDay) -> bool:
+    """True when a run that stopped after committing this day's billing changes (but before
+    saving its state) already inserted them: every id the simulator makes is deterministic."""
+    for table, key, frame in (("accounts", "account_id", changes.new_accounts),
+                              ("invoices", "invoice_id", changes.new_invoices),
+                              ("payments", "payment_id", changes.new_payments)):
+        if not frame.empty:
+            query = sql.SQL("select exists (select from billing.{} where {} = %s)").format(
+                sql.Identifier(table), sql.Identifier(key))
+            return bool(conn.execute(query, (frame[key].iloc[-1],)).fetchone()[0])
+    return False  # a day of updates only: applying them again changes nothing
+
+
 def load_finance_day(dsn: str, changes: FinanceDay) -> None:
     """One transaction per business day: the billing system's state at the end of that day."""
     with psycopg.connect(dsn) as conn:
         create_billing(conn)
+        if already_loaded(conn, changes):
+            return
         copy_rows(conn, "billing.accounts", changes.new_accounts[ACCOUNT_COLUMNS])
         update_rows(conn, "billing.accounts", "account_id", changes.account_updates)
         copy_rows(conn, "billing.invoices", changes.new_invoices[INVOICE_COLUMNS])

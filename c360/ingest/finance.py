@@ -230,9 +230,15 @@ def _copy_rows(
         for block in out:
             into.write(block)
     read = warehouse.execute("select count(*) from finance_landing").fetchone()[0]
-    inserted = warehouse.execute(sql.SQL(
-        "insert into {raw} ({cols}) select {cols} from finance_landing on conflict do nothing"
-    ).format(raw=table.raw_table, cols=columns)).rowcount
+    insert = sql.SQL("insert into {raw} ({cols}) select {cols} from finance_landing").format(
+        raw=table.raw_table, cols=columns)
+    try:
+        # Above the watermark every version is new, so a plain insert is the rule ...
+        with warehouse.transaction():
+            inserted = warehouse.execute(insert).rowcount
+    except psycopg.errors.UniqueViolation:
+        # ... unless the watermark was reset: then versions already loaded are kept once.
+        inserted = warehouse.execute(insert + sql.SQL(" on conflict do nothing")).rowcount
     warehouse.execute(
         """insert into raw_finance.extract_watermarks (source_table, high_watermark, business_date)
            select %s, max(updated_at), %s from finance_landing having count(*) > 0

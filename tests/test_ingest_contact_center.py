@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from c360.ingest import contact_center
+from c360.ingest.files import content_hash, load_delivery, read_delivery
+from c360.ingest.ledger import Source
 from c360.ingest.report import ContractViolation
+from c360.warehouse.bootstrap import bootstrap
 from tests.ingest_helpers import (
     DAY,
     assert_balanced,
@@ -190,3 +194,22 @@ def test_missing_folder_loads_nothing_on_an_empty_warehouse(warehouse_dsn, tmp_p
     report = load(warehouse_dsn, tmp_path)
     assert report.files == [] and report.contract_failures == []
     assert fetch(warehouse_dsn, "select count(*) from ops.load_ledger") == [(0,)]
+
+
+def test_a_file_read_as_known_is_prepared_after_all_when_the_ledger_changed_meanwhile(
+    warehouse_dsn, tmp_path
+):
+    path = write(tmp_path, [interaction(1), interaction(2, channel="fax")])
+    source = Source("contact_center", DAY, NAME)
+    kind = contact_center.FILE_KINDS[0]
+    digest = content_hash(path.read_bytes())
+    # the look-ahead saw this content in the ledger and skipped preparing it ...
+    delivery = read_delivery(path, source, kind, known_hash=digest)
+    assert delivery.skipped and delivery.prepared is None
+    # ... but by the time it is stored, the ledger does not hold it (e.g. it was reset)
+    bootstrap(warehouse_dsn)
+    with psycopg.connect(warehouse_dsn) as conn:
+        result = load_delivery(conn, delivery, path)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
+        "loaded", 2, 1, 1)
+    assert_balanced(warehouse_dsn, RAW, "contact_center")

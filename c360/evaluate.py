@@ -137,7 +137,7 @@ examples as (
 select e.*, l.rule, p.score, p.given_name_agreement, p.surname_agreement,
        p.birth_date_agreement, p.address_agreement, p.same_email, p.same_phone,
        p.email_is_shared, p.phone_is_shared, p.is_contradiction,
-       array_to_string(p.blocks, ',') as blocks,
+       p.blocks,
        r1.given_name || ' ' || coalesce(r1.surname_prefix || ' ', '') || r1.surname as name_1,
        r2.given_name || ' ' || coalesce(r2.surname_prefix || ' ', '') || r2.surname as name_2
 from examples e

@@ -40,7 +40,7 @@ final as (
     select
         record_a,
         record_b,
-        array_agg(distinct block_type order by block_type) as blocks
+        string_agg(distinct block_type, ',' order by block_type) as blocks
     from paired
     group by record_a, record_b
 )

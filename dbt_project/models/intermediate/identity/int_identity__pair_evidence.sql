@@ -16,8 +16,10 @@ compared as (
         p.blocks,
         -- first and last name typed the other way round, in either record
         {{ names_swapped('a', 'b') }} or {{ names_swapped('b', 'a') }} as names_swapped,
-        a.given_first_folded = b.surname_folded and a.surname_folded = b.given_first_folded
-            or b.given_first_folded = a.surname_folded and b.surname_folded = a.given_first_folded
+        coalesce(a.given_name_folded in (b.surname_folded, b.surname_with_prefix_folded)
+                 and a.surname_folded = b.given_first_folded, false)
+            or coalesce(b.given_name_folded in (a.surname_folded, a.surname_with_prefix_folded)
+                        and b.surname_folded = a.given_first_folded, false)
             as names_swapped_exactly,
         {{ given_name_agreement('a', 'b') }} as given_name_agreement,
         {{ surname_agreement('a', 'b') }} as surname_agreement,

@@ -121,14 +121,14 @@ class PreparedFile:
     lines: list[str]  # physical lines as delivered, for the raw text of refused records
     header: list[str]
     header_lines: int  # lines the header takes
-    copy_text: str  # the whole text escaped for COPY
+    records: list[str]  # the physical lines after the header, escaped for COPY
 
 
 def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) -> PreparedFile:
     text = decode_utf8(data)
     lines = physical_lines(text)
     if not lines:
-        return PreparedFile([], [], 0, "")
+        return PreparedFile([], [], 0, [])
     header_reader = contract.reader(iter(lines))
     try:
         header = next(header_reader)
@@ -139,7 +139,8 @@ def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) 
     if problem:
         header_text = _raw_text(lines, 1, header_lines)
         raise FileRefused(problem, header_text, _count_records(header_reader))
-    return PreparedFile(lines, header, header_lines, _copy_escape(text))
+    records = physical_lines(_copy_escape(text))[header_lines:]
+    return PreparedFile(lines, header, header_lines, records)
 
 
 def store_delimited(
@@ -155,9 +156,8 @@ def store_delimited(
         table=sql.Identifier(*contract.raw_table.split(".")),
         columns=sql.SQL(", ").join(map(sql.Identifier, prepared.header)),
     )
-    escaped_lines = physical_lines(prepared.copy_text)[prepared.header_lines:]
     with conn.cursor().copy(copy_sql) as copy:
-        load.run(contract.reader(iter(escaped_lines)), prepared.header_lines, copy.write)
+        load.run(contract.reader(iter(prepared.records)), prepared.header_lines, copy.write)
     return ParseOutcome(load.rows_read, load.rows_loaded, load.refused)
 
 

@@ -115,11 +115,11 @@ def evaluate(
 
     import psycopg
 
-    from c360.evaluate import TruthFileError, evaluate_report, run_evaluation
+    from c360.evaluate import EvaluationError, evaluate_report, run_evaluation
 
     try:
         result = run_evaluation(load_settings().warehouse_dsn, Path(truth), sample)
-    except (ConfigError, TruthFileError, psycopg.Error) as exc:
+    except (ConfigError, EvaluationError, psycopg.Error) as exc:
         fail(str(exc))
     if as_json:
         print(json.dumps(result.as_dict(), default=str, indent=2))

@@ -20,7 +20,11 @@ from rich.table import Table
 TRUTH_COLUMNS = ["source_system", "source_key", "person_id"]
 
 
-class TruthFileError(ValueError):
+class EvaluationError(RuntimeError):
+    """Evaluation cannot run; the message says why and what to do."""
+
+
+class TruthFileError(EvaluationError):
     """The truth file is not what evaluation expects; the message says where."""
 
 
@@ -222,7 +226,7 @@ def run_evaluation(warehouse_dsn: str, truth_path: Path, sample_size: int = 10) 
     try:
         return evaluate(warehouse_dsn, truth_path, sample_size)
     except psycopg.errors.UndefinedTable as exc:
-        raise TruthFileError(
+        raise EvaluationError(
             "the warehouse has no marts.customer_xref yet: run `c360 dbt build` first"
         ) from exc
 

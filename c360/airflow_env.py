@@ -13,19 +13,24 @@ Metadata database:
   PostgreSQL that `c360 up` creates;
 - external warehouse: a user-set AIRFLOW__DATABASE__SQL_ALCHEMY_CONN wins; without
   one, Airflow keeps its metadata in the schema `airflow` of the warehouse
-  database (`sql_alchemy_schema`), so nothing beyond the warehouse is needed.
+  database, so nothing beyond the warehouse is needed. The schema is chosen with
+  the connection's search_path, not Airflow's `sql_alchemy_schema`, which leaves
+  `alembic_version` behind in `public`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from c360.config import ConfigError, Settings, dsn_to_uri
 from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID
@@ -34,6 +39,7 @@ TIMEZONE = "Europe/Amsterdam"
 # psycopg 3 is the project's driver; Airflow 3 and SQLAlchemy 2 support it directly.
 SQLALCHEMY_SCHEME = "postgresql+psycopg"
 EXTERNAL_METADATA_SCHEMA = "airflow"
+SEARCH_PATH_OPTION = f"-csearch_path={EXTERNAL_METADATA_SCHEMA}"
 MIGRATED_MARKER = ".c360-db-migrated"
 
 
@@ -52,9 +58,9 @@ def metadata_settings(settings: Settings, base: dict[str, str]) -> dict[str, str
                 settings.embedded_dsn("airflow"), SQLALCHEMY_SCHEME
             )
         }
+    url = dsn_to_uri(settings.warehouse_dsn, SQLALCHEMY_SCHEME)
     return {
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": dsn_to_uri(settings.warehouse_dsn, SQLALCHEMY_SCHEME),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_SCHEMA": EXTERNAL_METADATA_SCHEMA,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"{url}?{urlencode({'options': SEARCH_PATH_OPTION})}"
     }
 
 
@@ -74,6 +80,9 @@ def airflow_environment(settings: Settings, base: dict[str, str] | None = None) 
         "C360_HOME": str(settings.home),
         "C360_LANDING_DIR": str(settings.landing_dir),
         "C360_PROJECT_DIR": str(settings.project_dir),
+        # No usage telemetry: the warehouse may run where only the package index is reachable.
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "true",
     })
     env.update(metadata_settings(settings, env))
     env[connection_env_var(WAREHOUSE_CONN_ID)] = dsn_to_uri(settings.warehouse_dsn)
@@ -99,11 +108,7 @@ def airflow_version() -> str:
 
 
 def _migration_key(env: dict[str, str]) -> str:
-    text = "|".join([
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
-        env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_SCHEMA", ""),
-        airflow_version(),
-    ])
+    text = f"{env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}|{airflow_version()}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -120,30 +125,31 @@ def _metadata_present(env: dict[str, str]) -> bool:
     dsn = libpq_dsn(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     if dsn is None:
         return True  # not PostgreSQL: trust the marker
-    schema = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_SCHEMA") or "public"
     try:
         with psycopg.connect(dsn, connect_timeout=5) as conn:
-            row = conn.execute(
-                "select to_regclass(%s) is not null", (f"{schema}.alembic_version",)
-            ).fetchone()
+            row = conn.execute("select to_regclass('alembic_version') is not null").fetchone()
     except psycopg.Error:
         return False
     return bool(row and row[0])
 
 
 def _create_schema(env: dict[str, str]) -> None:
-    schema = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_SCHEMA")
+    """Create the schema that the metadata URL's search_path names, if it names one."""
     dsn = libpq_dsn(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-    if schema and dsn:
+    options = str(conninfo_to_dict(dsn).get("options") or "") if dsn else ""
+    match = re.search(r"search_path=(\w+)", options)
+    if match:
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+            conn.execute(
+                sql.SQL("create schema if not exists {}").format(sql.Identifier(match.group(1)))
+            )
 
 
 class AirflowSetupError(RuntimeError):
     """Airflow's metadata database could not be prepared; the message holds Airflow's output."""
 
 
-def ensure_metadata(settings: Settings, env: dict[str, str]) -> bool:
+def ensure_metadata(env: dict[str, str]) -> bool:
     """Run `airflow db migrate` unless this database and Airflow version were migrated already.
 
     Returns True when a migration ran. The marker in AIRFLOW_HOME is keyed on the
@@ -172,5 +178,5 @@ def ensure_metadata(settings: Settings, env: dict[str, str]) -> bool:
 def run_airflow(settings: Settings, args: list[str]) -> int:
     """`c360 airflow <args>`: Airflow's own CLI with c360's environment; returns its exit code."""
     env = airflow_environment(settings)
-    ensure_metadata(settings, env)
+    ensure_metadata(env)
     return subprocess.run([airflow_executable(), *args], env=env).returncode

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -81,6 +83,53 @@ def dbt(ctx: typer.Context) -> None:
     try:
         code = run_dbt(load_settings(), list(ctx.args))
     except ConfigError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    start: str = typer.Option(..., help="first business date, YYYY-MM-DD"),
+    end: str = typer.Option(..., help="last business date, YYYY-MM-DD"),
+    fail_fast: bool = typer.Option(False, help="stop at the first failed DAG run"),
+    dag: Annotated[
+        list[str] | None, typer.Option(help="run only this nightly DAG (repeatable)")
+    ] = None,
+) -> None:
+    """Run the nightly Airflow DAGs for every business date from START to END, in order."""
+    from datetime import date
+
+    from c360.airflow_env import AirflowSetupError
+    from c360.dates import date_range
+    from c360.runner import RichReporter, all_succeeded, results_table, run_range, select_dags
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        dag_ids = select_dags(dag)
+        total = len(date_range(first, last)) * len(dag_ids)
+    except ValueError as exc:
+        fail(f"bad business date range or DAG: {exc}")
+    try:
+        with RichReporter(console, total) as reporter:
+            results = run_range(load_settings(), first, last, dag_ids=dag_ids, reporter=reporter,
+                                fail_fast=fail_fast)
+    except (ConfigError, PostgresError, AirflowSetupError) as exc:
+        fail(str(exc))
+    console.print(results_table(results))
+    if not all_succeeded(results):
+        fail("some DAG runs failed; their logs are named above")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def airflow(ctx: typer.Context) -> None:
+    """Run Airflow's CLI with c360's configuration, e.g. `c360 airflow dags list`."""
+    from c360.airflow_env import AirflowSetupError, run_airflow
+
+    try:
+        code = run_airflow(load_settings(), list(ctx.args))
+    except (ConfigError, AirflowSetupError) as exc:
         fail(str(exc))
     raise typer.Exit(code)
 

@@ -73,6 +73,17 @@ class Reporter:
         """A DAG run ended."""
 
 
+def select_dags(chosen: Sequence[str] | None) -> tuple[str, ...]:
+    """The nightly DAGs to run, in the declared order: all of them, or those `chosen`."""
+    if not chosen:
+        return NIGHTLY_DAGS
+    unknown = sorted(set(chosen) - set(NIGHTLY_DAGS))
+    if unknown:
+        raise ValueError(f"not a nightly DAG: {', '.join(unknown)}; "
+                         f"the nightly DAGs are {', '.join(NIGHTLY_DAGS)}")
+    return tuple(d for d in NIGHTLY_DAGS if d in chosen)
+
+
 def run_log_dir(settings: Settings) -> Path:
     """A fresh folder under .c360/logs/run/ for this invocation's logs."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
@@ -99,7 +110,7 @@ def run_range(
     reporter = reporter or Reporter()
     prepare(settings)  # PostgreSQL up (embedded), warehouse schemas in place
     env = airflow_environment(settings)
-    ensure_metadata(settings, env)
+    ensure_metadata(env)
     log_dir = run_log_dir(settings)
     worker_log = log_dir / "airflow.log"
     command = [
@@ -115,20 +126,23 @@ def run_range(
             command, env=env, cwd=settings.project_dir, stdout=subprocess.PIPE,
             stderr=stderr, text=True,
         )
-        for line in worker.stdout:
-            event = json.loads(line)
-            if event["event"] == "ready":
-                reporter.ready()
-            elif event["event"] == "start":
-                reporter.starting(date.fromisoformat(event["business_date"]), event["dag_id"])
-            elif event["event"] == "done":
-                result = DagRunResult(
-                    date.fromisoformat(event["business_date"]), event["dag_id"], event["state"],
-                    event["seconds"], Path(event["log"]), event["tasks"],
-                )
-                done[(result.business_date, result.dag_id)] = result
-                reporter.finished(result)
-        worker.wait()
+        try:
+            for line in worker.stdout:
+                event = json.loads(line)
+                if event["event"] == "ready":
+                    reporter.ready()
+                elif event["event"] == "start":
+                    reporter.starting(date.fromisoformat(event["business_date"]), event["dag_id"])
+                elif event["event"] == "done":
+                    result = DagRunResult(
+                        date.fromisoformat(event["business_date"]), event["dag_id"],
+                        event["state"], event["seconds"], Path(event["log"]), event["tasks"],
+                    )
+                    done[(result.business_date, result.dag_id)] = result
+                    reporter.finished(result)
+            worker.wait()
+        finally:
+            _stop(worker)
     return [
         done.get((day, dag_id)) or DagRunResult(day, dag_id, NOT_RUN, 0.0, worker_log)
         for day in dates
@@ -136,5 +150,68 @@ def run_range(
     ]
 
 
+def _stop(worker: subprocess.Popen) -> None:
+    """Stop the Airflow process if we are leaving early (Ctrl-C, an error): no orphaned runs."""
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
 def all_succeeded(results: Sequence[DagRunResult]) -> bool:
     return all(r.ok for r in results)
+
+
+class RichReporter(Reporter):
+    """Progress of `c360 run` on the terminal: a spinner while Airflow starts, a bar over DAG runs."""
+
+    def __init__(self, console, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        self.console = console
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            console=console,
+        )
+        self.bar = self.progress.add_task("starting Airflow", total=total)
+
+    def __enter__(self) -> RichReporter:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def ready(self) -> None:
+        self.progress.update(self.bar, description="DAGs parsed")
+
+    def starting(self, business_date: date, dag_id: str) -> None:
+        self.progress.update(self.bar, description=f"{business_date} {dag_id}")
+
+    def finished(self, result: DagRunResult) -> None:
+        self.progress.advance(self.bar)
+        if not result.ok:
+            self.console.print(
+                f"[red]{result.business_date} {result.dag_id}: {result.summary}[/] "
+                f"- log: {result.log_path}"
+            )
+
+
+def results_table(results: Sequence[DagRunResult]):
+    """One row per business date and DAG: its state and how long it took."""
+    from rich.table import Table
+
+    table = Table(title="c360 run")
+    for column in ("business date", "DAG", "state", "seconds"):
+        table.add_column(column)
+    for r in results:
+        colour = "green" if r.ok else "red"
+        table.add_row(
+            r.business_date.isoformat(), r.dag_id, f"[{colour}]{r.summary}[/]",
+            f"{r.seconds:.1f}",
+        )
+    return table

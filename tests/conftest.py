@@ -16,6 +16,12 @@ from pathlib import Path
 import pytest
 
 from c360.postgres import EmbeddedPostgres
+from tests.airflow_fixtures import (  # noqa: F401
+    airflow_env,
+    airflow_home,
+    airflow_metadata_url,
+    ingest_project,
+)
 
 
 def free_port() -> int:

@@ -1,0 +1,124 @@
+"""Owners and alerts: the owners file, ops.alerts rows, e-mail through a real SMTP server."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from c360.alerts import MISSING_DELIVERY, send_alert
+from c360.config import ConfigError
+from c360.orchestration.delivery import DeliveryWait
+from c360.owners import load_owners
+from c360.pipeline import OWNED_AREAS
+from tests.conftest import free_port
+from tests.ingest_helpers import DAY, fetch
+
+
+def test_the_committed_owners_file_names_every_silo_and_layer():
+    owners = load_owners()
+    assert set(owners) == set(OWNED_AREAS)
+    assert owners["finance"].email == "finance-data@example.org"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("finance: {name: F, email: f@x.org}\n", "has no owner for: contact_center, web"),
+        ("- a list\n", "must map each silo"),
+        ("finance: [unclosed\n", "is not valid YAML"),
+    ],
+)
+def test_a_broken_owners_file_says_what_is_wrong(tmp_path, monkeypatch, text, message):
+    path = tmp_path / "owners.yml"
+    path.write_text(text)
+    monkeypatch.setenv("C360_OWNERS_FILE", str(path))
+    with pytest.raises(ConfigError, match=message):
+        load_owners()
+
+
+def test_an_owner_without_a_valid_email_is_refused(tmp_path):
+    entries = {area: f"{area}: {{name: N, email: n@example.org}}" for area in OWNED_AREAS}
+    entries["web"] = "web: {name: Web, email: not-an-address}"
+    path = tmp_path / "owners.yml"
+    path.write_text("\n".join(entries.values()))
+    with pytest.raises(ConfigError, match="`web` needs a `name` and a valid `email`"):
+        load_owners(path)
+
+
+def test_a_missing_owners_file_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("C360_OWNERS_FILE", str(tmp_path / "nope.yml"))
+    with pytest.raises(ConfigError, match="not found: create it or set C360_OWNERS_FILE"):
+        load_owners()
+
+
+def test_an_alert_is_recorded_for_the_owner_without_smtp(warehouse_dsn, monkeypatch):
+    monkeypatch.delenv("C360_SMTP_HOST", raising=False)
+    alert = send_alert(warehouse_dsn, "store", DAY, MISSING_DELIVERY, 0, "no _SUCCESS")
+    assert not alert.emailed
+    rows = fetch(warehouse_dsn, "select owner, owner_email, source_system, business_date, rule, "
+                                "rows_affected, message from ops.alerts")
+    assert rows == [("Retail operations", "retail-ops@example.org", "store", DAY,
+                     "missing_delivery", 0, "no _SUCCESS")]
+
+
+def test_an_alert_is_emailed_to_the_owner_when_smtp_is_set(warehouse_dsn, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    class Inbox(Sink):
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("C360_SMTP_PORT", str(port))
+        monkeypatch.setenv("C360_ALERT_FROM", "c360-alerts@example.org")
+        alert = send_alert(warehouse_dsn, "web", DAY, "contract", 7, "events-09: corrupt gzip")
+    finally:
+        controller.stop()
+    assert alert.emailed
+    [mail] = inbox.messages
+    assert mail.mail_from == "c360-alerts@example.org"
+    assert mail.rcpt_tos == ["web-analytics@example.org"]
+    text = mail.content.decode()
+    assert f"Subject: [c360] web {DAY}: contract" in text
+    assert "rows affected:  7" in text and "events-09: corrupt gzip" in text
+
+
+def test_an_unreachable_mail_server_does_not_lose_the_alert(warehouse_dsn, monkeypatch):
+    monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("C360_SMTP_PORT", str(free_port()))
+    alert = send_alert(warehouse_dsn, "finance", DAY, "source_unreachable", 0, "down")
+    assert not alert.emailed
+    assert fetch(warehouse_dsn, "select rule from ops.alerts") == [("source_unreachable",)]
+
+
+def test_the_delivery_deadline_is_a_local_time_on_the_next_day(monkeypatch):
+    monkeypatch.setenv("C360_DELIVERY_DEADLINE", "05:30")
+    monkeypatch.setenv("C360_DELIVERY_POKE_SECONDS", "60")
+    wait = DeliveryWait.from_env()
+    assert wait == DeliveryWait(deadline=time(5, 30), poke_seconds=60)
+    # a summer date: Amsterdam is UTC+2, so 05:30 local is 03:30 UTC
+    assert wait.deadline_for(date(2026, 7, 1)).isoformat() == "2026-07-02T05:30:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("C360_DELIVERY_DEADLINE", "6 o'clock", "must be a local time like 06:00"),
+        ("C360_DELIVERY_POKE_SECONDS", "0", "must be a whole number of seconds"),
+    ],
+)
+def test_bad_delivery_settings_are_named(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        DeliveryWait.from_env()

@@ -203,6 +203,12 @@ def test_a_clean_warehouse_passes_publishes_and_alerts_nobody(warehouse):
         assert {f"{silo}__freshness", f"{silo}__volume"} <= validations
 
 
+EMAIL_WARNING = (
+    "finance__raw_accounts", "raw_finance_accounts.expect_column_values_to_match_regex(email) [warning]",
+    "finance",
+)
+
+
 # Each fault, the expectation it must fail, and the owner who must hear of it.
 # They touch different rows, so one gate run checks them all (GX runs are slow).
 FAULTS = {
@@ -259,6 +265,7 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
 
     assert not result.success, "the gate passed a faulty warehouse"
     expected = {(validation, rule, owner) for _, validation, rule, owner in FAULTS.values()}
+    expected.add(EMAIL_WARNING)  # all invalid is also below the warning share
     failed = {(o.validation, o.rule, o.owner) for o in result.failures}
     assert failed == expected, f"missed: {expected - failed}; unexpected: {failed - expected}"
     assert published_state(warehouse) == before, "the last publication changed"
@@ -266,7 +273,7 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
         require_passed(result)
 
     sent = {alert["rule"]: alert for alert in alerts(warehouse)}
-    assert set(sent) == {rule for _, _, rule, _ in FAULTS.values()}, "not one alert per failed rule"
+    assert set(sent) == {rule for _, rule, _ in expected}, "not one alert per failed rule"
     for _, validation, rule, owner in FAULTS.values():
         alert, expected_owner = sent[rule], owner_of(owner)
         assert (alert["source_system"], alert["owner"], alert["owner_email"]) == (
@@ -276,6 +283,7 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
         assert validation in alert["message"]
         assert "Full report: file://" in alert["message"], alert["message"]
 
+    assert "nothing was published" in sent[FAULTS["a stale silo"][2]]["message"]
     emails = sent[FAULTS["a silo's e-mails all invalid"][2]]
     assert emails["rows_affected"] == len(FINANCE_KEYS)
     assert "j**.j*****-e******.n*" in emails["message"], "no masked example row"
@@ -292,6 +300,23 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
 
     stale = sent[FAULTS["a stale silo"][2]]
     assert str(BUSINESS_DATE - timedelta(days=1)) in stale["message"], "the alert does not say how stale"
+
+
+def test_a_few_wrong_values_warn_their_owner_and_publishing_goes_on(warehouse):
+    # 4 of 20 e-mails without @: below the warning share, far above the blocking one.
+    execute(warehouse, "update raw_finance.accounts set email = replace(email, '@', ' at ')"
+                       " where account_id = any(%s)", (FINANCE_KEYS[:4],))
+    result = gate_then_publish(warehouse)
+    assert result.success, result.summary()
+    assert {(o.validation, o.rule, o.owner) for o in result.failures} == {EMAIL_WARNING}
+    with psycopg.connect(warehouse.warehouse_dsn) as conn:
+        published = conn.execute(
+            "select count(*) from ops.publications where business_date = %s", (BUSINESS_DATE,)
+        ).fetchone()[0]
+    assert published == len(PUBLISHED_TABLES), "a warning blocked publishing"
+    [alert] = alerts(warehouse)
+    assert (alert["source_system"], alert["rule"], alert["rows_affected"]) == ("finance", EMAIL_WARNING[1], 4)
+    assert "does not block publishing" in alert["message"]
 
 
 def test_a_segment_growing_with_the_customer_base_is_not_drift(warehouse):

@@ -8,10 +8,10 @@ from c360.quality.results import GateResult
 
 
 def results_table(result: GateResult, show_all: bool = False) -> Table:
-    """Failures first; passed expectations only when `show_all`."""
+    """Blocking failures first, then warnings; passed expectations only when `show_all`."""
     shown = sorted(
         (o for o in result.outcomes if show_all or not o.success),
-        key=lambda o: (o.success, o.owner, o.validation),
+        key=lambda o: (o.success, not o.blocking, o.owner, o.validation),
     )
     passed = sum(o.success for o in result.outcomes)
     table = Table(title=f"quality gate {result.business_date}: {passed} of {len(result.outcomes)} passed")
@@ -24,7 +24,7 @@ def results_table(result: GateResult, show_all: bool = False) -> Table:
         examples = "; ".join(" ".join(str(v) for v in row.values()) for row in o.examples[:3])
         table.add_row(
             o.owner, o.validation, o.rule,
-            "[green]pass[/]" if o.success else "[bold red]FAIL[/]",
+            "[green]pass[/]" if o.success else "[bold red]FAIL[/]" if o.blocking else "[yellow]warn[/]",
             failing, examples,
         )
     return table

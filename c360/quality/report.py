@@ -16,12 +16,12 @@ def record(warehouse_dsn: str, result: GateResult) -> None:
         cur.executemany(
             """insert into ops.quality_results
                    (run_name, run_by, run_at, business_date, validation, owner_area, suite,
-                    expectation, column_name, success, rows_checked, unexpected_count,
+                    expectation, column_name, severity, success, rows_checked, unexpected_count,
                     observed_value, examples, docs_url)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             [
                 (result.run_name, result.run_by, result.run_at, result.business_date, o.validation,
-                 o.owner, o.suite, o.expectation, o.column, o.success, o.rows_checked,
+                 o.owner, o.suite, o.expectation, o.column, o.severity, o.success, o.rows_checked,
                  o.unexpected_count, None if o.observed_value is None else str(o.observed_value),
                  json.dumps(o.examples, default=str), o.docs_url)
                 for o in result.outcomes
@@ -30,9 +30,13 @@ def record(warehouse_dsn: str, result: GateResult) -> None:
 
 
 def alert_message(outcome: Outcome, business_date: date) -> str:
+    consequence = (
+        "nothing was published" if outcome.blocking
+        else "this is a warning, which does not block publishing; the rows are counted in the quality report"
+    )
     lines = [
         f"The quality gate for business date {business_date} failed `{outcome.rule}`"
-        f" in validation {outcome.validation}; nothing was published.",
+        f" in validation {outcome.validation}; {consequence}.",
     ]
     if outcome.description:
         lines.append(f"What it checks: {outcome.description}")

@@ -24,6 +24,7 @@ class Outcome:
     expectation: str
     column: str | None
     success: bool
+    severity: str = "critical"  # GX's: "warning" is told and counted, but does not block
     rows_checked: int | None = None
     unexpected_count: int | None = None
     observed_value: Any = None
@@ -33,10 +34,15 @@ class Outcome:
     docs_url: str | None = None
 
     @property
+    def blocking(self) -> bool:
+        """Whether failing it keeps the candidates from being published."""
+        return self.severity == "critical" or self.error is not None
+
+    @property
     def rule(self) -> str:
         """How an alert names the failed expectation."""
         target = f"({self.column})" if self.column else ""
-        return f"{self.suite}.{self.expectation}{target}"
+        return f"{self.suite}.{self.expectation}{target}" + ("" if self.blocking else " [warning]")
 
 
 @dataclass(frozen=True)
@@ -50,18 +56,21 @@ class GateResult:
 
     @property
     def success(self) -> bool:
-        return bool(self.outcomes) and all(o.success for o in self.outcomes)
+        """True when nothing blocks publishing (warnings may remain)."""
+        return bool(self.outcomes) and not any(o.blocking for o in self.failures)
 
     @property
     def failures(self) -> list[Outcome]:
+        """Every failed expectation, blocking or a warning."""
         return [o for o in self.outcomes if not o.success]
 
     def summary(self) -> str:
-        if self.success:
-            return f"quality gate passed for {self.business_date}: {len(self.outcomes)} expectations"
-        lines = [f"quality gate failed for {self.business_date}: {len(self.failures)} of "
-                 f"{len(self.outcomes)} expectations failed (data docs: {self.data_docs})"]
-        lines += [f"  {o.owner}: {o.validation} {o.rule}" for o in self.failures]
+        blocking = [o for o in self.failures if o.blocking]
+        warnings = len(self.failures) - len(blocking)
+        verdict = "passed" if self.success else f"failed on {len(blocking)}"
+        lines = [f"quality gate {verdict} of {len(self.outcomes)} expectations for {self.business_date}, "
+                 f"with {warnings} warnings (data docs: {self.data_docs})"]
+        lines += [f"  {o.owner}: {o.validation} {o.rule}" for o in blocking]
         return "\n".join(lines)
 
 
@@ -87,6 +96,7 @@ def _outcome(
         expectation=config.type,
         column=config.kwargs.get("column") or ",".join(config.kwargs.get("column_list") or []) or None,
         success=bool(result.success) and error is None,
+        severity=str(config.severity.value),
         rows_checked=details.get("element_count"),
         unexpected_count=details.get("unexpected_count"),
         observed_value=details.get("observed_value"),

@@ -20,12 +20,13 @@ from c360.config import ConfigError, project_root
 
 @dataclass(frozen=True)
 class Thresholds:
-    recent_days: int
+    recent_weeks: int
     min_baseline_rows: int
     min_volume_ratio: float
     max_volume_ratio: float
     min_parse_rate: float
     raw_min_valid_email_share: float
+    raw_block_below_email_share: float
     raw_min_valid_enum_share: float
     raw_min_valid_value_share: float
     max_plausible_records: int
@@ -74,12 +75,13 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
 
     try:
         return Thresholds(
-            recent_days=int(get("delivery", "recent_days")),
+            recent_weeks=int(get("delivery", "recent_weeks")),
             min_baseline_rows=int(get("delivery", "min_baseline_rows")),
             min_volume_ratio=float(get("delivery", "min_volume_ratio")),
             max_volume_ratio=float(get("delivery", "max_volume_ratio")),
             min_parse_rate=float(get("delivery", "min_parse_rate")),
             raw_min_valid_email_share=float(get("raw", "min_valid_email_share")),
+            raw_block_below_email_share=float(get("raw", "block_below_email_share")),
             raw_min_valid_enum_share=float(get("raw", "min_valid_enum_share")),
             raw_min_valid_value_share=float(get("raw", "min_valid_value_share")),
             max_plausible_records=int(get("golden_record", "max_plausible_records")),

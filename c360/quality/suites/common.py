@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import great_expectations.expectations as gxe
+from great_expectations.expectations.metadata_types import FailureSeverity
 
 from c360.quality.checks import parameter
 from c360.quality.contract import EMAIL_PATTERN
+
+
+def flagged(*expectations: gxe.Expectation) -> list[gxe.Expectation]:
+    """Expectations whose failure is told to the owner and counted, but does not block publishing."""
+    for expectation in expectations:
+        expectation.severity = FailureSeverity.WARNING
+    return list(expectations)
 
 
 def valid_email(column: str, mostly: float) -> gxe.Expectation:

@@ -36,8 +36,10 @@ def _freshness(silo: str) -> Check:
 
 
 def _volume(silo: str, t: Thresholds) -> Check:
-    # The first business date holds the initial load (finance: its whole history),
-    # so it is no baseline; a baseline of a few rows is noise, so no ratio then.
+    # Days are compared with the same weekday of recent weeks (stores close on
+    # Sunday, the web is quiet then). The first business date holds the initial
+    # load (finance: its whole history), so it is no baseline; a baseline of a
+    # few rows is noise, so no ratio then.
     return Check(
         name=f"{silo}__volume", owner=silo, suite=VOLUME_SUITE,
         query=f"""with days as (
@@ -49,7 +51,8 @@ def _volume(silo: str, t: Thresholds) -> Check:
                   ),
                   baselines as (
                       select *, avg(case when not initial_load then rows_read end) over (
-                          order by business_date rows between {t.recent_days} preceding and 1 preceding
+                          partition by extract(isodow from business_date) order by business_date
+                          rows between {t.recent_weeks} preceding and 1 preceding
                       ) as baseline
                       from days
                   )
@@ -67,7 +70,7 @@ def _volume(silo: str, t: Thresholds) -> Check:
             gxe.ExpectColumnValuesToBeBetween(
                 column="volume_ratio", min_value=parameter("min_volume_ratio"),
                 max_value=parameter("max_volume_ratio"),
-                description="rows delivered over the mean of the recent business dates",
+                description="rows delivered over the mean of the same weekday in recent weeks",
             ),
         ],
     )

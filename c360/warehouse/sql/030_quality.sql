@@ -47,6 +47,7 @@ create table if not exists ops.quality_results (
     suite           text        not null,
     expectation     text        not null,
     column_name     text,
+    severity        text        not null default 'critical',  -- 'warning': told and counted, not blocking
     success         boolean     not null,
     rows_checked    bigint,
     unexpected_count bigint,
@@ -54,4 +55,5 @@ create table if not exists ops.quality_results (
     examples        jsonb       not null default '[]',
     docs_url        text
 );
+alter table ops.quality_results add column if not exists severity text not null default 'critical';
 create index if not exists quality_results_date_idx on ops.quality_results (business_date, run_at);

@@ -252,25 +252,73 @@ def test_typed_phone_numbers_parse_for_nl_or_be(sim):
 # --- finance --------------------------------------------------------------------------------
 
 
-def test_billing_schema_is_the_contract(sim):
+# contracts/SOURCES.md, section 1, verbatim.
+CONTRACT_DDL = """
+CREATE SCHEMA billing;
+
+CREATE TABLE billing.accounts (
+    account_id    text PRIMARY KEY,
+    first_name    text,
+    last_name     text,
+    email         text,
+    phone         text,
+    street        text,
+    house_number  text,
+    postal_code   text,
+    city          text,
+    country_code  char(2) NOT NULL,
+    date_of_birth date,
+    status        text NOT NULL CHECK (status IN ('active', 'closed')),
+    created_at    timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL
+);
+
+CREATE TABLE billing.invoices (
+    invoice_id      text PRIMARY KEY,
+    account_id      text NOT NULL REFERENCES billing.accounts,
+    issued_on       date NOT NULL,
+    due_on          date NOT NULL,
+    product_line    text NOT NULL,
+    amount_excl_vat numeric(12,2) NOT NULL,
+    vat_amount      numeric(12,2) NOT NULL,
+    currency        char(3) NOT NULL DEFAULT 'EUR',
+    status          text NOT NULL CHECK (status IN ('open', 'paid', 'overdue', 'credited')),
+    updated_at      timestamptz NOT NULL
+);
+
+CREATE TABLE billing.payments (
+    payment_id  text PRIMARY KEY,
+    invoice_id  text NOT NULL REFERENCES billing.invoices,
+    paid_at     timestamptz NOT NULL,
+    amount      numeric(12,2) NOT NULL,
+    method      text NOT NULL,
+    updated_at  timestamptz NOT NULL
+);
+"""
+
+
+def schema_of(dsn: str) -> tuple[list[tuple], list[tuple]]:
+    with psycopg.connect(dsn) as conn:
+        columns = conn.execute("""
+            select table_name, column_name, ordinal_position, data_type, character_maximum_length,
+                   numeric_precision, numeric_scale, is_nullable, column_default
+            from information_schema.columns where table_schema = 'billing'
+            order by table_name, ordinal_position""").fetchall()
+        constraints = conn.execute("""
+            select conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+            from pg_constraint where connamespace = 'billing'::regnamespace
+            order by 1, 2""").fetchall()
+    return columns, constraints
+
+
+def test_billing_schema_is_the_contract(sim, new_database):
     target, _ = sim
-    columns = billing(target, """
-        select table_name, column_name, data_type, is_nullable from information_schema.columns
-        where table_schema = 'billing' order by table_name, ordinal_position""")
-    by_table = defaultdict(list)
-    for table, column, kind, nullable in columns:
-        by_table[table].append((column, kind, nullable))
-    assert [c for c, _, _ in by_table["accounts"]] == [
-        "account_id", "first_name", "last_name", "email", "phone", "street", "house_number",
-        "postal_code", "city", "country_code", "date_of_birth", "status", "created_at",
-        "updated_at"]
-    assert [c for c, _, _ in by_table["invoices"]] == [
-        "invoice_id", "account_id", "issued_on", "due_on", "product_line", "amount_excl_vat",
-        "vat_amount", "currency", "status", "updated_at"]
-    assert [c for c, _, _ in by_table["payments"]] == [
-        "payment_id", "invoice_id", "paid_at", "amount", "method", "updated_at"]
-    assert ("amount_excl_vat", "numeric", "NO") in by_table["invoices"]
-    assert ("updated_at", "timestamp with time zone", "NO") in by_table["payments"]
+    contract = new_database("contract")
+    with psycopg.connect(contract) as conn:
+        conn.execute(CONTRACT_DDL)
+    columns, constraints = schema_of(target.finance_dsn)
+    assert (columns, constraints) == schema_of(contract)
+    assert len(columns) == 30 and len(constraints) == 7
 
 
 def test_billing_rows_hold_what_the_contract_allows(sim):

@@ -1,1 +1,18 @@
-"""The silo simulator: writes data as contracts/SOURCES.md specifies, plus the truth file."""
+"""The silo simulator: writes data exactly as contracts/SOURCES.md specifies, plus the truth.
+
+`c360 simulate --people N --days K --start YYYY-MM-DD --seed S` writes the landing
+zone, loads the finance `billing` schema, and appends to `truth/identities.csv`;
+`c360 simulate --days 1` on an existing simulation writes the next business day,
+byte for byte what a longer first run would have written.
+
+Modules, one job each:
+
+- config: every rate (`SimulationConfig`), the stores and product lines
+- pools, ids: Faker value pools per locale; identifiers drawn in bulk
+- population: persons, households, namesakes, movers, silo presence, accounts, cards, cookies
+- mess, typed: hand-typed variants; a person as one silo captured them
+- clock: a day's random streams, seasonality, local and UTC timestamps
+- finance + finance_db, contact_center, web, store, privacy: one day of each silo
+- files, truth, state: day folders and `_SUCCESS`, the truth file, what carries over
+- runner, cli: the day loop; the command's progress bar and summary
+"""

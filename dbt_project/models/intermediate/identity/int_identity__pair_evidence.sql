@@ -1,7 +1,21 @@
--- The evidence for every candidate pair: how names, birth date and address
--- agree, which identifiers the two records share, and whether anything
--- contradicts. Facts only; int_identity__pair_scores weighs them.
-with pairs as (
+{#- The evidence for every candidate pair: how names, birth date and address
+    agree, which identifiers the two records share, and whether anything
+    contradicts. Facts only; int_identity__pair_scores weighs them.
+
+    Comparing names is the costly part of resolution, so this model is
+    incremental: a night compares only the pairs that are new or that involve a
+    record whose identity changed (record_hash), and keeps the rest. Rows of
+    pairs that are no longer candidates stay behind; int_identity__pair_scores
+    reads only the evidence of tonight's candidate pairs with current hashes. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['record_a', 'record_b'],
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    post_hook="create index if not exists {{ this.name }}_pair_idx on {{ this }} (record_a, record_b)"
+) }}
+
+with candidate_pairs as (
     select * from {{ ref('int_identity__candidate_pairs') }}
 ),
 
@@ -9,11 +23,28 @@ records as (
     select * from {{ ref('int_identity__records') }}
 ),
 
+pairs as (
+    select p.*
+    from candidate_pairs as p
+    {% if is_incremental() %}
+    join records as a on a.record_id = p.record_a
+    join records as b on b.record_id = p.record_b
+    left join {{ this }} as known
+        on known.record_a = p.record_a and known.record_b = p.record_b
+    where known.record_a is null
+        or known.record_hash_a <> a.record_hash
+        or known.record_hash_b <> b.record_hash
+        or known.blocks <> p.blocks
+    {% endif %}
+),
+
 compared as (
     select
         p.record_a,
         p.record_b,
         p.blocks,
+        a.record_hash as record_hash_a,
+        b.record_hash as record_hash_b,
         -- first and last name typed the other way round, in either record
         {{ names_swapped('a', 'b') }} or {{ names_swapped('b', 'a') }} as names_swapped,
         coalesce(a.given_name_folded in (b.surname_folded, b.surname_with_prefix_folded)
@@ -50,6 +81,8 @@ oriented as (
         record_a,
         record_b,
         blocks,
+        record_hash_a,
+        record_hash_b,
         -- a swap only explains names that do not already agree straight
         names_swapped and coalesce(given_name_agreement = 'different' or surname_agreement = 'different', true)
             as names_swapped,

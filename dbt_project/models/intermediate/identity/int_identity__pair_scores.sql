@@ -3,8 +3,15 @@
 -- (NULL when none does). Level 1 rules rest on an identifier typed for this
 -- customer or on name and birth date together; level 2 rules on a contact key
 -- or an address. No rule accepts a pair whose evidence contradicts itself.
-with evidence as (
-    select * from {{ ref('int_identity__pair_evidence') }}
+with candidate_pairs as (
+    select * from {{ ref('int_identity__candidate_pairs') }}
+),
+
+-- the evidence model keeps pairs that are no longer candidates: tonight's only
+evidence as (
+    select e.*
+    from {{ ref('int_identity__pair_evidence') }} as e
+    join candidate_pairs as p using (record_a, record_b)
 ),
 
 shared_keys as (

@@ -4,9 +4,15 @@
 -- dates, incompatible given names), and also, before a second person shows
 -- up, when it looks like a household's: a landline (only mobiles are
 -- personal) or a family address ('fam.jansen@', 'familie.devries@').
-with evidence as (
-    select * from {{ ref('int_identity__pair_evidence') }}
-    where is_contradiction
+with candidate_pairs as (
+    select * from {{ ref('int_identity__candidate_pairs') }}
+),
+
+evidence as (
+    select e.*
+    from {{ ref('int_identity__pair_evidence') }} as e
+    join candidate_pairs as p using (record_a, record_b)
+    where e.is_contradiction
 ),
 
 record_keys as (

@@ -2,9 +2,10 @@
 
 Nothing secret is committed: great_expectations.yml names the warehouse as
 ${C360_GX_WAREHOUSE_URL} and the folder of run results as ${C360_GX_RUNTIME_DIR};
-both are given here, at run time, from the c360 settings. Validation results
-and data docs are run state, so they live under C360_HOME (`gx/`), not in the
-checkout.
+both are given here, at run time, from the c360 settings; for a gate run the
+URL also sets the business date on the session (contract.BUSINESS_DATE_SQL).
+Validation results and data docs are run state, so they live under C360_HOME
+(`gx/`), not in the checkout.
 """
 
 from __future__ import annotations

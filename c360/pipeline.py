@@ -32,3 +32,7 @@ def raw_asset_uri(silo: str) -> str:
 
 
 NIGHTLY_DAGS: tuple[str, ...] = tuple(ingest_dag_id(s) for s in INGEST_SILOS)
+
+# dbt (staging, identity, golden record), then the quality gate and publishing.
+BUILD_DAG_ID = "c360_build"
+NIGHTLY_DAGS = (*NIGHTLY_DAGS, BUILD_DAG_ID)

@@ -14,7 +14,6 @@ backoff up to C360_MAX_RETRY_DELAY_SECONDS [1800].
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -23,14 +22,15 @@ from typing import Any
 
 from airflow.sdk import Asset, task
 from airflow.sdk.bases.sensor import PokeReturnValue
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowSkipException
 
-from c360.alerts import CONTRACT, MISSING_DELIVERY, SOURCE_UNREACHABLE, TASK_FAILED, send_alert
+from c360.alerts import CONTRACT, MISSING_DELIVERY, send_alert
 from c360.config import ConfigError, load_settings
 from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_dsn
-from c360.dates import AMSTERDAM, NIGHTLY_CRON, business_date_for_run
+from c360.dates import AMSTERDAM, NIGHTLY_CRON
 from c360.ingest.report import ContractViolation, SiloLoadReport
 from c360.orchestration.delivery import DeliveryWait, delivery_folder, is_delivered
+from c360.orchestration.failures import ContractFailure, business_date, failure_callback
 from c360.owners import owner_of
 from c360.pipeline import FINANCE, ingest_dag_id, raw_asset_uri
 
@@ -54,39 +54,6 @@ def _int_env(name: str, default: int) -> int:
     return int(text)
 
 
-class ContractFailure(AirflowFailException):
-    """A silo's delivery broke its contract; the owner was alerted when this was raised.
-
-    A subclass of AirflowFailException so Airflow fails the task without
-    retrying: the same file would be refused again.
-    """
-
-
-def business_date(context: dict[str, Any]) -> date:
-    return business_date_for_run(context["logical_date"])
-
-
-def alert_owner_on_failure(silo: str, context: dict[str, Any]) -> None:
-    """on_failure_callback: tell the silo's owner that a task failed for good (after its retries)."""
-    exc = context.get("exception")
-    if isinstance(exc, ContractFailure):
-        return  # alerted with the contract details when it was raised
-    from c360.ingest.finance import FinanceUnreachable
-
-    ti = context["ti"]
-    rule = SOURCE_UNREACHABLE if isinstance(exc, FinanceUnreachable) else TASK_FAILED
-    send_alert(
-        connection_dsn(WAREHOUSE_CONN_ID),
-        silo,
-        business_date(context),
-        rule,
-        0,
-        f"task {ti.task_id} of {ti.dag_id} failed after {ti.try_number} "
-        f"attempt(s): {exc}. Nothing of {silo} was loaded for this date by this task; "
-        f"fix the cause and re-run the date with `c360 run`.",
-    )
-
-
 def dag_args(silo: str) -> dict[str, Any]:
     """Arguments of an ingest DAG: id, nightly schedule in Amsterdam time, owner, retries, tags."""
     retry_delay = timedelta(seconds=_int_env("C360_RETRY_DELAY_SECONDS", 120))
@@ -94,7 +61,7 @@ def dag_args(silo: str) -> dict[str, Any]:
         "owner": owner_of(silo).name,
         "retries": _int_env("C360_TASK_RETRIES", 2),
         "retry_delay": retry_delay,
-        "on_failure_callback": functools.partial(alert_owner_on_failure, silo),
+        "on_failure_callback": failure_callback(silo),
     }
     if silo == FINANCE:
         default_args.update({

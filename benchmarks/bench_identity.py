@@ -1,0 +1,135 @@
+"""Identity resolution benchmark: a full resolution and one incremental night.
+
+Starts a throwaway embedded PostgreSQL (no fsync), simulates PEOPLE persons for
+DAYS business days, loads every day with the real loaders, and times
+`c360 dbt build` of the resolution (staging to marts.customer_xref, without
+tests) from scratch. Then it simulates and loads one more day and times the
+same build again: that night only compares pairs that involve a new or changed
+record. It prints records, candidate pairs per record, how many pairs each run
+compared, and the seconds; and, when asked, evaluates the result against the
+simulator's truth. It prints figures; it is not a test. Run it with:
+
+    .venv/bin/python benchmarks/bench_identity.py --people 100000 --days 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from c360.evaluate import evaluate
+from c360.ingest import contact_center, finance, privacy, store, web
+from c360.postgres import EmbeddedPostgres
+from c360.simulator.runner import Request, Target, simulate
+from c360.warehouse.bootstrap import bootstrap
+
+START = date(2026, 10, 1)
+C360 = str(Path(sys.executable).with_name("c360"))
+RESOLUTION = ["build", "--select", "+customer_xref", "--exclude", "test_type:unit", "test_type:data"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_day(warehouse_dsn: str, finance_dsn: str, landing: Path, day: date) -> None:
+    finance.extract_business_date(finance_dsn, warehouse_dsn, day)
+    for silo in (contact_center, web, store, privacy):
+        silo.load_business_date(warehouse_dsn, landing, day)
+
+
+def resolve(env: dict[str, str], target_path: Path) -> tuple[float, int]:
+    """Seconds for the resolution build, and the pairs its evidence model compared."""
+    started = time.perf_counter()
+    result = subprocess.run([C360, "dbt", *RESOLUTION], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-4000:])
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    compared = next(r["adapter_response"].get("rows_affected", 0) for r in results
+                    if r["unique_id"].endswith("int_identity__pair_evidence"))
+    return seconds, compared
+
+
+def counts(warehouse_dsn: str) -> tuple[int, int]:
+    with psycopg.connect(warehouse_dsn) as conn:
+        records = conn.execute("select count(*) from intermediate.int_identity__records").fetchone()
+        pairs = conn.execute("select count(*) from intermediate.int_identity__candidate_pairs").fetchone()
+    return records[0], pairs[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=7, help="days before the incremental night")
+    parser.add_argument("--evaluate", action="store_true", help="also evaluate against the truth")
+    args = parser.parse_args()
+    console = Console()
+    root = Path(tempfile.mkdtemp(prefix="c360-bench-identity-"))
+    root.chmod(0o755)  # the postgres user must reach it
+    server = EmbeddedPostgres(root=root / "pg", port=free_port(), durable=False)
+    server.up(databases=("warehouse", "finance"))
+    try:
+        warehouse_dsn, finance_dsn = server.dsn("warehouse"), server.dsn("finance")
+        bootstrap(warehouse_dsn)
+        landing = root / "landing"
+        target = Target(landing, root / "truth", root / "simulation", finance_dsn)
+        target_path = root / "dbt-target"
+        env = {**os.environ, "C360_WAREHOUSE_DSN": warehouse_dsn, "C360_FINANCE_DSN": finance_dsn,
+               "C360_HOME": str(root / "home"), "C360_LANDING_DIR": str(landing),
+               "DBT_TARGET_PATH": str(target_path), "DBT_LOG_PATH": str(root / "dbt-logs")}
+        rows = []
+
+        with console.status(f"simulating {args.people:,} persons x {args.days} days"):
+            simulate(Request(days=args.days, people=args.people, start=START, seed=1), target)
+        with console.status("loading"):
+            for i in range(args.days):
+                load_day(warehouse_dsn, finance_dsn, landing, START + timedelta(days=i))
+        with console.status("full resolution"):
+            seconds, compared = resolve(env, target_path)
+        records, pairs = counts(warehouse_dsn)
+        rows.append((f"full: {args.days} days", records, pairs, compared, seconds))
+
+        night = START + timedelta(days=args.days)
+        with console.status(f"simulating and loading {night}"):
+            simulate(Request(days=1), target)
+            load_day(warehouse_dsn, finance_dsn, landing, night)
+        with console.status("incremental night"):
+            seconds, compared = resolve(env, target_path)
+        records, pairs = counts(warehouse_dsn)
+        rows.append((f"incremental: {night}", records, pairs, compared, seconds))
+
+        table = Table(title=f"identity resolution, {args.people:,} persons")
+        for column in ("run", "records", "candidate pairs", "pairs per record",
+                       "pairs compared", "seconds"):
+            table.add_column(column, justify="right")
+        for run, records, pairs, compared, seconds in rows:
+            table.add_row(run, f"{records:,}", f"{pairs:,}", f"{pairs / records:.2f}",
+                          f"{compared:,}", f"{seconds:.1f}")
+        console.print(table)
+        if args.evaluate:
+            result = evaluate(warehouse_dsn, root / "truth" / "identities.csv")
+            console.print(f"precision {result.precision:.4f}  recall {result.recall:.4f}  "
+                          f"F1 {result.f1:.4f}  largest cluster {result.largest_cluster}")
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -39,7 +39,8 @@ def _volume(silo: str, t: Thresholds) -> Check:
     # Days are compared with the same weekday of recent weeks (stores close on
     # Sunday, the web is quiet then). The first business date holds the initial
     # load (finance: its whole history), so it is no baseline; a baseline of a
-    # few rows is noise, so no ratio then.
+    # few rows is noise, so no ratio then. Ratios are float8: GX warns about every
+    # numeric it serialises.
     return Check(
         name=f"{silo}__volume", owner=silo, suite=VOLUME_SUITE,
         query=f"""with days as (
@@ -57,8 +58,8 @@ def _volume(silo: str, t: Thresholds) -> Check:
                       from days
                   )
                   select '{silo} ' || business_date as row_key, business_date, rows_read, rows_loaded,
-                      rows_loaded::numeric / nullif(rows_read, 0) as parse_rate,
-                      case when baseline >= {t.min_baseline_rows} then rows_read / baseline end
+                      (rows_loaded::numeric / nullif(rows_read, 0))::float8 as parse_rate,
+                      (case when baseline >= {t.min_baseline_rows} then rows_read / baseline end)::float8
                           as volume_ratio
                   from baselines
                   where business_date = {BUSINESS_DATE_SQL}""",

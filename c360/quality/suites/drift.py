@@ -15,6 +15,7 @@ from c360.quality.checks import Check, parameter
 from c360.quality.contract import CUSTOMER_360, CUSTOMER_SEGMENTS, PUBLISHED_CUSTOMER_360, SEGMENT
 from c360.quality.thresholds import Thresholds
 
+# The ratio is float8: GX warns about every numeric it serialises.
 SEGMENT_SIZES = f"""
     with current_sizes as (
         select {SEGMENT} as segment, count(*) as size from {CUSTOMER_SEGMENTS} group by {SEGMENT}
@@ -36,7 +37,8 @@ SEGMENT_SIZES = f"""
     select segment || ' (now ' || size || ', last published ' || coalesce(last_published_size::text, 'never')
                || ')' as row_key,
            size, last_published_size,
-           size::numeric / nullif(last_published_size, 0) / coalesce(g.base_ratio, 1) as size_ratio
+           (size::numeric / nullif(last_published_size, 0) / coalesce(g.base_ratio, 1))::float8
+               as size_ratio
     from sizes cross join growth as g
 """
 

@@ -203,3 +203,28 @@ def gate(
     console.print(f"data docs: {result.data_docs}")
     if not result.success:
         fail(f"the quality gate failed for {business_date}: nothing may be published")
+
+
+@app.command()
+def demo(
+    people: int = typer.Option(2_000, help="persons to simulate"),
+    days: int = typer.Option(2, help="business days to simulate and run"),
+    start: str = typer.Option("2026-11-02", help="first business date, YYYY-MM-DD"),
+    seed: int = typer.Option(360, help="random seed of the simulation"),
+) -> None:
+    """Set up, simulate the silos and run the nightly DAGs on the embedded default; then a summary."""
+    from datetime import date
+
+    from c360.airflow_env import AirflowSetupError
+    from c360.demo import DemoError, DemoPlan, run_demo
+    from c360.simulator.cli import SimulationError
+
+    try:
+        plan = DemoPlan(people=people, days=days, start=date.fromisoformat(start), seed=seed)
+        ok = run_demo(load_settings(), console, plan)
+    except ValueError as exc:
+        fail(f"bad --start: {exc}")
+    except (ConfigError, PostgresError, AirflowSetupError, DemoError, SimulationError) as exc:
+        fail(str(exc))
+    if not ok:
+        fail("some DAG runs failed; their logs are named above")

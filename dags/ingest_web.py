@@ -2,20 +2,7 @@
 # Ingest: web (event logs)
 
 Loads `web/D/events-HH.jsonl.gz` (gzip JSON Lines, at-least-once delivery) into
-`raw_web`; a duplicate `event_id` is kept once.
-Each file is checked against contracts/SOURCES.md: bad rows go to
-`ops.quarantine`, the rest loads, and `ops.load_ledger` shows rows read = loaded +
-quarantined. Loads are idempotent per file content and business date.
-
-- **Schedule**: nightly at 02:30 Europe/Amsterdam; the run at D+1 02:30 loads business date D.
-- **Waits** for `web/D/_SUCCESS` (reschedule-mode sensor, every
-  `C360_DELIVERY_POKE_SECONDS`) until `C360_DELIVERY_DEADLINE` on D+1 (default 06:00).
-  Past the deadline the owner is alerted (`ops.alerts`, rule `missing_delivery`), the
-  load is skipped and the run goes on without this silo's data for D.
-- **Contract violation** (a missing or unknown column, a corrupt gzip, a non-UTF-8
-  file): the file is quarantined whole, the task fails without retrying and the owner
-  is alerted (rule `contract`); the other silos are separate DAGs and go on.
-- **Emits** the Asset `c360://raw/web` for the build DAG.
+`raw_web.events`; a duplicate `event_id` is kept once.
 """
 
 from airflow.sdk import dag
@@ -24,7 +11,7 @@ from c360.ingest.web import load_business_date
 from c360.orchestration.ingest import dag_args, load_file_silo, wait_for_delivery
 
 
-@dag(**dag_args("web"), doc_md=__doc__)
+@dag(**dag_args("web", __doc__))
 def c360_ingest_web():
     load_file_silo("web", load_business_date, delivered=wait_for_delivery("web"))
 

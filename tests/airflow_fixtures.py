@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from c360.airflow_env import SQLALCHEMY_SCHEME, ensure_metadata
-from c360.config import dsn_to_uri, project_root
+from c360.airflow_env import SQLALCHEMY_SCHEME, airflow_environment, ensure_metadata
+from c360.config import dsn_to_uri, load_settings, project_root
 
 AIRFLOW_TEST_DB = "airflow_meta"
+FALLBACK_WAREHOUSE_DB = "warehouse_with_airflow"
 
 # Fast settings for runs in tests: a retry after a second, a poke every second.
 FAST_RUNS = {
@@ -48,6 +49,23 @@ def airflow_metadata_url(pg, airflow_home) -> str:
     url = dsn_to_uri(pg.dsn(AIRFLOW_TEST_DB), SQLALCHEMY_SCHEME)
     ensure_metadata({**os.environ, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url})
     return url
+
+
+@pytest.fixture(scope="session")
+def warehouse_schema_airflow_env(pg, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The Airflow environment of an external warehouse without AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:
+    Airflow's metadata in the warehouse database's `airflow` schema, migrated once."""
+    pg.create_database(FALLBACK_WAREHOUSE_DB)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow-home-fallback")))
+        mp.setenv("C360_HOME", str(tmp_path_factory.mktemp("c360-home-fallback")))
+        mp.setenv("C360_WAREHOUSE_DSN", pg.dsn(FALLBACK_WAREHOUSE_DB))
+        mp.setenv("C360_FINANCE_DSN", pg.dsn(FALLBACK_WAREHOUSE_DB))
+        mp.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
+        mp.delenv("C360_PROJECT_DIR", raising=False)
+        env = airflow_environment(load_settings())
+    ensure_metadata(env)
+    yield env
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from tests.airflow_fixtures import (  # noqa: F401
     airflow_home,
     airflow_metadata_url,
     ingest_project,
+    warehouse_schema_airflow_env,
 )
 
 

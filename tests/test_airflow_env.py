@@ -78,21 +78,18 @@ def test_a_migrated_metadata_database_is_not_migrated_again(airflow_metadata_url
 
 
 @pytest.mark.slow
-def test_airflow_passthrough_with_metadata_in_the_warehouse_schema(c360_env, monkeypatch):
+def test_airflow_passthrough_with_metadata_in_the_warehouse_schema(warehouse_schema_airflow_env):
     """`c360 airflow ...` runs Airflow's CLI with c360's environment; with an external
-    warehouse and no metadata URL, Airflow's tables land in the warehouse's `airflow` schema."""
-    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
-    monkeypatch.delenv("AIRFLOW_HOME", raising=False)
+    warehouse and no metadata URL, Airflow's tables are in the warehouse's `airflow` schema."""
+    env = {k: v for k, v in warehouse_schema_airflow_env.items() if not k.startswith("AIRFLOW__")}
     started = time.monotonic()
-    result = subprocess.run(
-        [C360, "airflow", "dags", "list", "--local", "-o", "json"],
-        capture_output=True, text=True,
-    )
-    print(f"c360 airflow dags list (with db migrate): {time.monotonic() - started:.1f}s")
+    result = subprocess.run([C360, "airflow", "dags", "list", "--local", "-o", "json"],
+                            env=env, capture_output=True, text=True)
+    print(f"c360 airflow dags list: {time.monotonic() - started:.1f}s")
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(NIGHTLY_DAGS) <= {d["dag_id"] for d in listed}
-    tables = fetch(c360_env["C360_WAREHOUSE_DSN"],
+    tables = fetch(env["C360_WAREHOUSE_DSN"],
                    "select table_schema, count(*) from information_schema.tables "
                    "where table_name in ('dag', 'alembic_version') group by 1")
     assert tables == [("airflow", 2)]

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from c360.airflow_env import airflow_environment
-from c360.config import load_settings, project_root
+from c360.config import project_root
 from c360.dates import NIGHTLY_CRON
 from c360.pipeline import FINANCE, INGEST_SILOS, NIGHTLY_DAGS, ingest_dag_id, raw_asset_uri
 
@@ -17,18 +16,12 @@ DAGS_DIR = project_root() / "dags"
 
 
 @pytest.fixture(scope="module")
-def facts(pg, airflow_metadata_url, tmp_path_factory) -> dict:
-    """What Airflow parsed from dags/, from a subprocess in c360's Airflow environment."""
-    warehouse = pg.dsn("postgres")  # the build DAG's parse needs the connection, not its data
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("C360_HOME", str(tmp_path_factory.mktemp("integrity-home")))
-        mp.setenv("C360_WAREHOUSE_DSN", warehouse)
-        mp.setenv("C360_FINANCE_DSN", warehouse)
-        mp.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", airflow_metadata_url)
-        mp.delenv("C360_PROJECT_DIR", raising=False)
-        env = airflow_environment(load_settings())
-    result = subprocess.run([sys.executable, "-m", "tests.airflow_dag_facts"], env=env,
-                            cwd=project_root(), capture_output=True, text=True)
+def facts(warehouse_schema_airflow_env) -> dict:
+    """What Airflow parsed from dags/, from a subprocess in c360's Airflow environment (the
+    build DAG renders dbt at parse time and caches it in Airflow's metadata)."""
+    result = subprocess.run([sys.executable, "-m", "tests.airflow_dag_facts"],
+                            env=warehouse_schema_airflow_env, cwd=project_root(),
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout)
 

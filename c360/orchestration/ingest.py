@@ -54,8 +54,51 @@ def _int_env(name: str, default: int) -> int:
     return int(text)
 
 
-def dag_args(silo: str) -> dict[str, Any]:
-    """Arguments of an ingest DAG: id, nightly schedule in Amsterdam time, owner, retries, tags."""
+SCHEDULE_DOC = """\
+- **Schedule**: nightly at 02:30 Europe/Amsterdam; the run at D+1 02:30 loads business date D.
+- **Owner**: {owner} ({email}), alerted in `ops.alerts` (and by e-mail when SMTP is
+  set) when a task fails after its retries (rule `task_failed`)."""
+
+FILE_SILO_DOC = """
+Each file is checked against contracts/SOURCES.md: bad rows go to `ops.quarantine`,
+the rest loads, and `ops.load_ledger` shows rows read = loaded + quarantined. Loads are
+idempotent per file content and business date.
+
+{schedule}
+- **Waits** for `{silo}/D/_SUCCESS` (reschedule-mode sensor, every
+  `C360_DELIVERY_POKE_SECONDS`) until `C360_DELIVERY_DEADLINE` on D+1 (default 06:00).
+  Past the deadline the owner is alerted (rule `missing_delivery`), the load is skipped
+  and the run goes on without this silo's data for D.
+- **Contract violation** (a missing or unknown column, a corrupt gzip, a non-UTF-8
+  file): the file is quarantined whole, the task fails without retrying and the owner
+  is alerted (rule `contract`); the other silos are separate DAGs and go on.
+- **Emits** the Asset `{asset}` for the build DAG.
+"""
+
+FINANCE_DOC = """
+{schedule}
+- **Source down**: the extract is retried with exponential backoff
+  (`C360_FINANCE_RETRIES`, `C360_RETRY_DELAY_SECONDS`, `C360_MAX_RETRY_DELAY_SECONDS`);
+  after the last attempt the owner is alerted (rule `source_unreachable`).
+- **Contract violation** (a missing table or column): the task fails without retrying
+  and the owner is alerted (rule `contract`).
+- **Emits** the Asset `{asset}` for the build DAG.
+"""
+
+
+def dag_doc(silo: str, intro: str) -> str:
+    """The DAG file's own description, then how every ingest DAG behaves, said once here."""
+    owner = owner_of(silo)
+    schedule = SCHEDULE_DOC.format(owner=owner.name, email=owner.email)
+    common = FINANCE_DOC if silo == FINANCE else FILE_SILO_DOC
+    return intro.rstrip() + "\n" + common.format(
+        schedule=schedule, silo=silo, asset=raw_asset_uri(silo)
+    )
+
+
+def dag_args(silo: str, doc: str) -> dict[str, Any]:
+    """Arguments of an ingest DAG: id, nightly schedule in Amsterdam time, owner, retries,
+    tags, and `doc_md` from the DAG file's docstring `doc` plus the shared behaviour."""
     retry_delay = timedelta(seconds=_int_env("C360_RETRY_DELAY_SECONDS", 120))
     default_args: dict[str, Any] = {
         "owner": owner_of(silo).name,
@@ -77,6 +120,7 @@ def dag_args(silo: str) -> dict[str, Any]:
         "max_active_runs": 1,
         "tags": ["c360", "ingest", silo],
         "default_args": default_args,
+        "doc_md": dag_doc(silo, doc),
     }
 
 

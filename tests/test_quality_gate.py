@@ -14,7 +14,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
+from c360.cli import app
 from c360.config import Settings, load_settings
 from c360.owners import owner_of
 from c360.publish import publish
@@ -330,13 +332,19 @@ def test_a_segment_growing_with_the_customer_base_is_not_drift(warehouse):
     assert drift and all(o.success for o in drift), result.summary()
 
 
-def test_a_candidate_that_was_not_built_fails_the_gate_and_says_why(c360_env):
+def test_c360_gate_on_an_unbuilt_warehouse_fails_and_says_why(c360_env):
     settings = load_settings()  # an empty warehouse: no deliveries, no marts
-    result = run_gate(settings, BUSINESS_DATE, run_by="pytest")
-    assert not result.success
-    missing = [o for o in result.failures if o.validation == "golden_record__customer_id"]
-    assert missing and all("marts.dim_customer" in (o.error or "") for o in missing), missing
-    stale = {o.owner for o in result.failures if o.validation.endswith("__freshness")}
+    run = CliRunner().invoke(app, ["gate", "--date", BUSINESS_DATE.isoformat()], env={"COLUMNS": "200"})
+    assert run.exit_code == 1, run.output
+    assert f"data docs: {settings.home / 'gx'}" in run.output
+    assert "golden_record__customer_id" in run.output and "FAIL" in run.output
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        kept = conn.execute(
+            "select owner_area, validation, error from ops.quality_results where not success"
+        ).fetchall()
+    missing = [error for _, validation, error in kept if validation == "golden_record__customer_id"]
+    assert missing and all("marts.dim_customer" in (e or "") for e in missing), missing
+    stale = {owner for owner, validation, _ in kept if validation.endswith("__freshness")}
     assert stale == set(SILOS), "silos that never delivered are not reported stale"
     messages = [a["message"] for a in alerts(settings) if "golden_record__customer_id" in a["message"]]
     assert len(messages) == 1, "a validation that could not run should alert its owner once"

@@ -17,13 +17,13 @@ def record(warehouse_dsn: str, result: GateResult) -> None:
             """insert into ops.quality_results
                    (run_name, run_by, run_at, business_date, validation, owner_area, suite,
                     expectation, column_name, severity, success, rows_checked, unexpected_count,
-                    observed_value, examples, docs_url)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                    observed_value, examples, error, docs_url)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             [
                 (result.run_name, result.run_by, result.run_at, result.business_date, o.validation,
                  o.owner, o.suite, o.expectation, o.column, o.severity, o.success, o.rows_checked,
                  o.unexpected_count, None if o.observed_value is None else str(o.observed_value),
-                 json.dumps(o.examples, default=str), o.docs_url)
+                 json.dumps(o.examples, default=str), o.error, o.docs_url)
                 for o in result.outcomes
             ],
         )

@@ -53,7 +53,10 @@ create table if not exists ops.quality_results (
     unexpected_count bigint,
     observed_value  text,
     examples        jsonb       not null default '[]',
+    error           text,                   -- the check could not run (e.g. a candidate not built)
     docs_url        text
 );
+-- Columns added after the table first shipped.
 alter table ops.quality_results add column if not exists severity text not null default 'critical';
+alter table ops.quality_results add column if not exists error text;
 create index if not exists quality_results_date_idx on ops.quality_results (business_date, run_at);

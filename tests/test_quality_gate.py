@@ -250,6 +250,16 @@ FAULTS = {
         "golden_record_xref.expect_compound_columns_to_be_unique(source_system,source_key)",
         "golden_record",
     ),
+    "an identity-bearing record not mapped": (
+        f"delete from marts.customer_xref where source_system = 'web' and source_key = '{ANONYMOUS_IDS[0]}'",
+        "golden_record__identity_coverage",
+        "golden_record_identity_coverage.expect_column_values_to_not_be_null(customer_id)", "golden_record",
+    ),
+    "a golden customer outside NL and BE": (
+        "update marts.dim_customer set country_code = 'DE' where customer_id = 'C010'",
+        "golden_record__contact_details",
+        "golden_record_contact_details.expect_column_values_to_be_in_set(country_code)", "golden_record",
+    ),
     "a runaway cluster": (
         "update marts.customer_xref set customer_id = 'C001' where source_system = 'store'",
         "golden_record__cluster_size",
@@ -299,6 +309,9 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
 
     drift = sent[FAULTS["a segment shrinking by 80 %"][2]]
     assert "high_value_at_risk (now 10, last published 50)" in drift["message"]
+
+    unmapped = sent[FAULTS["an identity-bearing record not mapped"][2]]
+    assert f"web:{ANONYMOUS_IDS[0]}" in unmapped["message"], "the alert does not name the unmapped record"
 
     stale = sent[FAULTS["a stale silo"][2]]
     assert str(BUSINESS_DATE - timedelta(days=1)) in stale["message"], "the alert does not say how stale"

@@ -332,6 +332,8 @@ def test_a_few_wrong_values_warn_their_owner_and_publishing_goes_on(warehouse):
     [alert] = alerts(warehouse)
     assert (alert["source_system"], alert["rule"], alert["rows_affected"]) == ("finance", EMAIL_WARNING[1], 4)
     assert "does not block publishing" in alert["message"]
+    run_gate(warehouse, BUSINESS_DATE)  # a retry
+    assert len(alerts(warehouse)) == 1, "a re-run told the owner the same thing again"
 
 
 def test_a_segment_growing_with_the_customer_base_is_not_drift(warehouse):

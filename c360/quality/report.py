@@ -54,16 +54,27 @@ def alert_message(outcome: Outcome, business_date: date) -> str:
     return "\n".join(lines)
 
 
+def _already_told(warehouse_dsn: str, business_date: date) -> set[tuple[str, str, int]]:
+    with psycopg.connect(warehouse_dsn) as conn:
+        rows = conn.execute(
+            "select source_system, rule, rows_affected from ops.alerts where business_date = %s",
+            (business_date,),
+        ).fetchall()
+    return {(area, rule, rows) for area, rule, rows in rows}
+
+
 def alert_owners(warehouse_dsn: str, result: GateResult) -> list[Alert]:
     """One alert per failed expectation, to the owner of its silo or layer.
 
     A validation whose query could not run fails every expectation with the
-    same error; its owner gets that once.
+    same error; its owner gets that once. A re-run of the same business date (a
+    retry) does not repeat an alert its owner already has for the same rows.
     """
     alerts, told = [], set()
+    before = _already_told(warehouse_dsn, result.business_date)
     for outcome in result.failures:
         key = (outcome.validation, outcome.error) if outcome.error else (outcome.validation, outcome.rule)
-        if key in told:
+        if key in told or (outcome.owner, outcome.rule, outcome.unexpected_count or 0) in before:
             continue
         told.add(key)
         alerts.append(send_alert(

@@ -169,7 +169,9 @@ def built(pg, tmp_path_factory):
     bootstrap(dsn)
     insert_night_1(dsn)
     home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, "C360_WAREHOUSE_DSN": dsn, "C360_HOME": str(home)}
+    # a target folder of its own, so a dbt run elsewhere in the checkout cannot interfere
+    env = {**os.environ, "C360_WAREHOUSE_DSN": dsn, "C360_HOME": str(home),
+           "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
     dbt_build(env)  # models, snapshot, data tests and unit tests
     night_1 = xref(dsn)
     # the same night again, then night 2: models and snapshot only, to keep the test short

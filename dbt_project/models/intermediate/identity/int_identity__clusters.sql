@@ -92,29 +92,39 @@ placeable as (
     where c.resolution = 'singleton' and r.is_name_only
 ),
 
+-- the closest name agreement wins (a full match outweighs a slip); the name
+-- places the record only if one customer holds the closest matches. An
+-- initial places nobody: too many people share one.
 name_matches as (
-    select record_a as record_id, record_b as other_record_id
+    select
+        record_a as record_id,
+        record_b as other_record_id,
+        case given_name_agreement when 'typo' then 1 else 0 end
+        + case surname_agreement when 'typo' then 1 else 0 end as distance
     from {{ ref('int_identity__pair_scores') }}
     where not is_contradiction
         and surname_agreement in ('same', 'typo')
-        and given_name_agreement in ('same', 'call_name', 'initial', 'typo')
+        and given_name_agreement in ('same', 'call_name', 'typo')
 ),
 
-name_targets as (
-    select
-        n.record_id,
-        min(c.cluster_id) as cluster_id,
-        count(distinct c.cluster_id) as target_count
+name_candidates as (
+    select n.record_id, c.cluster_id, m.distance, min(m.distance) over (partition by n.record_id) as best
     from placeable as n
     join (
-        select record_id, other_record_id from name_matches
+        select record_id, other_record_id, distance from name_matches
         union all
-        select other_record_id, record_id from name_matches
+        select other_record_id, record_id, distance from name_matches
     ) as m using (record_id)
     join resolved as c on c.record_id = m.other_record_id
     left join placeable as p on p.record_id = m.other_record_id
     where p.record_id is null
-    group by n.record_id
+),
+
+name_targets as (
+    select record_id, min(cluster_id) as cluster_id, count(distinct cluster_id) as target_count
+    from name_candidates
+    where distance = best
+    group by record_id
 ),
 
 final as (

@@ -67,6 +67,14 @@ compared as (
             else 'different'
         end as address_agreement,
         case when a.email = b.email then a.email end as shared_email,
+        -- the same mailbox typed with one slip of a letter: separators and
+        -- digits must match, since namesakes' addresses differ in just those
+        -- ('jan.smit@' / 'jan_smit@' / 'jan.smit2@')
+        a.email <> b.email and split_part(a.email, '@', 2) = split_part(b.email, '@', 2)
+            and regexp_replace(split_part(a.email, '@', 1), '[a-z]', '', 'g')
+                = regexp_replace(split_part(b.email, '@', 1), '[a-z]', '', 'g')
+            and {{ one_slip_apart("split_part(a.email, '@', 1)", "split_part(b.email, '@', 1)") }}
+            as similar_email,
         case when a.phone_e164 = b.phone_e164 then a.phone_e164 end as shared_phone,
         coalesce(a.account_id = b.account_id, false) as same_account,
         coalesce(a.card_number = b.card_number, false) as same_card,
@@ -101,6 +109,7 @@ oriented as (
         shared_email,
         shared_phone,
         shared_email is not null as same_email,
+        coalesce(similar_email, false) as similar_email,
         shared_phone is not null as same_phone,
         same_account,
         same_card,

@@ -57,6 +57,10 @@ ruled as (
                 and (not phone_is_shared
                      or (given_name_agreement in ('same', 'call_name') and surname_agreement in ('same', 'typo')))
                 then 'phone'
+            -- a slip in the e-mail is no evidence alone, but with the full name it is
+            when similar_email and given_name_agreement in ('same', 'call_name')
+                and surname_agreement in ('same', 'typo')
+                then 'name_similar_email'
             when given_name_agreement in ('same', 'call_name') and surname_agreement in ('same', 'typo')
                 and address_agreement = 'same'
                 then 'name_address'

@@ -168,7 +168,8 @@ def ensure_metadata(env: dict[str, str]) -> bool:
     )
     if result.returncode != 0:
         raise AirflowSetupError(
-            f"`airflow db migrate` failed (exit {result.returncode}):\n"
+            f"`airflow db migrate` failed (exit {result.returncode}); is Airflow's metadata "
+            "database reachable? (`c360 up` starts the embedded PostgreSQL)\n"
             f"{(result.stderr or result.stdout).strip()[-4000:]}"
         )
     marker.write_text(key + "\n")

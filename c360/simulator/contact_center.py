@@ -53,8 +53,8 @@ def _callers(day: Day, population: Population, carry: Carry, cfg: SimulationConf
 def _customer_refs(callers: pd.DataFrame, population: Population, day_index: int,
                    cfg: SimulationConfig, rng: np.random.Generator) -> pd.Series:
     """An account id as typed, a card number, or nothing."""
-    account = callers["person"].map(population.account_on(day_index))
-    card = callers["person"].map(population.card_on(day_index))
+    account = population.account_on(day_index, callers["person"])
+    card = population.card_on(day_index, callers["person"])
     wants = rng.random(len(callers)) < cfg.customer_ref_rate
     typed_account = mess.account_reference(account.fillna("FA0000000"), rng)
     refs = pd.Series(None, index=callers.index, dtype=object)

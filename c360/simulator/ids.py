@@ -20,7 +20,7 @@ def unique_ints(rng: np.random.Generator, low: int, high: int, n: int) -> np.nda
 
 
 def padded(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
-    return prefix + pd.Series(numbers).astype(str).str.zfill(width)
+    return pd.Series([f"{prefix}{n:0{width}d}" for n in numbers.tolist()], dtype=object)
 
 
 def ean13(body: np.ndarray) -> pd.Series:
@@ -28,7 +28,7 @@ def ean13(body: np.ndarray) -> pd.Series:
     digits = (body[:, None] // 10 ** np.arange(11, -1, -1)) % 10
     weights = np.tile([1, 3], 6)
     check = (10 - (digits * weights).sum(axis=1) % 10) % 10
-    return pd.Series(body * 10 + check).astype(str).str.zfill(13)
+    return padded("", body * 10 + check, 13)
 
 
 def uuids(rng: np.random.Generator, n: int) -> pd.Series:
@@ -38,6 +38,8 @@ def uuids(rng: np.random.Generator, n: int) -> pd.Series:
     raw = np.frombuffer(rng.bytes(16 * n), dtype=np.uint8).reshape(n, 16).copy()
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    hexed = pd.Series(np.frombuffer(raw.tobytes().hex().encode(), dtype="S32").astype(str))
-    return (hexed.str[:8] + "-" + hexed.str[8:12] + "-" + hexed.str[12:16] + "-"
-            + hexed.str[16:20] + "-" + hexed.str[20:])
+    text = raw.tobytes().hex()
+    # Plain slicing per id: several times faster than pandas string arithmetic here.
+    return pd.Series([f"{text[i:i + 8]}-{text[i + 8:i + 12]}-{text[i + 12:i + 16]}-"
+                      f"{text[i + 16:i + 20]}-{text[i + 20:i + 32]}" for i in range(0, 32 * n, 32)],
+                     dtype=object)

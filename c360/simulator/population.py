@@ -35,17 +35,19 @@ class Population:
     cards: pd.DataFrame     # loyalty cards with the enrolment form as filled in
     cookies: pd.DataFrame   # browser cookies of persons (anonymous_id, person)
 
-    def account_on(self, day_index: int) -> pd.Series:
-        """person -> the account id they quote on that day: their oldest open one."""
-        accounts = self.accounts[self.accounts["open_day"] <= day_index]
-        return accounts.sort_values("open_day", kind="stable").drop_duplicates("person").set_index(
-            "person")["account_id"]
+    def account_on(self, day_index: int, persons: pd.Series) -> pd.Series:
+        """The account id each of `persons` quotes on that day (their oldest open one), or NaN."""
+        accounts = self.accounts[self.accounts["person"].isin(persons)
+                                 & (self.accounts["open_day"] <= day_index)]
+        first = accounts.sort_values("open_day", kind="stable").drop_duplicates("person")
+        return persons.map(first.set_index("person")["account_id"]).astype(object)
 
-    def card_on(self, day_index: int) -> pd.Series:
-        """person -> the loyalty card in their wallet on that day."""
-        cards = self.cards
+    def card_on(self, day_index: int, persons: pd.Series) -> pd.Series:
+        """The loyalty card in the wallet of each of `persons` on that day, or NaN."""
+        cards = self.cards[self.cards["person"].isin(persons)]
         live = cards[(cards["start_day"] <= day_index) & (cards["end_day"] > day_index)]
-        return live.drop_duplicates("person", keep="last").set_index("person")["card_number"]
+        return persons.map(live.drop_duplicates("person", keep="last").set_index("person")[
+            "card_number"]).astype(object)
 
 
 def _zipf_choice(rng: np.random.Generator, pool: np.ndarray, n: int) -> np.ndarray:

@@ -34,8 +34,8 @@ def requests_of(day: Day, population: Population, cfg: SimulationConfig,
     persons = population.persons
     n = poisson(rng, cfg.privacy_request_rate * len(persons))
     who = rng.choice(len(persons), n, replace=False) if n else np.array([], dtype=np.int64)
-    account = pd.Series(who).map(population.account_on(day.index))
-    card = pd.Series(who).map(population.card_on(day.index))
+    account = population.account_on(day.index, pd.Series(who))
+    card = population.card_on(day.index, pd.Series(who))
     give = rng.random((n, 4)) < [0.8, 0.3, 0.4, 0.3]
     email = persons["email"].iloc[who].reset_index(drop=True).where(give[:, 0])
     phone = mess.phone_formats(persons["mobile"].iloc[who].reset_index(drop=True), rng).where(

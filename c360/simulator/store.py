@@ -87,7 +87,7 @@ def _receipts(day: Day, population: Population, carry: Carry, cfg: SimulationCon
     carry.store_visits = pd.concat([carry.store_visits, closed.assign(day=day.index + 1)],
                                    ignore_index=True)
     visits = visits[visits["store_code"].isin(open_codes)]
-    shown_card = visits["person"].map(population.card_on(day.index))
+    shown_card = population.card_on(day.index, visits["person"])
     rows.append(pd.DataFrame({"store_code": visits["store_code"].to_numpy(),
                               "card": shown_card.to_numpy(),
                               "product_line": visits["product_line"].to_numpy()}))

@@ -1,14 +1,28 @@
 """Delimited text files (the contact center, store and privacy exports) into raw tables.
 
-Python's C csv reader splits the records, so quoted delimiters, quotes and line
-breaks are handled and every record keeps the physical line it starts on. Each
-record is checked with one regular expression over all its fields (the exact,
-slower checks run only on the few records it rejects) and streamed to the raw
-table as COPY text while the file is still being read, so PostgreSQL ingests one
-chunk while Python parses the next.
+`prepare` decodes the file and checks its header (in the worker thread, while
+the previous file is stored); `store` reads the records a block at a time and
+streams each block to COPY, so PostgreSQL stores one block while Python reads the
+next, also within one large file.
 
-The text is escaped for COPY (backslash and tab) before the csv reader sees it:
-neither means anything to the reader, so its fields come out ready for COPY.
+The text is escaped for COPY (backslash and tab) first: neither means anything to
+the CSV dialects, so fields come out ready for COPY. Records are then read in two
+ways that give the same result:
+
+- Line by line, in bulk: a physical line without a quote character is one record
+  whose fields are split by the delimiter, so the whole file's delimiters become
+  tabs in one pass and one regular expression per line (`checks.record_pattern`,
+  run by `map`, no Python code per line) accepts the valid ones. Runs of accepted
+  lines become COPY text joined in C (lines, metadata and numbers zipped). Only
+  the rest is looked at one by one: a blank line (no record), a line the fast
+  check refused (exact checks say why, or accept it, e.g. 29 February), and a
+  line with a quote, whose record Python's C csv reader reads (it may span lines).
+- Record by record with the csv reader, as a fallback for files where lines and
+  records may not agree in ways the first way does not handle: a NUL character,
+  line separators other than CR and LF, a field beyond the csv field size limit,
+  record-level rules (privacy's "at least one identifier"), or a one-column header.
+
+Every record keeps the physical line it starts on.
 """
 
 from __future__ import annotations
@@ -16,9 +30,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain, repeat
 
 import psycopg
 from psycopg import sql
@@ -29,6 +45,8 @@ from c360.ingest.ledger import RefusedRow, Source
 
 BOM = "\ufeff"
 COPY_CHUNK_ROWS = 10_000
+# Line separators that str.splitlines honours besides CR and LF; physical lines do not.
+_OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 @dataclass(frozen=True)
@@ -67,8 +85,14 @@ def decode_utf8(data: bytes) -> str:
     return text.removeprefix(BOM)
 
 
+def _has_other_line_breaks(text: str) -> bool:
+    return any(separator in text for separator in _OTHER_LINE_BREAKS)
+
+
 def physical_lines(text: str) -> list[str]:
     """Lines with their ends kept, split only at LF, CR LF or CR (not at other separators)."""
+    if not _has_other_line_breaks(text):
+        return text.splitlines(keepends=True)  # the same, faster
     return io.StringIO(text, newline="").readlines()
 
 
@@ -121,14 +145,15 @@ class PreparedFile:
     lines: list[str]  # physical lines as delivered, for the raw text of refused records
     header: list[str]
     header_lines: int  # lines the header takes
-    records: list[str]  # the physical lines after the header, escaped for COPY
+    escaped: str  # the text escaped for COPY
+    split: list[str] | None  # the escaped lines after the header, tabs for delimiters (bulk)
 
 
 def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) -> PreparedFile:
     text = decode_utf8(data)
     lines = physical_lines(text)
     if not lines:
-        return PreparedFile([], [], 0, [])
+        return PreparedFile([], [], 0, "", None)
     header_reader = contract.reader(iter(lines))
     try:
         header = next(header_reader)
@@ -139,8 +164,22 @@ def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) 
     if problem:
         header_text = _raw_text(lines, 1, header_lines)
         raise FileRefused(problem, header_text, _count_records(header_reader))
-    records = physical_lines(_copy_escape(text))[header_lines:]
-    return PreparedFile(lines, header, header_lines, records)
+    escaped = _copy_escape(text)
+    split = _split_lines(contract, header, text, escaped)
+    return PreparedFile(lines, header, header_lines, escaped,
+                        None if split is None else split[header_lines:])
+
+
+def _split_lines(
+    contract: DelimitedContract, header: list[str], text: str, escaped: str
+) -> list[str] | None:
+    """The escaped lines with tabs for delimiters, when lines can be read in bulk, else None."""
+    if contract.record_checks or len(header) < 2 or "\x00" in text or _has_other_line_breaks(text):
+        return None
+    split = escaped.replace(contract.delimiter, "\t").splitlines()
+    if max(map(len, split), default=0) >= csv.field_size_limit():
+        return None
+    return split
 
 
 def store_delimited(
@@ -149,6 +188,11 @@ def store_delimited(
     if not prepared.lines:
         return ParseOutcome(0, 0)
     load = _RecordLoader(contract, prepared.header, prepared.lines, batch)
+    if prepared.split is not None:
+        chunks = load.run_lines(prepared.split, prepared.escaped, prepared.header_lines)
+    else:
+        records = physical_lines(prepared.escaped)[prepared.header_lines:]
+        chunks = load.run(contract.reader(iter(records)), prepared.header_lines)
     copy_sql = sql.SQL(
         "copy {table} ({columns}, _batch_id, _business_date, _source_name, _line_number) "
         "from stdin (null '')"  # an empty field is NULL in the raw layer
@@ -157,17 +201,19 @@ def store_delimited(
         columns=sql.SQL(", ").join(map(sql.Identifier, prepared.header)),
     )
     with conn.cursor().copy(copy_sql) as copy:
-        load.run(contract.reader(iter(prepared.records)), prepared.header_lines, copy.write)
-    return ParseOutcome(load.rows_read, load.rows_loaded, load.refused)
+        for chunk in chunks:  # PostgreSQL stores one chunk while the next is read
+            copy.write(chunk)
+    return ParseOutcome(load.rows_read, load.rows_read - len(load.refused), load.refused)
 
 
 class _RecordLoader:
-    """Reads the records of one file, checks them and writes the valid ones as COPY text."""
+    """Reads the records of one file, checks them and yields the valid ones as COPY text."""
 
     def __init__(self, contract: DelimitedContract, header: list[str], lines: list[str],
                  batch: Batch):
         self.contract = contract
         self.header = header
+        self.width = len(header)
         self.lines = lines
         self.pattern = record_pattern(header, contract.checks)
         self.check_every_record = bool(contract.record_checks)
@@ -176,45 +222,118 @@ class _RecordLoader:
             str(batch.ledger_id), source.business_date.isoformat(),
             _copy_escape(source.source_name), "",
         ))
-        self.rows_read = self.rows_loaded = 0
+        self.rows_read = 0
         self.refused: list[RefusedRow] = []
+        self._parts: list[str] = []
+        self._part_rows = 0
 
-    def run(self, reader: Iterator[list[str]], header_lines: int, write) -> None:
-        """Read the records after the header; `reader.line_num` counts from there."""
-        width = len(self.header)
-        consumed = header_lines
+    def _add(self, text: str, rows: int = 1) -> None:
+        self._parts.append(text)
+        self._part_rows += rows
+
+    def _take(self, at_least: int = COPY_CHUNK_ROWS) -> Iterator[str]:
+        """The COPY text gathered so far, once it holds `at_least` rows."""
+        if self._parts and self._part_rows >= at_least:
+            yield "".join(self._parts)
+            self._parts.clear()
+            self._part_rows = 0
+
+    def run_lines(self, split: list[str], escaped: str, header_lines: int) -> Iterator[str]:
+        """Read the lines after the header in bulk (see the module's docstring), a block at
+        a time. split[i] is line header_lines + i + 1, escaped, tabs for delimiters."""
         fullmatch = self.pattern.fullmatch
-        meta = self.meta
-        chunk: list[str] = []
+        quoted = [i for i, line in enumerate(split) if '"' in line] if '"' in escaped else []
+        quoted_set = set(quoted)
+        records = physical_lines(escaped) if quoted else []  # for the csv reader, line ends kept
+        first_number = header_lines + 1
+        position = 0  # the first line not read yet
+        for block_start in range(0, len(split), COPY_CHUNK_ROWS):
+            block_end = min(len(split), block_start + COPY_CHUNK_ROWS)
+            accepted = map(fullmatch, split[block_start:block_end])
+            irregular = {block_start + i for i, match in enumerate(accepted) if match is None}
+            irregular.update(quoted[bisect_left(quoted, block_start):bisect_left(quoted, block_end)])
+            for index in [*sorted(irregular), block_end]:
+                if index < position:  # within a quoted record already read
+                    continue
+                if index > position:  # lines position .. index - 1 are valid records
+                    numbers = map(str, range(first_number + position, first_number + index))
+                    self._add("".join(chain.from_iterable(
+                        zip(split[position:index], repeat(self.meta), numbers, repeat("\n")))),
+                        index - position)
+                    self.rows_read += index - position
+                if index == block_end:
+                    position = block_end
+                elif index in quoted_set:
+                    position = index + self._quoted_record(records, header_lines + index)
+                else:
+                    self._irregular_line(split[index], first_number + index)
+                    position = index + 1
+            yield from self._take()
+        yield from self._take(at_least=0)
+
+    def _irregular_line(self, fields: str, number: int) -> None:
+        """A line without quotes that the fast check did not accept."""
+        delivered = self.lines[number - 1].rstrip("\r\n")
+        if not delivered:  # a blank line holds no record
+            return
+        self.rows_read += 1
+        row = delivered.split(self.contract.delimiter)
+        if len(row) != self.width:
+            self._refuse(number, number, f"{len(row)} fields where the header has {self.width}")
+            return
+        reasons = self.contract.reasons(dict(zip(self.header, row, strict=True)))
+        if reasons:
+            self._refuse(number, number, "; ".join(reasons))
+            return
+        self._add(f"{fields}{self.meta}{number}\n")
+
+    def _quoted_record(self, records: list[str], first: int) -> int:
+        """Read the record that starts at records[first] (line first + 1); lines it took."""
+        reader = self.contract.reader(records[i] for i in range(first, len(records)))
+        try:
+            row = next(reader)
+        except StopIteration:
+            return max(reader.line_num, 1)
+        except csv.Error as exc:
+            self.rows_read += 1
+            self._refuse(first + 1, first + reader.line_num, f"malformed CSV record: {exc}")
+            return max(reader.line_num, 1)
+        self._record(row, first + 1, first + reader.line_num)
+        return max(reader.line_num, 1)
+
+    def _record(self, row: list[str], start: int, end: int) -> None:
+        """One record the csv reader read from lines start to end."""
+        if not row:  # a blank line holds no record
+            return
+        self.rows_read += 1
+        if len(row) != self.width:
+            self._refuse(start, end, f"{len(row)} fields where the header has {self.width}")
+            return
+        fields = "\t".join(row)
+        if not self.pattern.fullmatch(fields) or self.check_every_record:
+            reasons = self._exact_reasons(start)
+            if reasons:
+                self._refuse(start, end, "; ".join(reasons))
+                return
+        if "\n" in fields or "\r" in fields:  # a quoted line break
+            fields = fields.replace("\n", "\\n").replace("\r", "\\r")
+        self._add(f"{fields}{self.meta}{start}\n")
+
+    def run(self, reader: Iterator[list[str]], header_lines: int) -> Iterator[str]:
+        """Read the records after the header one by one; `reader.line_num` counts from there."""
+        consumed = header_lines
         while True:
             try:
                 for row in reader:
                     start, consumed = consumed + 1, header_lines + reader.line_num
-                    if not row:  # a blank line holds no record
-                        continue
-                    self.rows_read += 1
-                    if len(row) != width:
-                        self._refuse(start, consumed, f"{len(row)} fields where the header has {width}")
-                        continue
-                    fields = "\t".join(row)
-                    if not fullmatch(fields) or self.check_every_record:
-                        reasons = self._exact_reasons(start)
-                        if reasons:
-                            self._refuse(start, consumed, "; ".join(reasons))
-                            continue
-                    if "\n" in fields or "\r" in fields:  # a quoted line break
-                        fields = fields.replace("\n", "\\n").replace("\r", "\\r")
-                    chunk.append(f"{fields}{meta}{start}\n")
-                    if len(chunk) == COPY_CHUNK_ROWS:
-                        write("".join(chunk))
-                        chunk.clear()
+                    self._record(row, start, consumed)
+                    yield from self._take()
                 break
             except csv.Error as exc:
                 start, consumed = consumed + 1, header_lines + reader.line_num
                 self.rows_read += 1
                 self._refuse(start, consumed, f"malformed CSV record: {exc}")
-        write("".join(chunk))
-        self.rows_loaded = self.rows_read - len(self.refused)
+        yield from self._take(at_least=0)
 
     def _exact_reasons(self, start: int) -> list[str]:
         """Run the exact checks on the record as delivered (not escaped for COPY)."""

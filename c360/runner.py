@@ -56,8 +56,15 @@ class DagRunResult:
         """The state, with what an operator wants to know next: a missed delivery, failed tasks."""
         if self.ok and self.task_states.get("load") == "skipped":
             return "success (no delivery)"
-        failed = sorted(t for t, s in self.task_states.items() if s in (FAILED, "upstream_failed"))
-        return f"{self.state}: {', '.join(failed)}" if failed else self.state
+        failed = sorted(t for t, s in self.task_states.items() if s == FAILED)
+        blocked = sum(1 for s in self.task_states.values() if s == "upstream_failed")
+        text = self.state
+        if failed:
+            text += ": " + ", ".join(failed[:3])
+            text += f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+        if blocked:
+            text += f" ({blocked} downstream not run)"
+        return text
 
 
 class Reporter:

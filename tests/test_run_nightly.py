@@ -28,6 +28,7 @@ from c360.pipeline import (
     ingest_dag_id,
     raw_asset_uri,
 )
+from c360.runner import DagRunResult
 from tests.airflow_landing import (
     alerts,
     deliver_all,
@@ -178,3 +179,16 @@ def test_run_refuses_a_bad_date_range_and_unknown_dags():
                                       "--dag", "c360_ingest_mainframe"])
     assert result.exit_code == 1
     assert "not a nightly DAG: c360_ingest_mainframe" in result.output
+
+
+def test_a_run_summary_names_failed_tasks_and_counts_the_ones_they_blocked(tmp_path):
+    tasks = {"stg": "success", "links": "failed", "clusters": "upstream_failed",
+             "golden": "upstream_failed"}
+    failed = DagRunResult(DAY, "c360_build", "failed", 1.0, tmp_path, tasks)
+    assert failed.summary == "failed: links (2 downstream not run)"
+    many = DagRunResult(DAY, "c360_build", "failed", 1.0, tmp_path,
+                        {f"m{i}": "failed" for i in range(5)})
+    assert many.summary == "failed: m0, m1, m2 and 2 more"
+    late = DagRunResult(DAY, ingest_dag_id(STORE), "success", 1.0, tmp_path,
+                        {"wait_for_delivery": "success", "load": "skipped"})
+    assert late.summary == "success (no delivery)" and late.ok

@@ -160,7 +160,9 @@ def ensure_metadata(env: dict[str, str]) -> bool:
     home.mkdir(parents=True, exist_ok=True)
     marker = home / MIGRATED_MARKER
     key = _migration_key(env)
-    if marker.exists() and marker.read_text().strip() == key and _metadata_present(env):
+    # one line per metadata database migrated from this home (tests switch between a few)
+    migrated = set(marker.read_text().split()) if marker.exists() else set()
+    if key in migrated and _metadata_present(env):
         return False
     _create_schema(env)
     result = subprocess.run(
@@ -172,7 +174,7 @@ def ensure_metadata(env: dict[str, str]) -> bool:
             "database reachable? (`c360 up` starts the embedded PostgreSQL)\n"
             f"{(result.stderr or result.stdout).strip()[-4000:]}"
         )
-    marker.write_text(key + "\n")
+    marker.write_text("".join(f"{k}\n" for k in sorted(migrated | {key})))
     return True
 
 

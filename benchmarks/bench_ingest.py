@@ -2,11 +2,17 @@
 
 Writes one day of files with its own fast generator (web events over 24 hourly
 gzip files, POS lines over many store files, a contact center export) and a
-billing database of accounts, starts a throwaway embedded PostgreSQL without
-fsync, loads the day with the real loaders
-and prints rows/s per silo next to the rows/s of a plain COPY of the same rows
-into an UNLOGGED table without indexes, and their ratio. It prints figures; it is
-not a test. Run it with `make bench-ingest` or:
+billing database of accounts, starts a throwaway embedded PostgreSQL (fsync,
+synchronous_commit and full_page_writes off unless --durable; the loaders and
+the plain COPY share that cluster), loads the day with the real loaders and
+prints rows/s per silo next to the rows/s of a plain COPY of the same rows into
+an UNLOGGED table without indexes, and their ratio.
+
+The machine may be busy, so every figure is measured --repeats times (3 by
+default), each repeat in a fresh warehouse database, the loader and the plain
+COPY of a silo one right after the other (in alternating order), and the medians
+are printed: rows/s of each, and the median of the per-repeat ratios. It prints
+figures; it is not a test. Run it with `make bench-ingest` or:
 
     .venv/bin/python benchmarks/bench_ingest.py --web-events 1000000 --pos-lines 1000000
 """
@@ -15,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import random
 import shutil
 import socket
+import statistics
 import tempfile
 import time
 import uuid
@@ -33,6 +41,7 @@ from psycopg import sql
 from c360.ingest import contact_center, finance, store, web
 from c360.postgres import EmbeddedPostgres
 from c360.simulator.finance_db import create_billing
+from c360.warehouse.bootstrap import bootstrap
 
 DAY = date(2026, 11, 21)
 SEED = 360
@@ -166,17 +175,26 @@ def billing_accounts_copy_text(count: int, rng: random.Random) -> str:
 
 @dataclass
 class Figure:
+    """One silo's measurements over the repeats, in seconds."""
+
     silo: str
     rows: int
-    loader_seconds: float
-    copy_seconds: float  # plain COPY of the delivered rows into an UNLOGGED table
-    floor_seconds: float  # COPY of the loaded raw rows into the raw table's own layout
+    loader_seconds: list[float]
+    copy_seconds: list[float]  # plain COPY of the delivered rows into an UNLOGGED table
+    floor_seconds: list[float]  # COPY of the loaded raw rows into the raw table's own layout
 
     def line(self) -> str:
-        loader = self.rows / self.loader_seconds
-        plain, floor = self.rows / self.copy_seconds, self.rows / self.floor_seconds
+        loader = self.rows / statistics.median(self.loader_seconds)
+        plain = self.rows / statistics.median(self.copy_seconds)
+        floor = self.rows / statistics.median(self.floor_seconds)
+        ratio = statistics.median(c / lo for lo, c in zip(self.loader_seconds, self.copy_seconds,
+                                                           strict=True))
+        floor_ratio = statistics.median(f / lo for lo, f in zip(self.loader_seconds,
+                                                                 self.floor_seconds, strict=True))
+        spread = ", ".join(f"{c / lo:.2f}" for lo, c in zip(self.loader_seconds, self.copy_seconds,
+                                                            strict=True))
         return (f"{self.silo:<16}{self.rows:>11,}{loader:>15,.0f}{plain:>15,.0f}"
-                f"{loader / plain:>8.2f}{floor:>15,.0f}{loader / floor:>8.2f}")
+                f"{ratio:>8.2f}{floor:>15,.0f}{floor_ratio:>8.2f}   {spread}")
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -242,17 +260,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--web-events", type=int, default=1_000_000)
     parser.add_argument("--pos-lines", type=int, default=1_000_000)
     parser.add_argument("--contact-center-rows", type=int, default=200_000)
     parser.add_argument("--finance-accounts", type=int, default=300_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--durable", action="store_true",
+                        help="keep fsync, synchronous_commit and full_page_writes on")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="c360-bench-ingest-"))
     work.chmod(0o755)  # the postgres user must reach the cluster folder
-    server = EmbeddedPostgres(root=work / "pg", port=free_port(), durable=False)
+    server = EmbeddedPostgres(root=work / "pg", port=free_port(), durable=args.durable)
     try:
         rng = random.Random(SEED)
         landing = work / "landing"
@@ -260,46 +285,70 @@ def main() -> None:
         web_files, web_copy_text = write_web_day(landing, args.web_events, rng)
         pos_files = write_pos_day(landing, args.pos_lines, rng)
         cc_files = write_contact_center_day(landing, args.contact_center_rows, rng)
-        print("starting a throwaway PostgreSQL (fsync off) ...", flush=True)
-        server.up(databases=("warehouse", "finance"))
-        dsn, finance_dsn = server.dsn("warehouse"), server.dsn("finance")
+        settings = "durable" if args.durable else "fsync, synchronous_commit, full_page_writes off"
+        print(f"starting a throwaway PostgreSQL ({settings}) ...", flush=True)
+        server.up(databases=("finance",))
+        finance_dsn = server.dsn("finance")
         accounts_text = billing_accounts_copy_text(args.finance_accounts, rng).encode()
         with psycopg.connect(finance_dsn) as conn:
             create_billing(conn)
             with conn.cursor().copy("copy billing.accounts from stdin") as copy:
                 copy.write(accounts_text)
         account_columns = tuple(name for name, _ in finance.TABLES[0].columns)
+        web_copy_bytes = web_copy_text.encode()
 
-        figures = [
-            Figure("web", args.web_events,
-                   timed(lambda: web.load_business_date(dsn, landing, DAY)),
-                   plain_copy(dsn, web.RAW_TABLE, WEB_COLUMNS,
-                              iter([web_copy_text.encode()]), ""),
-                   raw_layout_copy(dsn, web.RAW_TABLE)),
-            Figure("store (POS)", args.pos_lines,
-                   timed(lambda: store.load_business_date(dsn, landing, DAY)),
-                   plain_copy(dsn, store.POS_TABLE, store.POS_LINES.columns,
-                              csv_bodies(pos_files), "(format csv, header)"),
-                   raw_layout_copy(dsn, store.POS_TABLE)),
-            Figure("contact_center", args.contact_center_rows,
-                   timed(lambda: contact_center.load_business_date(dsn, landing, DAY)),
-                   plain_copy(dsn, contact_center.RAW_TABLE, contact_center.INTERACTIONS.columns,
-                              csv_bodies(cc_files), "(format csv, header, delimiter ';')"),
-                   raw_layout_copy(dsn, contact_center.RAW_TABLE)),
-            Figure("finance", args.finance_accounts,
-                   timed(lambda: finance.extract_business_date(finance_dsn, dsn, DAY)),
-                   plain_copy(dsn, "raw_finance.accounts", account_columns,
-                              iter([accounts_text]), ""),
-                   raw_layout_copy(dsn, "raw_finance.accounts")),
-        ]
-        with psycopg.connect(dsn) as conn:
-            ledger = conn.execute(
-                "select source_system, sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
-                "from ops.load_ledger group by 1 order by 1").fetchall()
-        print()
+        silos = {  # silo: (rows, loader, raw table, plain COPY of the delivered rows)
+            "web": (args.web_events, lambda dsn: web.load_business_date(dsn, landing, DAY),
+                    web.RAW_TABLE,
+                    lambda dsn: plain_copy(dsn, web.RAW_TABLE, WEB_COLUMNS,
+                                           iter([web_copy_bytes]), "")),
+            "store (POS)": (args.pos_lines, lambda dsn: store.load_business_date(dsn, landing, DAY),
+                            store.POS_TABLE,
+                            lambda dsn: plain_copy(dsn, store.POS_TABLE, store.POS_LINES.columns,
+                                                   csv_bodies(pos_files), "(format csv, header)")),
+            "contact_center": (
+                args.contact_center_rows,
+                lambda dsn: contact_center.load_business_date(dsn, landing, DAY),
+                contact_center.RAW_TABLE,
+                lambda dsn: plain_copy(dsn, contact_center.RAW_TABLE,
+                                       contact_center.INTERACTIONS.columns, csv_bodies(cc_files),
+                                       "(format csv, header, delimiter ';')")),
+            "finance": (args.finance_accounts,
+                        lambda dsn: finance.extract_business_date(finance_dsn, dsn, DAY),
+                        "raw_finance.accounts",
+                        lambda dsn: plain_copy(dsn, "raw_finance.accounts", account_columns,
+                                               iter([accounts_text]), "")),
+        }
+        figures = {silo: Figure(silo, rows, [], [], []) for silo, (rows, *_) in silos.items()}
+        print(f"load average before: {load_average()}", flush=True)
+        for repeat in range(args.repeats):
+            database = f"warehouse_{repeat}"
+            server.create_database(database)
+            dsn = server.dsn(database)
+            bootstrap(dsn)
+            for silo, (_, load, raw_table, copy_plain) in silos.items():
+                figure = figures[silo]
+                if repeat % 2 == 0:
+                    figure.loader_seconds.append(timed(lambda load=load, dsn=dsn: load(dsn)))
+                    figure.copy_seconds.append(copy_plain(dsn))
+                else:
+                    figure.copy_seconds.append(copy_plain(dsn))
+                    figure.loader_seconds.append(timed(lambda load=load, dsn=dsn: load(dsn)))
+                figure.floor_seconds.append(raw_layout_copy(dsn, raw_table))
+                print(f"  repeat {repeat + 1}: {silo}: loader {figure.loader_seconds[-1]:.2f}s, "
+                      f"plain COPY {figure.copy_seconds[-1]:.2f}s, "
+                      f"floor {figure.floor_seconds[-1]:.2f}s", flush=True)
+            with psycopg.connect(dsn) as conn:
+                ledger = conn.execute(
+                    "select source_system, sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
+                    "from ops.load_ledger group by 1 order by 1").fetchall()
+            if repeat < args.repeats - 1:
+                server.drop_database(database)
+        print(f"load average after: {load_average()}")
+        print(f"\nmedians of {args.repeats} repeats; cluster: {settings}")
         print(f"{'silo':<16}{'rows':>11}{'loader rows/s':>15}{'COPY rows/s':>15}{'ratio':>8}"
-              f"{'floor rows/s':>15}{'ratio':>8}")
-        for figure in figures:
+              f"{'floor rows/s':>15}{'ratio':>8}   ratio per repeat")
+        for figure in figures.values():
             print(figure.line())
         print("\nledger (read, loaded, quarantined):",
               ", ".join(f"{s} {r:,}/{lo:,}/{q:,}" for s, r, lo, q in ledger))
@@ -307,7 +356,8 @@ def main() -> None:
               "events' columns) into an UNLOGGED table without indexes.\n"
               "floor: a COPY of the raw rows the loader wrote (with the metadata columns) into "
               "a logged table with the raw table's indexes: what storing them costs PostgreSQL "
-              "alone.")
+              "alone.\n"
+              "ratio: the median of the per-repeat ratios (loader rows/s over the other's).")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

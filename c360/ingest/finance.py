@@ -4,9 +4,13 @@ The run for business date D takes, per table, every row whose `updated_at` lies
 after the table's watermark (the highest `updated_at` earlier runs took) and
 before the end of D in Europe/Amsterdam; the first run takes the whole history up
 to the end of D. Rows stream with COPY, in PostgreSQL's binary format, from the
-source into a temporary table of the warehouse and from there into raw_finance,
-which keeps every version of a row: its key is (id, updated_at), and a version
-that is already there is kept once (ON CONFLICT DO NOTHING).
+source into raw_finance, which keeps every version of a row: its key is (id,
+updated_at). Above a watermark, and on a first run into an empty table, every
+version is new, so the COPY goes straight into raw_finance. After a watermark
+reset they land in a temporary table first, and a version that is already in
+raw_finance is kept once (ON CONFLICT DO NOTHING). A watermark moved back by hand
+(rather than deleted) makes the straight COPY meet a version it already holds:
+the extract then fails on the unique key and loads nothing.
 
 Re-running D takes nothing new unless rows before the end of D were committed
 after the last run, and then takes only those. The watermark never moves back:
@@ -217,6 +221,60 @@ def _copy_rows(
     columns = sql.SQL(", ").join(
         map(sql.Identifier, [name for name, _ in table.columns] + list(META_COLUMNS))
     )
+    if watermark is not None or _raw_is_empty(warehouse, table):
+        read = _copy_straight_in(source_conn, warehouse, table, source, copy_out, columns, window)
+        return read, read
+    return _copy_through_landing(source_conn, warehouse, table, source, copy_out, columns)
+
+
+def _raw_is_empty(warehouse: psycopg.Connection, table: BillingTable) -> bool:
+    query = sql.SQL("select not exists (select from {})").format(table.raw_table)
+    return warehouse.execute(query).fetchone()[0]
+
+
+def _copy_straight_in(
+    source_conn: psycopg.Connection,
+    warehouse: psycopg.Connection,
+    table: BillingTable,
+    source: Source,
+    copy_out: sql.Composable,
+    columns: sql.Composable,
+    window: sql.Composable,
+) -> int:
+    """COPY the versions straight into raw_finance, when every one of them is new to it.
+
+    That holds above a watermark (it only moves forward, and every version at or
+    below it was taken before) and on a first run into an empty table: then no
+    version can meet one already loaded, and COPY (batched inserts) needs no
+    landing table and no INSERT ... SELECT row by row. The watermark moves to the
+    highest updated_at taken, read in the same snapshot of the source.
+    """
+    copy_in = sql.SQL("copy {raw} ({cols}) from stdin (format binary)").format(
+        raw=table.raw_table, cols=columns)
+    cursor = warehouse.cursor()
+    with source_conn.cursor().copy(copy_out) as out, cursor.copy(copy_in) as into:
+        for block in out:
+            into.write(block)
+    read = cursor.rowcount
+    if read > 0:
+        highest = source_conn.execute(
+            sql.SQL("select max(updated_at) from {table} where {window}").format(
+                table=sql.Identifier(SOURCE_SCHEMA, table.name), window=window)
+        ).fetchone()[0]
+        _move_watermark(warehouse, table, highest, source.business_date)
+    return read
+
+
+def _copy_through_landing(
+    source_conn: psycopg.Connection,
+    warehouse: psycopg.Connection,
+    table: BillingTable,
+    source: Source,
+    copy_out: sql.Composable,
+    columns: sql.Composable,
+) -> tuple[int, int]:
+    """After a watermark reset: land the versions in a temporary table first, then keep
+    those raw_finance does not hold yet (ON CONFLICT DO NOTHING)."""
     warehouse.execute(sql.SQL(
         "create temporary table finance_landing (like {raw} including defaults) on commit drop"
     ).format(raw=table.raw_table))
@@ -232,21 +290,23 @@ def _copy_rows(
     read = warehouse.execute("select count(*) from finance_landing").fetchone()[0]
     insert = sql.SQL("insert into {raw} ({cols}) select {cols} from finance_landing").format(
         raw=table.raw_table, cols=columns)
-    try:
-        # Above the watermark every version is new, so a plain insert is the rule ...
-        with warehouse.transaction():
-            inserted = warehouse.execute(insert).rowcount
-    except psycopg.errors.UniqueViolation:
-        # ... unless the watermark was reset: then versions already loaded are kept once.
-        inserted = warehouse.execute(insert + sql.SQL(" on conflict do nothing")).rowcount
+    inserted = warehouse.execute(insert + sql.SQL(" on conflict do nothing")).rowcount
+    highest = warehouse.execute("select max(updated_at) from finance_landing").fetchone()[0]
+    if read > 0:
+        _move_watermark(warehouse, table, highest, source.business_date)
+    warehouse.execute("drop table finance_landing")
+    return read, inserted
+
+
+def _move_watermark(
+    warehouse: psycopg.Connection, table: BillingTable, highest: datetime, business_date: date
+) -> None:
     warehouse.execute(
         """insert into raw_finance.extract_watermarks (source_table, high_watermark, business_date)
-           select %s, max(updated_at), %s from finance_landing having count(*) > 0
+           values (%s, %s, %s)
            on conflict (source_table) do update
            set high_watermark = greatest(extract_watermarks.high_watermark,
                                          excluded.high_watermark),
                business_date = excluded.business_date, updated_at = now()""",
-        (table.source_name, source.business_date),
+        (table.source_name, highest, business_date),
     )
-    warehouse.execute("drop table finance_landing")
-    return read, inserted

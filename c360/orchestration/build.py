@@ -23,6 +23,7 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 from c360.config import load_settings
 from c360.connections import WAREHOUSE_CONN_ID
 from c360.dates import AMSTERDAM
+from c360.orchestration.failures import failure_callback
 from c360.owners import owner_of
 from c360.pipeline import BUILD_DAG_ID, GOLDEN_RECORD, INGEST_SILOS, raw_asset_uri
 
@@ -59,6 +60,8 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
             # `dbt ls` with the real profile leaves a partial-parse file every task can reuse;
             # with cosmos' mock profile each task would parse the whole project again.
             enable_mock_profile=False,
+            # A test over two models (relationships) runs once both are built, not with the first.
+            should_detach_multiple_parents_tests=True,
             # Every task keeps the DAG's owner (the golden record's), who hears of a failed build.
             enable_owner_inheritance=False,
         ),
@@ -84,5 +87,6 @@ def build_dag_args() -> dict[str, Any]:
             "owner": owner_of(GOLDEN_RECORD).name,
             "retries": 1,
             "retry_delay": timedelta(minutes=2),
+            "on_failure_callback": failure_callback(GOLDEN_RECORD),
         },
     }

@@ -15,11 +15,13 @@
     post_hook="create index if not exists {{ this.name }}_pair_idx on {{ this }} (record_a, record_b)"
 ) }}
 
-with candidate_pairs as (
+-- not materialized: the planner then sees the tables' statistics (a
+-- materialized CTE has none, and its row guesses turn a 1 s night into minutes)
+with candidate_pairs as not materialized (
     select * from {{ ref('int_identity__candidate_pairs') }}
 ),
 
-records as (
+records as not materialized (
     select * from {{ ref('int_identity__records') }}
 ),
 

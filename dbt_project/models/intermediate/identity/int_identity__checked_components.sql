@@ -1,0 +1,66 @@
+-- Components checked for internal contradictions. A full component (all links) that holds two birth dates, two incompatible
+-- given names, or more records than any person plausibly has, is refused: its
+-- records fall back to their strong component (level 1 links), and if even
+-- that contradicts, stand alone.
+with records as (
+    select * from {{ ref('int_identity__records') }}
+),
+
+labelled as (
+    select * from {{ ref('int_identity__components') }}
+),
+
+{% for level in ['strong', 'full'] %}
+{{ level }}_names as (
+    select distinct
+        l.{{ level }}_component as component_id,
+        r.given_initial, r.given_first_folded, r.given_name_folded, r.given_canonical,
+        r.given_name_is_initial, r.surname_folded, r.surname_with_prefix_folded
+    from labelled as l
+    join records as r using (record_id)
+    where r.given_initial is not null
+),
+
+{{ level }}_contradictions as (
+    select l.{{ level }}_component as component_id
+    from labelled as l
+    join records as r using (record_id)
+    group by l.{{ level }}_component
+    having count(distinct r.date_of_birth) > 1
+        or count(*) > {{ var('identity_max_cluster_size', 200) }}
+    union
+    select a.component_id
+    from {{ level }}_names as a
+    join {{ level }}_names as b
+        on a.component_id = b.component_id
+        and {{ given_name_agreement('a', 'b') }} = 'different'
+        -- first and last name typed the other way round are no contradiction
+        and not {{ names_swapped('a', 'b') }}
+        and not {{ names_swapped('b', 'a') }}
+),
+{% endfor %}
+
+resolved as (
+    select
+        l.record_id,
+        case
+            when fc.component_id is null then l.full_component
+            when sc.component_id is null then l.strong_component
+            else l.record_id
+        end as cluster_id,
+        case
+            when fc.component_id is null then
+                case when l.is_linked then 'linked' else 'singleton' end
+            when sc.component_id is null then 'refused_contradiction'
+            else 'split_contradiction'
+        end as resolution
+    from labelled as l
+    left join full_contradictions as fc on fc.component_id = l.full_component
+    left join strong_contradictions as sc on sc.component_id = l.strong_component
+),
+
+final as (
+    select * from resolved
+)
+
+select * from final

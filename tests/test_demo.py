@@ -7,28 +7,21 @@ simulated day and leave the warehouse as it was (re-running a night is safe).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from c360.postgres import EmbeddedPostgres
-from tests.conftest import free_port
-from tests.test_lifecycle import clean_env, run_c360
+from tests.test_lifecycle import embedded_c360_home, run_c360
 
 DEMO_ARGS = ("demo", "--people", "300", "--days", "1", "--start", "2026-11-02", "--seed", "11")
 
 
 @pytest.fixture(scope="module")
 def demo_home():
-    root = Path(tempfile.mkdtemp(prefix="c360-test-demo-"))
-    root.chmod(0o755)
-    env = clean_env(C360_HOME=str(root / "home"), C360_PG_PORT=str(free_port()))
-    yield env
-    run_c360("down", env=env)
-    shutil.rmtree(root, ignore_errors=True)
+    with embedded_c360_home() as env:
+        yield env
 
 
 def warehouse_state(env: dict[str, str]) -> dict[str, object]:
@@ -45,7 +38,7 @@ def warehouse_state(env: dict[str, str]) -> dict[str, object]:
 
 
 def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
-    first = run_c360(*DEMO_ARGS, env=demo_home)
+    first = run_c360(*DEMO_ARGS, env=demo_home, timeout=900)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     for step in ("1/4 warehouse", "2/4 silos", "3/4 nightly DAGs", "4/4 summary", "pairwise precision"):
         assert step in first.stdout
@@ -57,7 +50,7 @@ def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
     truth_keys = {tuple(line.split(",")[:2]) for line in truth.read_text().splitlines()[1:]}
     assert {(s, k) for s, k, _ in state["xref"]} == truth_keys  # every identity-bearing record once
 
-    again = run_c360(*DEMO_ARGS, env=demo_home)
+    again = run_c360(*DEMO_ARGS, env=demo_home, timeout=900)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "nothing to write" in again.stdout
     assert warehouse_state(demo_home) == state

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,8 +21,8 @@ from tests.conftest import free_port
 C360 = str(Path(sys.executable).with_name("c360"))
 
 
-def run_c360(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([C360, *args], env=env, capture_output=True, text=True, timeout=300)
+def run_c360(*args: str, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([C360, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -30,15 +32,23 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def embedded_home():
-    """A C360_HOME in a folder the postgres user can reach, torn down after the test."""
+@contextlib.contextmanager
+def embedded_c360_home() -> Iterator[dict[str, str]]:
+    """A C360_HOME in a folder the postgres user can reach; its server stopped and removed after."""
     root = Path(tempfile.mkdtemp(prefix="c360-test-home-"))
     root.chmod(0o755)
     env = clean_env(C360_HOME=str(root / "home"), C360_PG_PORT=str(free_port()))
-    yield env
-    run_c360("down", env=env)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        yield env
+    finally:
+        run_c360("down", env=env)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_home():
+    with embedded_c360_home() as env:
+        yield env
 
 
 def test_up_twice_is_harmless_and_creates_the_databases(embedded_home):

@@ -27,7 +27,8 @@ class ContractFailure(AirflowFailException):
 
 
 def business_date(context: dict[str, Any]) -> date:
-    return business_date_for_run(context["logical_date"])
+    """The run's business date; asset-triggered runs (the build DAG) have no logical date."""
+    return business_date_for_run(context.get("logical_date") or context["dag_run"].run_after)
 
 
 def alert_owner_on_failure(area: str, context: dict[str, Any]) -> None:

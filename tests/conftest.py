@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from c360.postgres import EmbeddedPostgres
 from tests.airflow_fixtures import (  # noqa: F401
@@ -29,6 +30,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def dsn_as(dsn: str, user: str, password: str) -> str:
+    """The same server and database, logged in as another role."""
+    parts = conninfo_to_dict(dsn)
+    parts.update(user=user, password=password)
+    return make_conninfo(**parts)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from c360 import postgres
-from tests.conftest import free_port
+from tests.conftest import dsn_as, free_port
 
 C360 = str(Path(sys.executable).with_name("c360"))
 
@@ -72,9 +72,7 @@ def test_up_twice_is_harmless_and_creates_the_databases(embedded_home):
 
     # the BI role logs in with the password `c360 up` generated beside the cluster
     bi_password = (pg_dir / "bi_reader_password").read_text().strip()
-    bi_dsn = server.dsn("warehouse").replace("user=c360", "user=bi_reader")
-    bi_dsn = bi_dsn.replace(server.password_file.read_text().strip(), bi_password)
-    with psycopg.connect(bi_dsn) as conn:
+    with psycopg.connect(dsn_as(server.dsn("warehouse"), "bi_reader", bi_password)) as conn:
         assert conn.execute("select current_user").fetchone() == ("bi_reader",)
 
     status = run_c360("status", env=embedded_home)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from c360.publish import PublishError, publish
 from c360.warehouse.bootstrap import bootstrap
 from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
+from tests.conftest import dsn_as
 
 BI_PASSWORD = "test-bi-reader-secret"
 
@@ -24,9 +24,7 @@ def candidate(dsn: str, rows: list[tuple[str, int]], table: str = "customer_360"
 
 
 def bi_dsn(dsn: str) -> str:
-    parts = conninfo_to_dict(dsn)
-    parts.update(user=BI_ROLE, password=BI_PASSWORD)
-    return make_conninfo(**parts)
+    return dsn_as(dsn, BI_ROLE, BI_PASSWORD)
 
 
 @pytest.fixture

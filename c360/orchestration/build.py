@@ -11,9 +11,7 @@ committed profiles.yml serves plain `dbt` and `c360 dbt` only.
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -23,6 +21,7 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 from c360.config import load_settings
 from c360.connections import WAREHOUSE_CONN_ID
 from c360.dates import AMSTERDAM
+from c360.dbt_runner import dbt_executable
 from c360.orchestration.failures import failure_callback
 from c360.owners import owner_of
 from c360.pipeline import BUILD_DAG_ID, GOLDEN_RECORD, INGEST_SILOS, raw_asset_uri
@@ -52,7 +51,7 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
         execution_config=ExecutionConfig(
             invocation_mode=InvocationMode.DBT_RUNNER,
             # Found even when this virtualenv is not on PATH (cosmos checks for the executable).
-            dbt_executable_path=Path(sys.executable).with_name("dbt"),
+            dbt_executable_path=dbt_executable(),
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_LS,

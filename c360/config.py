@@ -134,8 +134,13 @@ def load_settings() -> Settings:
     )
 
 
+# The libpq keywords dsn_parts returns; every other one (sslmode, sslrootcert,
+# options, ...) is carried along as a URI query parameter.
+_ADDRESS_KEYWORDS = ("host", "port", "user", "password", "dbname")
+
+
 def dsn_parts(dsn: str) -> dict[str, str]:
-    """Split a libpq DSN or URI into host, port, user, password and dbname."""
+    """Split a libpq DSN or URI into host, port, user, password, dbname and sslmode."""
     parts = conninfo_to_dict(dsn)
     return {
         "host": str(parts.get("host") or "127.0.0.1"),
@@ -143,15 +148,18 @@ def dsn_parts(dsn: str) -> dict[str, str]:
         "user": str(parts.get("user") or os.environ.get("USER", "postgres")),
         "password": str(parts.get("password") or ""),
         "dbname": str(parts.get("dbname") or ""),
+        "sslmode": str(parts.get("sslmode") or "prefer"),
     }
 
 
 def dsn_to_uri(dsn: str, scheme: str = "postgresql") -> str:
-    """A URI form of a DSN, for Airflow connections and SQLAlchemy."""
-    from urllib.parse import quote
+    """A URI form of a DSN, for Airflow connections and SQLAlchemy; TLS and other options kept."""
+    from urllib.parse import quote, urlencode
 
     p = dsn_parts(dsn)
     auth = quote(p["user"], safe="")
     if p["password"]:
         auth += ":" + quote(p["password"], safe="")
-    return f"{scheme}://{auth}@{p['host']}:{p['port']}/{quote(p['dbname'], safe='')}"
+    options = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if k not in _ADDRESS_KEYWORDS}
+    query = f"?{urlencode(sorted(options.items()))}" if options else ""
+    return f"{scheme}://{auth}@{p['host']}:{p['port']}/{quote(p['dbname'], safe='')}{query}"

@@ -20,6 +20,7 @@ def dbt_environment(settings: Settings, base: dict[str, str] | None = None) -> d
         "C360_DBT_USER": parts["user"],
         "C360_DBT_PASSWORD": parts["password"],
         "C360_DBT_DBNAME": parts["dbname"],
+        "C360_DBT_SSLMODE": parts["sslmode"],
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
         "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -1,0 +1,96 @@
+"""The declared customer segments, read from the one file marketers edit.
+
+dbt builds `marts.customer_segments` from the `segments:` list in the `meta` of the
+customer_segments model (dbt_project/models/marts/segments/segments.yml); the
+quality gate and the run summary read the same list through `load_segments`, so
+a segment is declared once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from c360.config import ConfigError, project_root
+
+SEGMENTS_MODEL = "customer_segments"
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+FIELDS = ("name", "description", "owner", "rule", "requires_marketing_consent")
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    description: str
+    owner: str
+    rule: str  # a SQL condition over the columns of customer_360
+    requires_marketing_consent: bool
+
+
+def segments_file() -> Path:
+    return project_root() / "dbt_project" / "models" / "marts" / "segments" / "segments.yml"
+
+
+def load_segments(path: Path | None = None) -> list[Segment]:
+    """Every declared segment, in file order, checked; a ConfigError names what is wrong and where."""
+    path = path or segments_file()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"segments file {path} not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"segments file {path} is not valid YAML: {exc}") from exc
+    entries = _declared_entries(data, path)
+    segments = [_segment(entry, position, path) for position, entry in enumerate(entries, start=1)]
+    names = [s.name for s in segments]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"segments file {path}: segment names must be unique, repeated: {duplicates}")
+    return segments
+
+
+def _declared_entries(data: object, path: Path) -> list:
+    models = data.get("models") if isinstance(data, dict) else None
+    model = next(
+        (m for m in models or () if isinstance(m, dict) and m.get("name") == SEGMENTS_MODEL), None
+    )
+    if model is None:
+        raise ConfigError(f"segments file {path} has no model `{SEGMENTS_MODEL}` under `models:`")
+    meta = (model.get("config") or {}).get("meta") or {}
+    entries = meta.get("segments")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(
+            f"segments file {path}: model `{SEGMENTS_MODEL}` needs a non-empty list "
+            "`config: meta: segments:`"
+        )
+    return entries
+
+
+def _segment(entry: object, position: int, path: Path) -> Segment:
+    where = f"segments file {path}, segment {position}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected the fields {', '.join(FIELDS)}, got {entry!r}")
+    where = f"{where} ({entry.get('name', 'unnamed')})"
+    missing = [f for f in FIELDS if f not in entry]
+    unknown = sorted(set(entry) - set(FIELDS))
+    if missing or unknown:
+        raise ConfigError(f"{where}: missing fields {missing}, unknown fields {unknown}")
+    for text in ("name", "description", "owner", "rule"):
+        if not isinstance(entry[text], str) or not entry[text].strip():
+            raise ConfigError(f"{where}: `{text}` must be non-empty text")
+    if not NAME.match(entry["name"]):
+        raise ConfigError(f"{where}: the name must be lower_snake_case (a-z, 0-9, _)")
+    if ";" in entry["rule"]:
+        raise ConfigError(f"{where}: the rule is one SQL condition and may not contain `;`")
+    if not isinstance(entry["requires_marketing_consent"], bool):
+        raise ConfigError(f"{where}: `requires_marketing_consent` must be true or false")
+    return Segment(
+        name=entry["name"],
+        description=" ".join(entry["description"].split()),
+        owner=entry["owner"].strip(),
+        rule=" ".join(entry["rule"].split()),
+        requires_marketing_consent=entry["requires_marketing_consent"],
+    )

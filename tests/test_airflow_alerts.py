@@ -13,6 +13,7 @@ from c360.owners import load_owners
 from c360.pipeline import OWNED_AREAS
 from tests.conftest import free_port
 from tests.ingest_helpers import DAY, fetch
+from tests.smtp_sink import SENDER
 
 
 def test_the_committed_owners_file_names_every_silo_and_layer():
@@ -62,36 +63,14 @@ def test_an_alert_is_recorded_for_the_owner_without_smtp(warehouse_dsn, monkeypa
                      "missing_delivery", 0, "no _SUCCESS")]
 
 
-def test_an_alert_is_emailed_to_the_owner_when_smtp_is_set(warehouse_dsn, monkeypatch):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Sink
-
-    class Inbox(Sink):
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("C360_SMTP_PORT", str(port))
-        monkeypatch.setenv("C360_ALERT_FROM", "c360-alerts@example.org")
-        alert = send_alert(warehouse_dsn, "web", DAY, "contract", 7, "events-09: corrupt gzip")
-    finally:
-        controller.stop()
+def test_an_alert_is_emailed_to_the_owner_when_smtp_is_set(warehouse_dsn, smtp_inbox):
+    alert = send_alert(warehouse_dsn, "web", DAY, "contract", 7, "events-09: corrupt gzip")
     assert alert.emailed
-    [mail] = inbox.messages
-    assert mail.mail_from == "c360-alerts@example.org"
-    assert mail.rcpt_tos == ["web-analytics@example.org"]
-    text = mail.content.decode()
-    assert f"Subject: [c360] web {DAY}: contract" in text
-    assert "rows affected:  7" in text and "events-09: corrupt gzip" in text
+    [mail] = smtp_inbox.mails
+    assert mail.sender == SENDER
+    assert mail.recipients == ["web-analytics@example.org"]
+    assert mail.subject == f"[c360] web {DAY}: contract"
+    assert "rows affected:  7" in mail.body and "events-09: corrupt gzip" in mail.body
 
 
 def test_an_unreachable_mail_server_does_not_lose_the_alert(warehouse_dsn, monkeypatch):

@@ -7,6 +7,10 @@ publication or the new one, never a mix. The published tables are emptied and
 refilled rather than dropped and renamed, so views that BI users built on them
 and the grants of `bi_reader` keep working. If anything fails, the transaction
 rolls back and the previous publication stays untouched.
+
+BI gets no contact details beyond what activation needs: a campaign reaches a
+segment's members by e-mail, so `email` may be published; names, phones,
+addresses and birth dates may not, and a candidate carrying them is refused.
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
-from c360.warehouse.roles import PUBLISHED_SCHEMA
+from c360.warehouse.roles import BI_ROLE, PUBLISHED_SCHEMA
+
+# Contact details and personal data a BI tool never needs; a city or a country is not one of them.
+NOT_FOR_BI = frozenset({
+    "given_name", "surname", "surname_prefix", "first_name", "last_name", "full_name",
+    "phone", "mobile", "street", "house_number", "postal_code", "address",
+    "date_of_birth", "birth_date",
+})
 
 
 class PublishError(RuntimeError):
@@ -47,11 +58,18 @@ def _publish_one(conn: psycopg.Connection, candidate_schema: str, table: str) ->
     candidate = _columns(conn, candidate_schema, table)
     if not candidate:
         raise PublishError(f"candidate {candidate_schema}.{table} does not exist: was it built?")
+    personal = sorted(name for name, _ in candidate if name in NOT_FOR_BI)
+    if personal:
+        raise PublishError(
+            f"{candidate_schema}.{table} carries contact details BI must not see: {', '.join(personal)}; "
+            "publish a model without them"
+        )
     source = sql.Identifier(candidate_schema, table)
     target = sql.Identifier(PUBLISHED_SCHEMA, table)
     current = _columns(conn, PUBLISHED_SCHEMA, table)
     if not current:
         conn.execute(sql.SQL("create table {} as select * from {} with no data").format(target, source))
+        _grant_to_bi(conn, target)
     elif current != candidate:
         # A changed shape is a contract change: refuse rather than silently break BI's views.
         raise PublishError(
@@ -61,6 +79,17 @@ def _publish_one(conn: psycopg.Connection, candidate_schema: str, table: str) ->
     conn.execute(sql.SQL("delete from {}").format(target))
     cursor = conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
     return cursor.rowcount
+
+
+def _grant_to_bi(conn: psycopg.Connection, target: sql.Identifier) -> None:
+    """Let BI read a table this publication created.
+
+    The schema's default privileges cover tables created by the role that set
+    them (roles.ensure_bi_reader); the grant covers a publisher logged in as
+    another role. Without the role yet, ensure_bi_reader grants it later.
+    """
+    if conn.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,)).fetchone():
+        conn.execute(sql.SQL("grant select on {} to {}").format(target, sql.Identifier(BI_ROLE)))
 
 
 def publish(

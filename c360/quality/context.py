@@ -42,7 +42,10 @@ def warehouse_url(settings: Settings, business_date: date | None = None) -> str:
     """The warehouse for SQLAlchemy; with a business date, set on the session for the daily queries."""
     url = dsn_to_uri(settings.warehouse_dsn, "postgresql+psycopg2")
     if business_date:
-        url += "?options=" + quote(f"-c {BUSINESS_DATE_SETTING}={business_date.isoformat()}")
+        # The URL may already carry libpq options of its own (sslmode, ...).
+        url += ("&" if "?" in url else "?") + "options=" + quote(
+            f"-c {BUSINESS_DATE_SETTING}={business_date.isoformat()}"
+        )
     return url
 
 

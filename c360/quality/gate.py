@@ -17,7 +17,7 @@ from c360.quality.context import DOCS_SITE, data_docs_index, open_context
 from c360.quality.declare import CHECKPOINT
 from c360.quality.report import alert_owners, record
 from c360.quality.results import GateResult, outcomes
-from c360.quality.suites import all_checks
+from c360.quality.suites import all_checks, consent
 from c360.quality.thresholds import load_thresholds
 from c360.warehouse.bootstrap import bootstrap
 
@@ -44,7 +44,7 @@ def run_gate(
     run_by = run_by or _who()
     run_at = datetime.now(UTC)
     run_id = RunIdentifier(run_name=f"gate {business_date} by {run_by}", run_time=run_at)
-    parameters = thresholds.expectation_parameters(business_date)
+    parameters = {**thresholds.expectation_parameters(business_date), **consent.expectation_parameters()}
 
     def docs_url(identifier) -> str | None:
         urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DOCS_SITE)

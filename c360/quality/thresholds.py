@@ -34,7 +34,6 @@ class Thresholds:
     min_valid_email_share: float
     min_valid_phone_share: float
     countries: tuple[str, ...]
-    segments_without_consent: tuple[str, ...]
     min_drift_ratio: float
     max_drift_ratio: float
 
@@ -47,7 +46,6 @@ class Thresholds:
             "min_parse_rate": self.min_parse_rate,
             "max_plausible_records": self.max_plausible_records,
             "countries": list(self.countries),
-            "segments_without_consent": list(self.segments_without_consent),
             "min_drift_ratio": self.min_drift_ratio,
             "max_drift_ratio": self.max_drift_ratio,
         }
@@ -89,9 +87,6 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
             min_valid_email_share=float(get("contact_details", "min_valid_email_share")),
             min_valid_phone_share=float(get("contact_details", "min_valid_phone_share")),
             countries=tuple(str(c) for c in get("contact_details", "countries")),
-            segments_without_consent=tuple(
-                str(s) for s in get("consent", "segments_without_consent") or ()
-            ),
             min_drift_ratio=float(get("segment_drift", "min_ratio")),
             max_drift_ratio=float(get("segment_drift", "max_ratio")),
         )

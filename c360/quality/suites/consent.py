@@ -1,4 +1,10 @@
-"""Consent in segments: nobody erased, restricted or without marketing consent in a marketing segment."""
+"""Consent in segments: nobody erased, restricted or without marketing consent in a marketing segment.
+
+Which segments are for marketing is declared once, with the segments
+(c360.segments: `requires_marketing_consent`), and read at every gate run, so
+a segment a marketer adds is checked without re-declaring the suites. A
+segment that is not declared is consent-checked too.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from c360.quality.contract import (
     SEGMENT,
 )
 from c360.quality.thresholds import Thresholds
+from c360.segments import load_segments
 
 # Members who may not receive marketing, with the reason; a member missing from
 # the golden record counts as one without consent.
@@ -32,6 +39,15 @@ NOT_MARKETABLE_MEMBERS = f"""
 """
 
 
+def expectation_parameters() -> dict[str, list[str]]:
+    """The segments that may hold customers without consent (service and suppression lists)."""
+    return {
+        "segments_without_consent": sorted(
+            s.name for s in load_segments() if not s.requires_marketing_consent
+        ),
+    }
+
+
 def checks(t: Thresholds) -> list[Check]:
     return [
         Check(
@@ -41,7 +57,7 @@ def checks(t: Thresholds) -> list[Check]:
                 gxe.ExpectColumnValuesToBeInSet(
                     column=SEGMENT, value_set=parameter("segments_without_consent"),
                     description="customers without marketing consent (or erased, or restricted) "
-                    "are only in segments that do not require consent",
+                    "are only in segments declared with requires_marketing_consent: false",
                 ),
             ],
         ),

@@ -5,7 +5,8 @@ ${C360_GX_WAREHOUSE_URL} and the folder of run results as ${C360_GX_RUNTIME_DIR}
 both are given here, at run time, from the c360 settings; for a gate run the
 URL also sets the business date on the session (contract.BUSINESS_DATE_SQL).
 Validation results and data docs are run state, so they live under C360_HOME
-(`gx/`), not in the checkout.
+(`gx/`), not in the checkout. Where a web server publishes that folder, set
+C360_DATA_DOCS_URL to its address and alerts link there instead of to a file.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from great_expectations.data_context import FileDataContext  # noqa: E402
 DATASOURCE = "warehouse"
 WAREHOUSE_URL_VARIABLE = "C360_GX_WAREHOUSE_URL"
 RUNTIME_DIR_VARIABLE = "C360_GX_RUNTIME_DIR"
+DOCS_URL_VARIABLE = "C360_DATA_DOCS_URL"
 DOCS_SITE = "local_site"
 
 
@@ -36,6 +38,15 @@ def runtime_dir(settings: Settings) -> Path:
 
 def data_docs_index(settings: Settings) -> Path:
     return runtime_dir(settings) / "data_docs" / DOCS_SITE / "index.html"
+
+
+def shared_docs_url(settings: Settings, local_url: str) -> str:
+    """A page of the data docs as its owner can open it: under C360_DATA_DOCS_URL when that is set."""
+    base = os.environ.get(DOCS_URL_VARIABLE)
+    site = data_docs_index(settings).parent.as_uri()
+    if base and local_url.startswith(site + "/"):
+        return base.rstrip("/") + local_url[len(site):]
+    return local_url
 
 
 def warehouse_url(settings: Settings, business_date: date | None = None) -> str:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from great_expectations.core.run_identifier import RunIdentifier
 
 from c360.config import ConfigError, Settings
-from c360.quality.context import DOCS_SITE, data_docs_index, open_context
+from c360.quality.context import DOCS_SITE, data_docs_index, open_context, shared_docs_url
 from c360.quality.declare import CHECKPOINT
 from c360.quality.report import alert_owners, record
 from c360.quality.results import GateResult, outcomes
@@ -48,7 +48,7 @@ def run_gate(
 
     def docs_url(identifier) -> str | None:
         urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DOCS_SITE)
-        return urls[0]["site_url"] if urls else None
+        return shared_docs_url(settings, urls[0]["site_url"]) if urls else None
 
     checkpoint = context.checkpoints.get(CHECKPOINT)
     committed = {definition.name for definition in checkpoint.validation_definitions}

@@ -35,6 +35,7 @@ NEWSLETTER_LISTS = ("weekly", "offers")
 WEBINAR_TOPICS = ("Zonnepanelen in de winter", "Warmtepomp of hybride?", "Slim wonen in 30 minuten")
 CHAT_TOPICS = ("subsidie", "installatie", "offerte", "levertijd")
 TRAIT_KEYS = {
+    "login": ("email",),
     "newsletter_signup": ("email",),
     "account_created": ("email", "first_name", "last_name"),
     "webinar_registration": ("email", "first_name", "last_name"),
@@ -42,6 +43,10 @@ TRAIT_KEYS = {
     "appointment_booked": ("first_name", "last_name", "phone", "email", "postal_code"),
     "order_completed": ("email", "first_name", "last_name", "postal_code"),
 }
+# A web account's e-mail is the person's own, exactly: sign-up confirms it through a link sent
+# there, and logging in means typing it. So these events carry it without typos or household
+# addresses.
+ACCOUNT_EVENTS = ("login", "account_created")
 # Chance per session of each step, for a visitor known to the population.
 STEP_RATES = {"login": 0.4, "account_created": 0.04, "newsletter_signup": 0.05,
               "newsletter_unsubscribe": 0.015, "webinar_registration": 0.02,
@@ -177,6 +182,9 @@ def _traits(events: pd.DataFrame, population: Population, cfg: SimulationConfig,
     typed = typed_identity(population.persons.iloc[events["person"].to_numpy()[rows]], cfg, SELF,
                            rng)
     blanks = rng.random((len(rows), 5)) < cfg.missing_rate
+    account = events["event_type"].iloc[rows].isin(ACCOUNT_EVENTS).to_numpy()
+    typed.loc[account, "email"] = population.persons["email"].to_numpy()[
+        events["person"].to_numpy()[rows][account]]
     records = typed.to_dict("records")
     for i, (row, record) in enumerate(zip(rows, records, strict=True)):
         wanted = keys.iloc[row]

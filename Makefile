@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.c360-installed
 
-.PHONY: setup demo test lint bench-ingest clean-state
+.PHONY: setup demo test lint bench-ingest bench-identity clean-state
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ lint: setup
 # One large business date through the ingest loaders, beside plain COPY (prints figures).
 bench-ingest: setup
 	$(BIN)/python benchmarks/bench_ingest.py
+
+# Identity resolution of 100,000 persons, full and one incremental night (prints figures).
+bench-identity: setup
+	$(BIN)/python benchmarks/bench_identity.py --people 100000
 
 # Stops the embedded PostgreSQL and removes all local state (.c360/).
 clean-state: setup

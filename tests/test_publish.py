@@ -97,3 +97,75 @@ def test_a_changed_candidate_shape_is_refused(warehouse):
     with pytest.raises(PublishError, match="change of the published contract"):
         publish(warehouse, ["customer_360"], candidate_schema="marts")
     assert published_rows(warehouse) == [("C1", 10)]
+
+
+def test_bi_reader_reads_tables_a_first_publish_creates_whoever_publishes(warehouse):
+    """The default privileges cover tables created by the role that set them; a publisher logged
+    in as another role gets its new tables readable by the grant in the publish step."""
+    publisher = dsn_as(warehouse, "c360_publisher", "publisher-secret")
+    for table in ("customer_360", "customer_segments"):
+        candidate(warehouse, [("C1", 10), ("C2", 20)], table=table)
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("drop role if exists c360_publisher")
+        conn.execute("create role c360_publisher login password 'publisher-secret'")
+        conn.execute("grant usage, create on schema published to c360_publisher")
+        conn.execute("grant usage on schema marts, ops to c360_publisher")
+        conn.execute("grant select on all tables in schema marts to c360_publisher")
+        conn.execute("grant insert on ops.publications, ops.published_segment_sizes to c360_publisher")
+        conn.execute("grant usage on all sequences in schema ops to c360_publisher")
+    try:
+        publish(publisher, ["customer_360", "customer_segments"], candidate_schema="marts")
+        with psycopg.connect(bi_dsn(warehouse)) as conn:
+            for table in ("customer_360", "customer_segments"):
+                assert conn.execute(f"select count(*) from published.{table}").fetchone() == (2,)
+        for forbidden in ("marts.customer_segments", "ops.publications", "ops.alerts"):
+            with psycopg.connect(bi_dsn(warehouse)) as conn, pytest.raises(
+                psycopg.errors.InsufficientPrivilege
+            ):
+                conn.execute(f"select 1 from {forbidden} limit 1")
+    finally:
+        with psycopg.connect(warehouse) as conn:
+            conn.execute("drop owned by c360_publisher")
+            conn.execute("drop role c360_publisher")
+
+
+def test_bi_reader_can_change_nothing(warehouse):
+    candidate(warehouse, [("C1", 10)])
+    publish(warehouse, ["customer_360"], candidate_schema="marts")
+    for statement in ("delete from published.customer_360", "create table published.mine (x int)"):
+        with psycopg.connect(bi_dsn(warehouse)) as conn, pytest.raises(
+            psycopg.errors.InsufficientPrivilege
+        ):
+            conn.execute(statement)
+
+
+def test_contact_details_beyond_activation_are_refused(warehouse):
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("create schema if not exists marts")
+        conn.execute("create table marts.customer_360 (customer_id text, email text, phone text,"
+                     " postal_code text)")
+    with pytest.raises(PublishError, match="contact details BI must not see: phone, postal_code"):
+        publish(warehouse, ["customer_360"], candidate_schema="marts")
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select to_regclass('published.customer_360')").fetchone() == (None,)
+        conn.execute("alter table marts.customer_360 drop column phone, drop column postal_code")
+    # the e-mail address is what a campaign reaches a segment's members by
+    assert publish(warehouse, ["customer_360"], candidate_schema="marts")[0].row_count == 0
+
+
+def test_each_publication_of_segments_records_their_sizes(warehouse):
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("create schema if not exists marts")
+        conn.execute("create table marts.customer_segments as select * from (values ('C1', 'lapsed'),"
+                     " ('C2', 'lapsed'), ('C2', 'new_customer')) as s (customer_id, segment)")
+    publish(warehouse, ["customer_segments"], candidate_schema="marts")
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("delete from marts.customer_segments where customer_id = 'C1'")
+    publish(warehouse, ["customer_segments"], candidate_schema="marts")
+    with psycopg.connect(warehouse) as conn:
+        sizes = conn.execute(
+            "select publication_id, segment, size from ops.published_segment_sizes order by 1, 2"
+        ).fetchall()
+        first, second = [p for (p,) in conn.execute("select publication_id from ops.publications order by 1")]
+    assert sizes == [(first, "lapsed", 2), (first, "new_customer", 1),
+                     (second, "lapsed", 1), (second, "new_customer", 1)]

@@ -1,0 +1,108 @@
+"""The privacy step of the nightly build: carry out what dbt matched, report what it could not.
+
+Runs after dbt (which matched tonight's requests with tonight's identity
+resolution) and before the quality gate and publishing. In order: access
+exports (before an erasure of the same person empties them), restrictions,
+erasures, then one alert per kind to the privacy owner listing the requests
+that are unmatched or ambiguous; those stay pending and are matched again every
+night, and are alerted once per status. Every request carried out is logged in
+ops.privacy_request_log, so running the step again does nothing more.
+
+A restriction needs no action here: the golden record's is_restricted comes
+from marts.privacy_request_matches, which keeps the logged decision.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import psycopg
+
+from c360.alerts import send_alert
+from c360.config import Settings
+from c360.pipeline import PRIVACY
+from c360.privacy.erasure import Counts, erase, record_outcome
+from c360.privacy.export import export_dir, person_document, write_document
+from c360.privacy.keys import privacy_key
+from c360.privacy.matches import RequestMatch, pending_requests
+from c360.warehouse.bootstrap import bootstrap
+
+UNRESOLVED = {
+    "unmatched": ("privacy_request_unmatched", "name no customer the warehouse knows"),
+    "ambiguous": ("privacy_request_ambiguous",
+                  "name several customers, or only through a key a household shares"),
+}
+
+
+@dataclass
+class PrivacyReport:
+    business_date: date
+    handled: Counter = field(default_factory=Counter)  # outcome -> requests
+    erased_rows: Counts = field(default_factory=dict)
+    alerted: dict[str, list[str]] = field(default_factory=dict)  # status -> request ids
+
+
+def apply_privacy_requests(settings: Settings, business_date: date) -> PrivacyReport:
+    dsn = settings.warehouse_dsn
+    bootstrap(dsn)
+    key = privacy_key(settings)
+    with psycopg.connect(dsn) as conn:
+        pending = pending_requests(conn)
+    report = PrivacyReport(business_date)
+    matched = [r for r in pending if r.status == "matched"]
+    for request in (r for r in matched if r.request_type == "access"):
+        export_access(settings, key, request, business_date)
+        report.handled["exported"] += 1
+    for request in (r for r in matched if r.request_type == "restrict"):
+        with psycopg.connect(dsn) as conn:
+            record_outcome(conn, request, "restricted", business_date)
+        report.handled["restricted"] += 1
+    for request in (r for r in matched if r.request_type == "erasure"):
+        for counted, n in erase(dsn, key, request, business_date).items():
+            report.erased_rows[counted] = report.erased_rows.get(counted, 0) + n
+        report.handled["erased"] += 1
+    for status in UNRESOLVED:
+        alerted = alert_unresolved(dsn, business_date, status, [r for r in pending if r.status == status])
+        if alerted:
+            report.alerted[status] = alerted
+    return report
+
+
+def export_access(settings: Settings, key: str, request: RequestMatch, business_date: date) -> None:
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        document = person_document(conn, request.customer_id, key)
+        document["request_id"] = request.request_id
+        path = write_document(document, export_dir(settings) / f"{request.request_id}.json")
+        record_outcome(conn, request, "exported", business_date, detail=str(path))
+
+
+def alert_unresolved(dsn: str, business_date: date, status: str, requests: list[RequestMatch]) -> list[str]:
+    """One alert listing the requests not yet reported with this status; returns their ids."""
+    with psycopg.connect(dsn) as conn:
+        reported = {row[0] for row in conn.execute(
+            "select request_id from ops.privacy_request_alerts where status = %s", (status,))}
+    new = [r for r in requests if r.request_id not in reported]
+    if not new:
+        return []
+    rule, meaning = UNRESOLVED[status]
+    # request ids and types only: the privacy desk has the identifiers, e-mail is no place for them
+    lines = "\n".join(
+        f"- {r.request_id} ({r.request_type}, received {r.received_at:%Y-%m-%d %H:%M %Z}, "
+        f"{r.candidate_customers} candidate customers)" for r in new
+    )
+    message = (
+        f"{len(new)} data-subject request(s) {meaning}. Nothing was done for them; they are "
+        f"matched again every night. Ask the person for an identifier of their own (account id, "
+        f"loyalty card, personal e-mail or mobile) and deliver the request again.\n{lines}\n"
+        f"See marts.privacy_request_matches."
+    )
+    alert = send_alert(dsn, PRIVACY, business_date, rule, len(new), message)
+    with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+        cursor.executemany(
+            "insert into ops.privacy_request_alerts (request_id, status, alert_id) values (%s, %s, %s) "
+            "on conflict do nothing",
+            [(r.request_id, status, alert.alert_id) for r in new],
+        )
+    return [r.request_id for r in new]

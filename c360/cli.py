@@ -228,3 +228,34 @@ def demo(
         fail(str(exc))
     if not ok:
         fail("some DAG runs failed; their logs are named above")
+
+
+privacy_app = typer.Typer(help="Data-subject requests (SOURCES.md §5): access exports.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("export")
+def privacy_export(
+    request_id: str | None = typer.Option(None, "--request-id", help="an access request of the privacy desk"),
+    email: str | None = typer.Option(None, "--email", help="the person's own e-mail address"),
+    out: str | None = typer.Option(None, help="file to write; default $C360_PRIVACY_EXPORT_DIR/<id>.json"),
+) -> None:
+    """Write everything the warehouse holds about one person to one JSON file."""
+    from pathlib import Path
+
+    import psycopg
+
+    from c360.privacy.access import export_for_email, export_for_request
+    from c360.privacy.export import ExportError
+
+    if (request_id is None) == (email is None):
+        fail("give exactly one of --request-id and --email")
+    target = Path(out) if out else None
+    try:
+        if request_id is not None:
+            path = export_for_request(load_settings(), request_id, target)
+        else:
+            path = export_for_email(load_settings(), email, target)
+    except (ConfigError, ExportError, psycopg.Error) as exc:
+        fail(str(exc))
+    console.print(f"access export written to {path}")

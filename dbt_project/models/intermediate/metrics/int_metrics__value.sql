@@ -3,7 +3,7 @@
 -- RFM scores are quintiles among the profiled customers with at least one purchase:
 -- score = ceil(5 * cume_dist), where cume_dist is the share of those buyers whose
 -- value is at most the customer's (for recency: whose last purchase is at most as
--- recent). 5 is best. Equal values get the same score, so a score can be empty when
+-- recent), as numeric so 5 * 0.6 is 3, not 3.0000000000000004. 5 is best. Equal values get the same score, so a score can be empty when
 -- many buyers tie (most buyers have one purchase, so they share one frequency score).
 -- Customers without a purchase have no scores.
 --
@@ -53,13 +53,13 @@ scored as (
     select
         *,
         case when purchase_count > 0 then
-            ceil(5 * cume_dist() over (partition by purchase_count > 0 order by last_purchase_date))
+            ceil(5 * (cume_dist() over (partition by purchase_count > 0 order by last_purchase_date))::numeric)
         end as rfm_recency_score,
         case when purchase_count > 0 then
-            ceil(5 * cume_dist() over (partition by purchase_count > 0 order by purchase_count))
+            ceil(5 * (cume_dist() over (partition by purchase_count > 0 order by purchase_count))::numeric)
         end as rfm_frequency_score,
         case when purchase_count > 0 then
-            ceil(5 * cume_dist() over (partition by purchase_count > 0 order by total_revenue))
+            ceil(5 * (cume_dist() over (partition by purchase_count > 0 order by total_revenue))::numeric)
         end as rfm_monetary_score
     from with_days
 ),

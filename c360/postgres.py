@@ -179,6 +179,14 @@ class EmbeddedPostgres:
             "maintenance_work_mem = 256MB",
             "max_wal_size = 4GB",
             "timezone = 'UTC'",
+            # The embedded cluster serves one machine: no replicas, no archive, no
+            # point-in-time recovery. With minimal WAL, a table made in the transaction
+            # that fills it (the loaders' date partitions, c360/ingest/partitions.py)
+            # is written without WAL and synced at commit. An external warehouse keeps
+            # its own settings (replica WAL for its standbys and backups); the loads
+            # work there the same, only with WAL.
+            "wal_level = minimal",
+            "max_wal_senders = 0",
         ]
         if not self.durable:
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]

@@ -10,6 +10,7 @@ import pytest
 from c360.ingest import contact_center
 from c360.ingest.files import content_hash, load_delivery, read_delivery
 from c360.ingest.ledger import Source
+from c360.ingest.partitions import date_partitions
 from c360.ingest.report import ContractViolation
 from c360.warehouse.bootstrap import bootstrap
 from tests.ingest_helpers import (
@@ -208,8 +209,9 @@ def test_a_file_read_as_known_is_prepared_after_all_when_the_ledger_changed_mean
     assert delivery.skipped and delivery.prepared is None
     # ... but by the time it is stored, the ledger does not hold it (e.g. it was reset)
     bootstrap(warehouse_dsn)
-    with psycopg.connect(warehouse_dsn) as conn:
-        result = load_delivery(conn, delivery, path)
+    with (psycopg.connect(warehouse_dsn) as conn, conn.transaction(),
+          date_partitions(conn, kind.raw_tables, DAY) as partitions):
+        result = load_delivery(conn, delivery, path, partitions)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
         "loaded", 2, 1, 1)
     assert_balanced(warehouse_dsn, RAW, "contact_center")

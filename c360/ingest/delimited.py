@@ -193,12 +193,14 @@ def store_delimited(
     else:
         records = physical_lines(prepared.escaped)[prepared.header_lines:]
         chunks = load.run(contract.reader(iter(records)), prepared.header_lines)
+    partition = batch.partitions[contract.raw_table]
     copy_sql = sql.SQL(
         "copy {table} ({columns}, _batch_id, _business_date, _source_name, _line_number) "
-        "from stdin (null '')"  # an empty field is NULL in the raw layer
+        "from stdin (null '', {options})"  # an empty field is NULL in the raw layer
     ).format(
-        table=sql.Identifier(*contract.raw_table.split(".")),
+        table=partition.identifier,
         columns=sql.SQL(", ").join(map(sql.Identifier, prepared.header)),
+        options=partition.copy_options,
     )
     with conn.cursor().copy(copy_sql) as copy:
         for chunk in chunks:  # PostgreSQL stores one chunk while the next is read

@@ -1,9 +1,11 @@
-"""The load of one delivered file, whatever its format, in one transaction.
+"""The load of a business date's delivered files, whatever their format, in one transaction.
 
 The flow is the same for every file silo: hash the bytes; if the ledger already
 holds this content, write nothing; if it holds other content for the same file
 (a re-delivery), remove what that delivery loaded; then store the rows, or refuse
-the whole file when it breaks the contract.
+the whole file when it breaks the contract. All files of the date share one
+transaction, so that a date loaded for the first time writes a partition made in
+that transaction (`partitions`): the rows are then stored frozen and without WAL.
 
 A file kind works in two steps. `prepare` reads the bytes without the database
 (decompress, decode, check the header; for web events, parse and check every
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +29,7 @@ import psycopg
 
 from c360.ingest import ledger
 from c360.ingest.ledger import RefusedRow, Source
+from c360.ingest.partitions import DatePartition, date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
 from c360.warehouse.bootstrap import bootstrap
 
@@ -47,10 +50,12 @@ class FileRefused(Exception):
 
 @dataclass(frozen=True)
 class Batch:
-    """The file being loaded and the ledger id its raw rows carry as _batch_id."""
+    """The file being loaded, the ledger id its raw rows carry as _batch_id, and the date
+    partitions of the raw tables it writes (by parent table name)."""
 
     source: Source
     ledger_id: int
+    partitions: Mapping[str, DatePartition]
 
 
 @dataclass
@@ -100,27 +105,29 @@ def read_delivery(path: Path, source: Source, kind: FileKind, known_hash: str | 
     return delivery
 
 
-def load_delivery(conn: psycopg.Connection, delivery: Delivery, path: Path) -> FileLoad:
+def load_delivery(
+    conn: psycopg.Connection, delivery: Delivery, path: Path, partitions: Mapping[str, DatePartition]
+) -> FileLoad:
+    """Load one file in the caller's transaction (see `date_partitions`)."""
     source, kind = delivery.source, delivery.kind
-    with conn.transaction():
-        previous = ledger.lock_entry(conn, source)
-        if previous is not None and previous.content_hash == delivery.digest:
-            return FileLoad(
-                source.source_system, source.business_date, source.source_name,
-                previous.rows_read, previous.rows_loaded, previous.rows_quarantined,
-                # a refused file stays refused, so a retry still fails the contract check
-                UNCHANGED if previous.status == LOADED else previous.status,
-                previous.message, previous.rows_duplicate, previous.ledger_id,
-            )
-        if delivery.skipped:  # another load changed the ledger since the file was read
-            delivery = read_delivery(path, source, kind, known_hash=None)
-        if previous is None:
-            ledger_id = ledger.open_entry(conn, source)
-        else:
-            ledger_id = previous.ledger_id
-            ledger.discard_previous_load(conn, source, ledger_id, kind.raw_tables)
-        result = _store(conn, delivery, Batch(source, ledger_id))
-        ledger.record(conn, ledger_id, result, delivery.digest)
+    previous = ledger.lock_entry(conn, source)
+    if previous is not None and previous.content_hash == delivery.digest:
+        return FileLoad(
+            source.source_system, source.business_date, source.source_name,
+            previous.rows_read, previous.rows_loaded, previous.rows_quarantined,
+            # a refused file stays refused, so a retry still fails the contract check
+            UNCHANGED if previous.status == LOADED else previous.status,
+            previous.message, previous.rows_duplicate, previous.ledger_id,
+        )
+    if delivery.skipped:  # another load changed the ledger since the file was read
+        delivery = read_delivery(path, source, kind, known_hash=None)
+    if previous is None:
+        ledger_id = ledger.open_entry(conn, source)
+    else:
+        ledger_id = previous.ledger_id
+        ledger.discard_previous_load(conn, source, ledger_id, kind.raw_tables)
+    result = _store(conn, delivery, Batch(source, ledger_id, partitions))
+    ledger.record(conn, ledger_id, result, delivery.digest)
     return result
 
 
@@ -192,7 +199,9 @@ def load_silo_files(
 
         pending: Iterator[Future[Delivery]] = (read(path, kind) for path, kind in files)
         ahead = next(pending, None)
-        for path, _ in files:
-            current, ahead = ahead, next(pending, None)  # the next file is prepared meanwhile
-            report.files.append(load_delivery(conn, current.result(), path))
+        parents = [table for _, kind in files for table in kind.raw_tables]
+        with conn.transaction(), date_partitions(conn, parents, business_date) as partitions:
+            for path, _ in files:
+                current, ahead = ahead, next(pending, None)  # the next file is prepared meanwhile
+                report.files.append(load_delivery(conn, current.result(), path, partitions))
     return report

@@ -76,10 +76,11 @@ def discard_previous_load(
     conn: psycopg.Connection, source: Source, ledger_id: int, raw_tables: Iterable[str]
 ) -> None:
     """Remove what an earlier delivery of this source loaded and quarantined."""
-    for table in raw_tables:
+    for table in raw_tables:  # the date picks the one partition that can hold the batch
         conn.execute(
-            sql.SQL("delete from {} where _batch_id = %s").format(sql.Identifier(*table.split("."))),
-            (ledger_id,),
+            sql.SQL("delete from {} where _batch_id = %s and _business_date = %s").format(
+                sql.Identifier(*table.split("."))),
+            (ledger_id, source.business_date),
         )
     conn.execute(
         """delete from ops.quarantine

@@ -25,6 +25,7 @@ from psycopg import sql
 from c360.ingest import checks
 from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, load_silo_files
 from c360.ingest.ledger import RefusedRow, Source
+from c360.ingest.partitions import DatePartition
 from c360.ingest.report import SiloLoadReport
 
 SOURCE_SYSTEM = "web"
@@ -145,6 +146,7 @@ class PreparedEvents:
     rows_read: int
     refused: list[RefusedRow]
     events: dict[str, str]  # event_id -> COPY line (batch id still a placeholder), first copy
+    earliest: str = "9999-12-31"  # the earliest occurred_at among them, as delivered
 
 
 def prepare_events(data: bytes, source: Source) -> PreparedEvents:
@@ -177,14 +179,19 @@ def prepare_events(data: bytes, source: Source) -> PreparedEvents:
                 continue
             copy_line = _escaped_copy_line(doc, tail)
         events.setdefault(doc["event_id"], copy_line)
+        prepared.earliest = min(prepared.earliest, doc["occurred_at"])
     return prepared
 
 
 def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batch) -> ParseOutcome:
-    new_lines = _not_yet_loaded(conn, prepared.events)
+    partition = batch.partitions[RAW_TABLE]
+    new_ids = _not_yet_loaded(conn, prepared, partition)
+    new_lines = [prepared.events[event_id] for event_id in new_ids]
     batch_id = str(batch.ledger_id)
     columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
-    with conn.cursor().copy(sql.SQL("copy raw_web.events ({}) from stdin").format(columns)) as copy:
+    copy_sql = sql.SQL("copy {} ({}) from stdin ({})").format(
+        partition.identifier, columns, partition.copy_options)
+    with conn.cursor().copy(copy_sql) as copy:
         for offset in range(0, len(new_lines), COPY_CHUNK_ROWS):
             chunk = "".join(new_lines[offset : offset + COPY_CHUNK_ROWS])
             copy.write(chunk.replace(BATCH_PLACEHOLDER, batch_id))
@@ -193,18 +200,33 @@ def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batc
                         rows_duplicate=loaded - len(new_lines))
 
 
-def _not_yet_loaded(conn: psycopg.Connection, events: dict[str, str]) -> list[str]:
-    """The COPY lines of events whose event_id the raw layer does not hold yet.
+def _not_yet_loaded(
+    conn: psycopg.Connection, prepared: PreparedEvents, partition: DatePartition
+) -> list[str]:
+    """The event ids the raw layer does not hold yet, in file order.
 
     Web loads take a lock first, so no other load can add one of these ids before
-    this transaction commits; a COPY straight into raw_web.events then never meets
+    this transaction commits; a COPY straight into the partition then never meets
     a duplicate, and costs PostgreSQL less than INSERT ... ON CONFLICT from a
-    staging table, which writes every event twice.
+    staging table, which writes every event twice. Only the partitions that can
+    hold a copy are searched: an event is delivered on or after the day it occurred
+    (a day of slack for time zones), so those from a day before the earliest
+    occurred_at of the file on. The date's fresh partition is not attached yet; the
+    ids of its earlier files are in `partition.keys`.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
+    events = prepared.events
+    if not events:
+        return []
     loaded = {row[0] for row in conn.execute(
-        "select event_id from raw_web.events where event_id = any(%b)", (list(events),))}
-    return [line for event_id, line in events.items() if event_id not in loaded]
+        "select event_id from raw_web.events "
+        "where _business_date >= %s::date - 1 and event_id = any(%b)",
+        (prepared.earliest[:10], list(events)))}
+    new = [event_id for event_id in events if event_id not in loaded
+           and event_id not in partition.keys]
+    if partition.fresh:
+        partition.keys.update(new)
+    return new
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_events),)

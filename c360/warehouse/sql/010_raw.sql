@@ -17,6 +17,34 @@
 -- physical order: a BRIN index finds a batch (to replace a re-delivered file) at a
 -- fraction of what a btree costs every loaded row (012_raw_brin.sql drops the
 -- btree indexes an earlier version of this file created).
+--
+-- The file silos' tables are partitioned by _business_date, one partition per
+-- date (named <table>_YYYYMMDD), which the loader creates in the transaction that
+-- loads the date: see c360/ingest/partitions.py. A warehouse made before that has
+-- plain tables; they step aside here (renamed <table>_unpartitioned, indexes too)
+-- and 013_raw_partitions.sql moves their rows into partitions.
+do $$
+declare
+    legacy record;
+    legacy_index record;
+begin
+    for legacy in
+        select c.oid, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'r' and (n.nspname, c.relname) in (
+            ('raw_contact_center', 'interactions'), ('raw_web', 'events'),
+            ('raw_store', 'pos_lines'), ('raw_store', 'loyalty_members'), ('raw_privacy', 'requests'))
+    loop
+        for legacy_index in select indexrelid::regclass as name, c.relname
+                            from pg_index join pg_class c on c.oid = indexrelid
+                            where indrelid = legacy.oid loop
+            execute format('alter index %s rename to %I', legacy_index.name,
+                           left(legacy_index.relname, 48) || '_unpartitioned');
+        end loop;
+        execute format('alter table %s rename to %I', legacy.oid::regclass,
+                       legacy.relname || '_unpartitioned');
+    end loop;
+end
+$$;
 
 create schema if not exists raw_finance;
 create schema if not exists raw_contact_center;
@@ -107,12 +135,12 @@ create table if not exists raw_contact_center.interactions (
     _source_name             text        not null,
     _line_number             bigint      not null,
     _loaded_at               timestamptz not null default now()
-);
+) partition by list (_business_date);
 create index if not exists interactions_batch_brin on raw_contact_center.interactions
     using brin (_batch_id) with (autosummarize = on);
 
 create table if not exists raw_web.events (
-    event_id       text        not null primary key,  -- delivered at least once: kept once
+    event_id       text        not null,  -- delivered at least once: kept once (web.py)
     event_type     text        not null,
     occurred_at    text        not null,              -- ISO 8601 UTC as delivered
     anonymous_id   text,
@@ -127,8 +155,9 @@ create table if not exists raw_web.events (
     _business_date date        not null,
     _source_name   text        not null,
     _line_number   bigint      not null,
-    _loaded_at     timestamptz not null default now()
-);
+    _loaded_at     timestamptz not null default now(),
+    primary key (event_id, _business_date)
+) partition by list (_business_date);
 create index if not exists events_batch_brin on raw_web.events
     using brin (_batch_id) with (autosummarize = on);
 
@@ -149,7 +178,7 @@ create table if not exists raw_store.pos_lines (
     _source_name   text        not null,
     _line_number   bigint      not null,
     _loaded_at     timestamptz not null default now()
-);
+) partition by list (_business_date);
 create index if not exists pos_lines_batch_brin on raw_store.pos_lines
     using brin (_batch_id) with (autosummarize = on);
 
@@ -170,7 +199,7 @@ create table if not exists raw_store.loyalty_members (
     _source_name     text        not null,
     _line_number     bigint      not null,
     _loaded_at       timestamptz not null default now()
-);
+) partition by list (_business_date);
 create index if not exists loyalty_members_batch_brin on raw_store.loyalty_members
     using brin (_batch_id) with (autosummarize = on);
 
@@ -187,6 +216,6 @@ create table if not exists raw_privacy.requests (
     _source_name   text        not null,
     _line_number   bigint      not null,
     _loaded_at     timestamptz not null default now()
-);
+) partition by list (_business_date);
 create index if not exists requests_batch_brin on raw_privacy.requests
     using brin (_batch_id) with (autosummarize = on);

@@ -49,7 +49,19 @@ create table marts.customer_segments (customer_id text, segment text);
 """
 
 
+def _date_partitions(conn: psycopg.Connection, day: date) -> None:
+    """The partitions of `day` in raw tables partitioned by business date (loaders make their own)."""
+    parents = conn.execute(
+        "select c.oid::regclass::text from pg_partitioned_table p join pg_class c on c.oid = p.partrelid"
+        " join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'raw%%'"
+    ).fetchall()
+    for (parent,) in parents:
+        conn.execute(f"create table if not exists {parent}_{day:%Y%m%d} partition of {parent}"
+                     f" for values in ('{day}')")
+
+
 def _raw_layer(conn: psycopg.Connection, day: date) -> None:
+    _date_partitions(conn, day)
     meta = (1, day, "test")
     for n, key in enumerate(FINANCE_KEYS):
         conn.execute(

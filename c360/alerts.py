@@ -2,8 +2,10 @@
 
 The row is the record (what, when, to whom); the e-mail is the delivery. Mail is
 sent only when C360_SMTP_HOST is set (port C360_SMTP_PORT, default 25; sender
-C360_ALERT_FROM). A mail server that is down does not lose the alert: the row
-is written first, and the failed delivery is logged.
+C360_ALERT_FROM; C360_SMTP_STARTTLS=true and C360_SMTP_USER / C360_SMTP_PASSWORD
+for a server that wants them). A mail server that is down, or mail settings
+that are wrong, do not lose the alert: the row is written first, and the failed
+delivery is logged with the reason.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
+import ssl
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from email.message import EmailMessage
 
 import psycopg
 
+from c360.config import ConfigError
 from c360.owners import Owner, owner_of
 from c360.warehouse.bootstrap import bootstrap
 
@@ -68,7 +72,7 @@ def send_alert(
     if os.environ.get("C360_SMTP_HOST"):
         try:
             email_alert(alert)
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, ConfigError) as exc:
             log.warning("alert %s recorded but not e-mailed to %s: %s", alert_id, owner.email, exc)
             return alert
         return replace(alert, emailed=True)
@@ -93,9 +97,38 @@ def alert_email(alert: Alert, sender: str) -> EmailMessage:
     return msg
 
 
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int
+    sender: str
+    starttls: bool
+    user: str | None
+    password: str | None
+
+    @classmethod
+    def from_env(cls) -> MailSettings:
+        port = os.environ.get("C360_SMTP_PORT") or "25"
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"C360_SMTP_PORT must be a port number, got {port!r}")
+        starttls = (os.environ.get("C360_SMTP_STARTTLS") or "false").lower()
+        if starttls not in ("true", "false"):
+            raise ConfigError(f"C360_SMTP_STARTTLS must be true or false, got {starttls!r}")
+        return cls(
+            host=os.environ["C360_SMTP_HOST"],
+            port=int(port),
+            sender=os.environ.get("C360_ALERT_FROM") or DEFAULT_SENDER,
+            starttls=starttls == "true",
+            user=os.environ.get("C360_SMTP_USER") or None,
+            password=os.environ.get("C360_SMTP_PASSWORD") or None,
+        )
+
+
 def email_alert(alert: Alert) -> None:
-    host = os.environ["C360_SMTP_HOST"]
-    port = int(os.environ.get("C360_SMTP_PORT") or 25)
-    sender = os.environ.get("C360_ALERT_FROM") or DEFAULT_SENDER
-    with smtplib.SMTP(host, port, timeout=30) as smtp:
-        smtp.send_message(alert_email(alert, sender))
+    mail = MailSettings.from_env()
+    with smtplib.SMTP(mail.host, mail.port, timeout=30) as smtp:
+        if mail.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if mail.user:
+            smtp.login(mail.user, mail.password or "")
+        smtp.send_message(alert_email(alert, mail.sender))

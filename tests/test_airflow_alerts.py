@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, time
 
 import pytest
@@ -13,7 +14,7 @@ from c360.owners import load_owners
 from c360.pipeline import OWNED_AREAS
 from tests.conftest import free_port
 from tests.ingest_helpers import DAY, fetch
-from tests.smtp_sink import SENDER
+from tests.smtp_sink import SENDER, Inbox
 
 
 def test_the_committed_owners_file_names_every_silo_and_layer():
@@ -71,6 +72,53 @@ def test_an_alert_is_emailed_to_the_owner_when_smtp_is_set(warehouse_dsn, smtp_i
     assert mail.recipients == ["web-analytics@example.org"]
     assert mail.subject == f"[c360] web {DAY}: contract"
     assert "rows affected:  7" in mail.body and "events-09: corrupt gzip" in mail.body
+
+
+def test_an_alert_logs_in_to_a_mail_server_that_wants_it(warehouse_dsn, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"mail-secret")
+
+    inbox, port = Inbox(), free_port()
+    # Login without TLS, on localhost only: a test needs no certificate.
+    warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+    server = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                        auth_require_tls=False, auth_required=True)
+    server.start()
+    try:
+        monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("C360_SMTP_PORT", str(port))
+        assert not send_alert(warehouse_dsn, "store", DAY, MISSING_DELIVERY, 0, "anonymous").emailed
+        monkeypatch.setenv("C360_SMTP_USER", "c360")
+        monkeypatch.setenv("C360_SMTP_PASSWORD", "mail-secret")
+        assert send_alert(warehouse_dsn, "store", DAY, MISSING_DELIVERY, 0, "no _SUCCESS").emailed
+    finally:
+        server.stop()
+    assert logins == [("c360", "mail-secret")]
+    assert [(m.recipients, m.body.count("no _SUCCESS")) for m in inbox.mails] == [
+        (["retail-ops@example.org"], 1)]
+    assert len(fetch(warehouse_dsn, "select alert_id from ops.alerts")) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("C360_SMTP_PORT", "smtp", "C360_SMTP_PORT must be a port number, got 'smtp'"),
+        ("C360_SMTP_STARTTLS", "yes", "C360_SMTP_STARTTLS must be true or false, got 'yes'"),
+    ],
+)
+def test_wrong_mail_settings_are_named_and_the_alert_is_kept(warehouse_dsn, monkeypatch, caplog,
+                                                             name, value, message):
+    monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv(name, value)
+    assert not send_alert(warehouse_dsn, "web", DAY, "contract", 1, "bad file").emailed
+    assert message in caplog.text
+    assert fetch(warehouse_dsn, "select rule from ops.alerts") == [("contract",)]
 
 
 def test_an_unreachable_mail_server_does_not_lose_the_alert(warehouse_dsn, monkeypatch):

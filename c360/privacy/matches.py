@@ -39,5 +39,7 @@ def pending_requests(conn: psycopg.Connection) -> list[RequestMatch]:
                        matched_on, candidate_customers
                 from {MATCHES}
                 where handled_outcome is null
+                    -- carried out since dbt built the matches (a retry of the step)
+                    and request_id not in (select request_id from ops.privacy_request_log)
                 order by received_at, request_id"""
         ).fetchall()

@@ -25,7 +25,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from typer.testing import CliRunner, Result
 
+from c360.cli import app
 from c360.config import load_settings
 from c360.ingest import contact_center, finance, privacy, store, web
 from c360.privacy import apply_privacy_requests, enforce_suppressions
@@ -100,7 +102,7 @@ def truth(root: Path) -> dict[str, dict[str, list[str]]]:
     return persons
 
 
-def pick_persons(root: Path, finance_dsn: str) -> tuple[dict[str, list[str]], ...]:
+def pick_persons(root: Path, finance_dsn: str) -> tuple[dict[str, list[str]], dict, dict, str]:
     """Three persons known to finance and the stores, to erase, to restrict and to export; the
     first also known to the web and with an e-mail of their own (night 2's late contact carries it)."""
     emails = dict(query(finance_dsn, """
@@ -110,7 +112,13 @@ def pick_persons(root: Path, finance_dsn: str) -> tuple[dict[str, list[str]], ..
     known = [p for _, p in sorted(truth(root).items()) if {"finance", "store"} <= set(p)]
     erased = next(p for p in known if "web" in p and p["finance"][0] in emails)
     others = [p for p in known if p is not erased]
-    return erased, others[0], others[1]
+    return erased, others[0], others[1], emails[erased["finance"][0]]
+
+
+def append_contacts(landing: Path, day: date, lines: list[str]) -> None:
+    path = landing / "contact_center" / day.isoformat() / "interactions.csv"
+    with open(path, "a", encoding="utf-8", newline="") as f:
+        f.write("".join(line + "\r\n" for line in lines))
 
 
 def customer_of(dsn: str, system: str, key: str) -> str:
@@ -212,7 +220,7 @@ def nights(pg, tmp_path_factory):
     facts: dict = {"dsn": dsn, "env": env, "settings": load_settings()}
 
     # night 1: requests by account and card, as the requesters type them
-    erased, restricted, accessed = pick_persons(root, finance_dsn)
+    erased, restricted, accessed, erased_email = pick_persons(root, finance_dsn)
     facts.update(erased_account=erased["finance"][0], restricted_card=restricted["store"][0],
                  accessed_account=accessed["finance"][0])
     write_requests(landing, NIGHT_1, [
@@ -221,6 +229,9 @@ def nights(pg, tmp_path_factory):
         f"PR-A,2026-11-02T09:10:00+01:00,access,,,{accessed['finance'][0]},\n",
         "PR-U,2026-11-02T09:15:00+01:00,erasure,nobody@example.org,,,\n",
     ])
+    # a contact refused for its date, whose quarantined text holds the person's e-mail
+    append_contacts(landing, NIGHT_1, [
+        f"CC-BAD-1;31-02-2026 10:00:00;phone;inbound;;Someone;;{erased_email};other;60;5;Y;Y;;AG001"])
     ingest(NIGHT_1)
     night(env, NIGHT_1, facts, "night_1")
     facts["restricted"] = customer_of(dsn, "store", facts["restricted_card"])
@@ -230,13 +241,11 @@ def nights(pg, tmp_path_factory):
 
     # night 2: the next day, a household request, a late contact with the erased person's e-mail,
     # and every old file re-loaded and billing re-extracted
-    facts["erased_email"] = next(v for v in facts["erased_values"] if "@" in v)
     write_requests(landing, NIGHT_2, [f"PR-H,2026-11-03T09:00:00+01:00,erasure,{household_email},,,\n"])
-    late = (f"CC-LATE-1;03-11-2026 17:00:00;phone;inbound;;Someone;;{facts['erased_email']};"
-            "other;60;5;Y;Y;;AG001\r\n")
-    with open(landing / "contact_center" / NIGHT_2.isoformat() / "interactions.csv", "a",
-              encoding="utf-8", newline="") as f:
-        f.write(late)
+    append_contacts(landing, NIGHT_2, [
+        f"CC-LATE-1;03-11-2026 17:00:00;phone;inbound;;Someone;;{erased_email};other;60;5;Y;Y;;AG001",
+        f"CC-BAD-2;03-11-2026 25:00:00;phone;inbound;;Someone;;{erased_email};other;60;5;Y;Y;;AG001",
+    ])
     with psycopg.connect(dsn) as conn:
         conn.execute("update ops.load_ledger set content_hash = 'forced re-load' "
                      "where source_system <> 'finance'")
@@ -299,6 +308,7 @@ def test_erasure_logged_per_relation_without_the_data(nights):
                        "where request_id = 'PR-E'"))
     for counted in [("raw_finance.accounts", "deleted"), ("raw_store.loyalty_members", "deleted"),
                     ("raw_web.events", "pseudonymized"), ("raw_privacy.requests", "pseudonymized"),
+                    ("ops.quarantine", "redacted"),
                     ("marts.customer_xref", "deleted"), ("marts.dim_customer", "deleted"),
                     ("snapshots.dim_customer_history", "deleted"), ("published.customer_probe", "deleted"),
                     ("marts.customer_identity_map", "pseudonymized")]:
@@ -326,6 +336,7 @@ def test_reload_and_late_delivery_do_not_bring_the_person_back(nights):
     assert suppressed[("raw_finance.accounts", "deleted")] >= 1
     assert suppressed[("raw_web.events", "pseudonymized")] >= 1
     assert suppressed[("raw_contact_center.interactions", "pseudonymized")] >= 1
+    assert suppressed[("ops.quarantine", "redacted")] >= 1
     assert nights["holders_after_night_2"] == []
     late = query(nights["dsn"], "select customer_ref, caller_name, caller_phone, caller_email "
                                 "from raw_contact_center.interactions where interaction_id = 'CC-LATE-1'")
@@ -416,16 +427,15 @@ def test_access_export_written_the_same_night(nights):
     assert document["lineage"]["identity_map"] and document["lineage"]["history"]
 
 
-def export_cli(nights, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([C360, "privacy", "export", *args], env=nights["env"], capture_output=True,
-                          text=True, timeout=120)
+def export_cli(*args: str) -> Result:
+    return CliRunner().invoke(app, ["privacy", "export", *args])
 
 
 def test_export_by_email_from_the_cli(nights, tmp_path):
     email, customer = nights["email_holder"]
     out = tmp_path / "export.json"
-    result = export_cli(nights, "--email", f" {email.upper()} ", "--out", str(out))
-    assert result.returncode == 0, result.stderr
+    result = export_cli("--email", f" {email.upper()} ", "--out", str(out))
+    assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["customer_id"] == customer
 
 
@@ -438,11 +448,11 @@ def test_export_by_email_from_the_cli(nights, tmp_path):
     ((), "exactly one of"),
 ])
 def test_export_refuses_what_it_cannot_pin_to_one_person(nights, args, message):
-    result = export_cli(nights, *args)
-    assert result.returncode == 1
+    result = export_cli(*args)
+    assert result.exit_code == 1
     assert message in " ".join(result.stderr.split())
 
 
 def test_export_refuses_a_household_email(nights):
-    result = export_cli(nights, "--email", nights["household_email"])
-    assert result.returncode == 1 and "shared address" in " ".join(result.stderr.split())
+    result = export_cli("--email", nights["household_email"])
+    assert result.exit_code == 1 and "shared address" in " ".join(result.stderr.split())

@@ -78,6 +78,8 @@ INTERACTIONS = [
     ("CC-8", None, "Karel Smit", None, "j.smit@example.nl"),    # someone else on that e-mail
     ("CC-9", "fa0000010", "Karel Smit", None, None),            # calls about another's account
     ("CC-10", None, "Zoë Müller", None, None),                  # a name that fits one person
+    ("CC-11", None, "Thomas Hendriks", "06-55555555", None),    # a mobile nobody else typed
+    ("CC-12", None, "Piet Jansen", "06-66666666", None),        # the same, a name two people have
 ]
 
 # (event_id, anonymous_id, user_id, event_type, traits)
@@ -87,8 +89,7 @@ EVENTS = [
      {"first_name": "Bakker", "last_name": "Kees", "postal_code": "2500AA"}),
     ("e3", "cookie-th-1", "WU1", "login", {"email": "T.Hendriks@example.nl"}),
     ("e4", "cookie-th-2", "WU1", "page_view", None),
-    ("e5", "cookie-eva", None, "newsletter_signup",
-     {"email": "eva.visser@example.nl", "first_name": "Eva", "last_name": "Visser"}),
+    ("e5", "cookie-eva", None, "newsletter_signup", {"email": "eva.visser@example.nl"}),
     ("e6", "cookie-anon", None, "page_view", None),  # never identified: not a record
     ("e7", "cookie-kees-mail", None, "newsletter_signup", {"email": "kees.bakker@gmail.com"}),
 ]
@@ -251,6 +252,9 @@ def test_fuzzy_matches(built):
     assert same(ids, (F, "FA0000010"), (CC, "CC-7"))  # Jan / Johannes on his e-mail
     assert not same(ids, (F, "FA0000010"), (CC, "CC-8"))  # Karel on that e-mail is not
     assert same(ids, (F, "FA0000008"), (CC, "CC-10"))  # a name that points to one customer
+    # a caller's own mobile that no other record holds: placed by a name only one customer has
+    assert same(ids, (F, "FA0000009"), (CC, "CC-11"))
+    assert ids[(CC, "CC-12")] not in {ids[(F, "FA0000003")], ids[(F, "FA0000004")]}
 
 
 def test_web_login_ties_cookies(built):

@@ -51,9 +51,16 @@ class Population:
 
 
 def _zipf_choice(rng: np.random.Generator, pool: np.ndarray, n: int) -> np.ndarray:
-    """Sample with a long tail, so some names are common and many are rare."""
+    """Sample with a long tail, so some names are common and many are rare.
+
+    The exponent keeps the most common name near the share real ones have: in the
+    Netherlands 'De Jong', the most common surname, belongs to about 0.5% of people
+    and no first name to much more than 1%. A steeper tail (0.9 gave one surname
+    6% of all persons) makes namesakes ten times likelier than in any real
+    customer base, and every name-based rule look worse than it is.
+    """
     ranks = rng.permutation(len(pool)) + 1
-    weights = 1.0 / ranks**0.9
+    weights = 1.0 / ranks**0.5
     return pool[rng.choice(len(pool), size=n, p=weights / weights.sum())]
 
 

@@ -1,7 +1,7 @@
 {#- How two records' given names relate: 'same', 'call_name' (Jan/Johannes),
-    'initial' (J. / Jan), 'typo' (one slip of the keyboard in a name of 3+
-    letters), or 'different'; NULL when either lacks one. `a` and `b` are
-    aliases of int_identity__records rows. -#}
+    'initial' (J. / Jan), 'typo' (one slip of the keyboard where either name
+    has 3+ letters: 'Km' for 'Kim'), or 'different'; NULL when either lacks
+    one. `a` and `b` are aliases of int_identity__records rows. -#}
 {% macro given_name_agreement(a, b) -%}
 case
     when {{ a }}.given_initial is null or {{ b }}.given_initial is null then null
@@ -9,15 +9,16 @@ case
     when {{ a }}.given_canonical = {{ b }}.given_canonical then 'call_name'
     when {{ a }}.given_name_is_initial or {{ b }}.given_name_is_initial then
         case when {{ a }}.given_initial = {{ b }}.given_initial then 'initial' else 'different' end
-    when least(length({{ a }}.given_first_folded), length({{ b }}.given_first_folded)) >= 3
+    when greatest(length({{ a }}.given_first_folded), length({{ b }}.given_first_folded)) >= 3
         and {{ one_slip_apart(a ~ '.given_first_folded', b ~ '.given_first_folded') }} then 'typo'
     else 'different'
 end
 {%- endmacro %}
 
 {#- 'same' (also 'De Smet' = 'Desmet'), 'typo' (one edit, two from 6 letters
-    on, the same sound and close spelling, or the same last word of 4+
-    letters: a mistyped prefix or a part left out), 'different', or NULL. -#}
+    on, two neighbours swapped ('Piug'), the same sound and close spelling, or
+    the same last word of 4+ letters: a mistyped prefix or a part left out),
+    'different', or NULL. -#}
 {% macro surname_agreement(a, b) -%}
 case
     when {{ a }}.surname_folded is null or {{ b }}.surname_folded is null then null
@@ -26,6 +27,7 @@ case
     when levenshtein({{ a }}.surname_folded, {{ b }}.surname_folded)
         <= case when least(length({{ a }}.surname_folded), length({{ b }}.surname_folded)) >= 6 then 2 else 1 end
         then 'typo'
+    when {{ one_slip_apart(a ~ '.surname_folded', b ~ '.surname_folded') }} then 'typo'
     when dmetaphone({{ a }}.surname_folded) = dmetaphone({{ b }}.surname_folded)
         and similarity({{ a }}.surname_folded, {{ b }}.surname_folded) >= 0.4 then 'typo'
     when {{ a }}.surname_last_word_folded = {{ b }}.surname_last_word_folded

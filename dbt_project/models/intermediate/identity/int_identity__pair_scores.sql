@@ -14,7 +14,9 @@ evidence as (
     join candidate_pairs as p using (record_a, record_b)
 ),
 
-shared_keys as (
+-- not materialized: the join above is estimated at a handful of rows, and
+-- against a materialized CTE the planner then loops over it once per pair
+shared_keys as not materialized (
     select * from {{ ref('int_identity__shared_keys') }}
 ),
 
@@ -36,6 +38,11 @@ ruled as (
             when same_web_user then 'web_login'
             when same_account then 'account_ref'
             when same_card then 'card_ref'
+            -- a personal e-mail or mobile and the birth date: the same person even
+            -- when the surname differs (taken at marriage, or badly mistyped)
+            when birth_date_agreement = 'same'
+                and ((same_email and not email_is_shared) or (same_phone and not phone_is_shared))
+                then 'key_birth_date'
             when birth_date_agreement = 'same'
                 and surname_agreement in ('same', 'typo')
                 and given_name_agreement in ('same', 'call_name', 'initial', 'typo')
@@ -74,7 +81,8 @@ ruled as (
 final as (
     select
         *,
-        case when rule in ('web_login', 'account_ref', 'card_ref', 'name_birth_date', 'surname_birth_date_address')
+        case when rule in ('web_login', 'account_ref', 'card_ref', 'key_birth_date', 'name_birth_date',
+                           'surname_birth_date_address')
             then 1 when rule is not null then 2 end as rule_level,
         -- for people reading the evidence: names and birth date score apart;
         -- address, e-mail and phone a household shares count once, as one fact

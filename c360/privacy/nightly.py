@@ -44,8 +44,11 @@ class PrivacyReport:
     alerted: dict[str, list[str]] = field(default_factory=dict)  # status -> request ids
 
 
-def apply_privacy_requests(settings: Settings, business_date: date) -> PrivacyReport:
-    dsn = settings.warehouse_dsn
+def apply_privacy_requests(settings: Settings, business_date: date,
+                           warehouse_dsn: str | None = None) -> PrivacyReport:
+    """Carry out tonight's matched requests and report the others; `warehouse_dsn` overrides the
+    settings' (inside Airflow it comes from the `c360_warehouse` connection)."""
+    dsn = warehouse_dsn or settings.warehouse_dsn
     bootstrap(dsn)
     key = privacy_key(settings)
     with psycopg.connect(dsn) as conn:
@@ -53,7 +56,7 @@ def apply_privacy_requests(settings: Settings, business_date: date) -> PrivacyRe
     report = PrivacyReport(business_date)
     matched = [r for r in pending if r.status == "matched"]
     for request in (r for r in matched if r.request_type == "access"):
-        export_access(settings, key, request, business_date)
+        export_access(settings, dsn, key, request, business_date)
         report.handled["exported"] += 1
     for request in (r for r in matched if r.request_type == "restrict"):
         with psycopg.connect(dsn) as conn:
@@ -70,8 +73,8 @@ def apply_privacy_requests(settings: Settings, business_date: date) -> PrivacyRe
     return report
 
 
-def export_access(settings: Settings, key: str, request: RequestMatch, business_date: date) -> None:
-    with psycopg.connect(settings.warehouse_dsn) as conn:
+def export_access(settings: Settings, dsn: str, key: str, request: RequestMatch, business_date: date) -> None:
+    with psycopg.connect(dsn) as conn:
         document = person_document(conn, request.customer_id, key)
         document["request_id"] = request.request_id
         path = write_document(document, export_dir(settings) / f"{request.request_id}.json")

@@ -26,9 +26,11 @@ from c360.warehouse.bootstrap import bootstrap
 OVERLAP = timedelta(days=1)
 
 
-def enforce_suppressions(settings: Settings, business_date: date) -> Counts:
-    """Erase rows of suppressed persons that arrived since the last pass; returns rows changed."""
-    dsn = settings.warehouse_dsn
+def enforce_suppressions(settings: Settings, business_date: date, warehouse_dsn: str | None = None) -> Counts:
+    """Erase rows of suppressed persons that arrived since the last pass; returns rows changed.
+
+    `warehouse_dsn` overrides the settings' (inside Airflow: the `c360_warehouse` connection)."""
+    dsn = warehouse_dsn or settings.warehouse_dsn
     bootstrap(dsn)
     key = privacy_key(settings)
     with psycopg.connect(dsn) as conn:

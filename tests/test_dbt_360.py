@@ -267,14 +267,18 @@ def test_customer_360_carries_only_a_hashed_email_and_only_with_consent(built):
                       "where email_sha256 is not null and not marketing_consent") == [(0,)]
 
 
-def test_dbt_docs_generate_documents_the_360_and_its_exposures(built):
+def test_dbt_docs_generate_documents_every_column_and_the_exposures(built):
     run_dbt(built["env"], "docs", "generate", "--no-compile")  # the build compiled it
     target = Path(built["env"]["DBT_TARGET_PATH"])
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
-    node = manifest["nodes"]["model.c360.customer_360"]
-    assert set(catalog["nodes"]["model.c360.customer_360"]["columns"]) == set(node["columns"])
-    assert all(column["description"] for column in node["columns"].values())
+    ours = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"
+            and any(f"/{folder}/" in node["original_file_path"]
+                    for folder in ("facts", "metrics", "customer_360", "segments"))}
+    assert {"model.c360.customer_360", "model.c360.customer_segments"} <= set(ours)
+    for uid, node in ours.items():
+        assert set(catalog["nodes"][uid]["columns"]) == set(node["columns"]), uid
+        assert all(column["description"] for column in node["columns"].values()), uid
     exposures = [e for e in manifest["exposures"].values()
                  if "model.c360.customer_segments" in e["depends_on"]["nodes"]]
     assert exposures and all(e["owner"]["email"] for e in exposures)

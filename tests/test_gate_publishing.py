@@ -13,7 +13,8 @@ sends nothing.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -38,8 +39,14 @@ from tests.test_quality_gate import (  # noqa: F401  (warehouse is a fixture)
     warehouse,
 )
 
-# What Airflow hands the tasks of the nightly run for BUSINESS_DATE.
+# What Airflow hands the tasks of the nightly run for BUSINESS_DATE: a run `c360 run` started,
+# and one the silo Assets triggered (no logical date; it ran the morning after).
 CONTEXT = {"logical_date": run_logical_date(BUSINESS_DATE)}
+ASSET_TRIGGERED = {
+    "logical_date": None,
+    "dag_run": SimpleNamespace(dag_id="c360_build", run_id="asset_triggered__2026-11-21T05:40:00+00:00",
+                               run_after=datetime(2026, 11, 21, 5, 40, tzinfo=UTC)),
+}
 BI_PASSWORD = "test-bi-reader-secret"
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 DOCS_URL = "https://quality.example.org/c360"
@@ -132,8 +139,8 @@ def test_a_clean_night_publishes_records_segment_sizes_and_emails_nobody(night, 
     monkeypatch.setenv("C360_BI_READER_PASSWORD", BI_PASSWORD)
     ensure_bi_reader(night.warehouse_dsn, BI_PASSWORD)
 
-    summary = check_quality(CONTEXT)
-    published = publish_candidates(CONTEXT)
+    summary = check_quality(ASSET_TRIGGERED)
+    published = publish_candidates(ASSET_TRIGGERED)
 
     assert summary["business_date"] == str(BUSINESS_DATE) and summary["data_docs"] == str(
         data_docs_index(night))
@@ -144,11 +151,13 @@ def test_a_clean_night_publishes_records_segment_sizes_and_emails_nobody(night, 
             table: conn.execute(f"select * from marts.{table} order by 1, 2").fetchall()
             for table in PUBLISHED_TABLES
         }
+        run_by = conn.execute("select distinct run_by from ops.quality_results").fetchall()
         sizes = conn.execute(
             "select segment, size from ops.published_segment_sizes where business_date = %s order by 1",
             (BUSINESS_DATE,),
         ).fetchall()
     assert published_state(night) == candidates
     assert sizes == [("high_value_at_risk", 50), ("open_service_issue", 5)]
+    assert run_by == [("airflow c360_build asset_triggered__2026-11-21T05:40:00+00:00",)]
     with psycopg.connect(dsn_as(night.warehouse_dsn, BI_ROLE, BI_PASSWORD)) as conn:
         assert conn.execute("select count(*) from published.customer_segments").fetchone() == (55,)

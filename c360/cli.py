@@ -116,6 +116,9 @@ def run(
     except (ConfigError, PostgresError, AirflowSetupError) as exc:
         fail(str(exc))
     console.print(results_table(results))
+    from c360.report.finish import finish_run
+
+    finish_run(load_settings(), console, results)
     if not all_succeeded(results):
         fail("some DAG runs failed; their logs are named above")
 
@@ -259,3 +262,37 @@ def privacy_export(
     except (ConfigError, ExportError, psycopg.Error) as exc:
         fail(str(exc))
     console.print(f"access export written to {path}")
+
+
+@app.command()
+def ui(
+    port: int = typer.Option(8080, help="port of the Airflow UI"),
+    host: str = typer.Option("127.0.0.1", help="address to listen on; 0.0.0.0 for every interface"),
+) -> None:
+    """Start the Airflow UI on the metadata `c360 run` and `c360 demo` write: their runs are there."""
+    from c360.airflow_env import AirflowSetupError, run_airflow
+
+    settings = load_settings()
+    console.print(
+        f"Airflow UI on http://{host}:{port} (Ctrl-C stops it); log in as admin with the password in "
+        f"{settings.airflow_home / 'simple_auth_manager_passwords.json.generated'}"
+    )
+    try:
+        code = run_airflow(settings, ["api-server", "--host", host, "--port", str(port)])
+    except (ConfigError, AirflowSetupError) as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
+@app.command()
+def docs() -> None:
+    """Generate dbt's docs and the quality gate's data docs under C360_HOME; print their paths."""
+    from c360.report.docs import DocsError, build_docs
+
+    try:
+        with console.status("generating dbt docs (with the warehouse's catalog) and data docs"):
+            paths = build_docs(load_settings())
+    except (ConfigError, DocsError) as exc:
+        fail(str(exc))
+    console.print(f"dbt docs:  {paths.dbt}")
+    console.print(f"data docs: {paths.data_docs}")

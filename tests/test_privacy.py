@@ -243,7 +243,9 @@ def nights(pg, tmp_path_factory):
     # and every old file re-loaded and billing re-extracted
     write_requests(landing, NIGHT_2, [f"PR-H,2026-11-03T09:00:00+01:00,erasure,{household_email},,,\n"])
     append_contacts(landing, NIGHT_2, [
-        f"CC-LATE-1;03-11-2026 17:00:00;phone;inbound;;Someone;;{erased_email};other;60;5;Y;Y;;AG001",
+        # typed as agents type: upper case, spaces around; recognised as staging would normalize it
+        f"CC-LATE-1;03-11-2026 17:00:00;phone;inbound;;Someone;; {erased_email.upper()} ;other;60;5;Y;Y;;"
+        "AG001",
         f"CC-BAD-2;03-11-2026 25:00:00;phone;inbound;;Someone;;{erased_email};other;60;5;Y;Y;;AG001",
     ])
     with psycopg.connect(dsn) as conn:

@@ -85,7 +85,7 @@ def find_person(conn: psycopg.Connection, customer_id: str) -> Person:
 
 def collect_identifier_hashes(conn: psycopg.Connection, customer_id: str, privacy_key: str,
                               extra: tuple[tuple[str, str], ...] = ()) -> int:
-    """Fill the temporary table `erasing` with the keyed hashes of the person's identifiers.
+    """Fill the temporary table `identifier_hashes` with the keyed hashes of the person's identifiers.
 
     `extra` adds (key_type, value) pairs, e.g. the request's own id. Returns how many."""
     create_hashes_table(conn)

@@ -4,7 +4,7 @@ Each raw table names the identifiers its rows carry, as SQL that gives each
 value in the form staging normalizes it to: the ops.c360_* functions are the
 staging macros themselves (dbt_project/macros/privacy_identifier_functions.sql).
 A row is the person's when the keyed hash of any of its identifiers is in the
-temporary table `erasing`. Such a row is deleted when it holds nothing but the
+temporary table `identifier_hashes`. Such a row is deleted when it holds nothing but the
 person (an account, a loyalty enrolment), and pseudonymized when aggregates need
 its figures: invoices keep their amounts under a keyed hash of the account, POS
 lines lose the loyalty card, contacts lose the caller, web events lose the
@@ -19,7 +19,7 @@ import psycopg
 
 from c360.privacy.keys import keyed_hash_sql, pseudonym_sql, repr_sql
 
-HASHES_TABLE = "erasing"
+HASHES_TABLE = "identifier_hashes"
 QUARANTINE = "ops.quarantine"
 
 
@@ -44,7 +44,7 @@ class RawRelation:
         return "pseudonymized" if self.replacements else "deleted"
 
     def matches_sql(self) -> str:
-        """True for a row of the person (hashes in `erasing`)."""
+        """True for a row of the person (hashes in `identifier_hashes`)."""
         tests = [f"{i.hash_sql()} in (select identifier_hash from {HASHES_TABLE})" for i in self.identifiers]
         return "(" + " or ".join(tests) + ")"
 
@@ -168,7 +168,7 @@ def redact_quarantine_sql(since: bool) -> str:
 
 
 def erase_raw(conn: psycopg.Connection, params: dict, since: bool) -> dict[tuple[str, str], int]:
-    """Erase the rows of the identifiers in `erasing` everywhere in raw and quarantine.
+    """Erase the rows of the identifiers in `identifier_hashes` everywhere in raw and quarantine.
 
     Returns rows changed per (relation, action)."""
     counts = {}

@@ -54,6 +54,8 @@ WEB_COLUMNS = ("event_id", "event_type", "occurred_at", "anonymous_id", "user_id
                "page_url", "referrer", "utm", "traits", "properties")
 DUPLICATE_EVERY = 100  # one web event in this many repeats the one before
 BAD_EVERY = 10_000  # one POS line in this many has an unparseable quantity
+SETTINGS = ("wal_level", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers",
+            "max_wal_size")
 
 
 def _copy_escape(value: str) -> str:
@@ -223,8 +225,11 @@ def plain_copy(dsn: str, like_table: str, columns: tuple[str, ...], chunks: Iter
 
 
 def raw_layout_copy(dsn: str, raw_table: str) -> float:
-    """Seconds to COPY the rows the loader wrote back into a fresh, logged table with the raw
-    table's columns, defaults and indexes: what PostgreSQL alone needs to store them."""
+    """Seconds to store the rows the loader wrote once more as the loader stores a new date:
+    COPY ... FREEZE into a table made in the same transaction, with the raw table's columns
+    and defaults, whose indexes are built when it is attached to a parent like the raw
+    table (finance: COPY into a logged copy of the table with its indexes, as its extract
+    does). What PostgreSQL alone needs to store them."""
     table = sql.Identifier(*raw_table.split("."))
     with psycopg.connect(dsn, autocommit=True) as conn:
         columns = [r[0] for r in conn.execute(
@@ -232,26 +237,49 @@ def raw_layout_copy(dsn: str, raw_table: str) -> float:
             "and table_name = %s and column_name <> '_loaded_at' order by ordinal_position",
             raw_table.split("."),
         )]
+        partitioned = conn.execute("select relkind = 'p' from pg_class where oid = %s::regclass",
+                                   (raw_table,)).fetchone()[0]
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
         data = bytearray()
         with conn.cursor().copy(sql.SQL("copy (select {} from {}) to stdout").format(
                 cols, table)) as out:
             for block in out:
                 data += block
-        conn.execute("drop table if exists bench_floor")
-        conn.execute(sql.SQL("create table bench_floor (like {} including all)").format(table))
+        conn.execute("drop table if exists bench_floor, bench_floor_parent")
+        if not partitioned:  # made before, as finance's raw tables are
+            conn.execute(sql.SQL("create table bench_floor (like {} including all)").format(table))
         started = time.perf_counter()
-        with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin").format(cols)) as copy:
-            for offset in range(0, len(data), 1 << 20):
-                copy.write(data[offset:offset + (1 << 20)])
+        with conn.transaction():
+            if partitioned:
+                conn.execute(sql.SQL("create table bench_floor_parent (like {} including all) "
+                                     "partition by list (_business_date)").format(table))
+                conn.execute(sql.SQL("create table bench_floor (like {} including defaults)")
+                             .format(table))
+            options = sql.SQL("(freeze)" if partitioned else "")
+            with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin {}").format(
+                    cols, options)) as copy:
+                for offset in range(0, len(data), 1 << 20):
+                    copy.write(data[offset:offset + (1 << 20)])
+            if partitioned:
+                conn.execute(sql.SQL("alter table bench_floor_parent attach partition bench_floor "
+                                     "for values in ({})").format(sql.Literal(DAY)))
         elapsed = time.perf_counter() - started
-        conn.execute("drop table bench_floor")
+        conn.execute("drop table if exists bench_floor, bench_floor_parent")
     return elapsed
 
 
 def csv_bodies(paths: list[Path], encoding: str = "utf-8") -> Iterator[bytes]:
     for path in paths:
         yield path.read_bytes().decode(encoding).removeprefix("\ufeff").encode()
+
+
+def server_settings(dsn: str) -> str:
+    """The settings that decide what a load costs; the loader and the plain COPY share them."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("select name, setting, unit from pg_settings where name = any(%s) "
+                            "order by name", (list(SETTINGS),)).fetchall()
+    return ", ".join(f"{name}={setting}{'' if unit in (None, '') else ' ' + unit}"
+                     for name, setting, unit in rows)
 
 
 def free_port() -> int:
@@ -320,6 +348,7 @@ def main() -> None:
                                                iter([accounts_text]), "")),
         }
         figures = {silo: Figure(silo, rows, [], [], []) for silo, (rows, *_) in silos.items()}
+        print(f"server settings: {server_settings(server.dsn('finance'))}", flush=True)
         print(f"load average before: {load_average()}", flush=True)
         for repeat in range(args.repeats):
             database = f"warehouse_{repeat}"
@@ -345,7 +374,8 @@ def main() -> None:
             if repeat < args.repeats - 1:
                 server.drop_database(database)
         print(f"load average after: {load_average()}")
-        print(f"\nmedians of {args.repeats} repeats; cluster: {settings}")
+        print(f"\nmedians of {args.repeats} repeats; cluster: {settings}; "
+              f"{os.cpu_count()} cores; {server_settings(server.dsn('finance'))}")
         print(f"{'silo':<16}{'rows':>11}{'loader rows/s':>15}{'COPY rows/s':>15}{'ratio':>8}"
               f"{'floor rows/s':>15}{'ratio':>8}   ratio per repeat")
         for figure in figures.values():
@@ -354,9 +384,10 @@ def main() -> None:
               ", ".join(f"{s} {r:,}/{lo:,}/{q:,}" for s, r, lo, q in ledger))
         print("COPY: a plain COPY of the delivered rows (PostgreSQL parses the CSV; web: the "
               "events' columns) into an UNLOGGED table without indexes.\n"
-              "floor: a COPY of the raw rows the loader wrote (with the metadata columns) into "
-              "a logged table with the raw table's indexes: what storing them costs PostgreSQL "
-              "alone.\n"
+              "floor: the raw rows the loader wrote (with the metadata columns) stored once more "
+              "as the loader stores them (file silos: COPY FREEZE into a table made in the same "
+              "transaction, indexes built when it is attached; finance: COPY into a logged table "
+              "with its indexes): what storing them costs PostgreSQL alone.\n"
               "ratio: the median of the per-repeat ratios (loader rows/s over the other's).")
     finally:
         server.stop()

@@ -1,11 +1,14 @@
-"""The raw layer's indexes: BRIN on _batch_id, and a warehouse of the earlier schema migrated."""
+"""The raw layer's layout: date partitions, BRIN on _batch_id, and warehouses of earlier schemas migrated."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import psycopg
 
+from c360.ingest import privacy
 from c360.warehouse.bootstrap import bootstrap
-from tests.ingest_helpers import fetch
+from tests.ingest_helpers import DAY, fetch, write_delimited
 
 FILE_TABLES = ("raw_contact_center.interactions", "raw_web.events", "raw_store.pos_lines",
                "raw_store.loyalty_members", "raw_privacy.requests")
@@ -41,3 +44,54 @@ def test_a_warehouse_with_the_earlier_btree_indexes_is_migrated(warehouse_dsn):
     bootstrap(warehouse_dsn)
     assert [(table, method) for table, _, method in batch_indexes(warehouse_dsn)] == [
         (table, "brin") for table in sorted(FILE_TABLES)]
+
+
+def partitions_of(dsn: str, parent: str) -> list[tuple[str, str]]:
+    """(partition, its bound) of a partitioned raw table."""
+    return fetch(dsn, """
+        select c.oid::regclass::text, pg_get_expr(c.relpartbound, c.oid)
+        from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = %s::regclass order by 1""", (parent,))
+
+
+def test_a_date_loads_into_its_own_partition(warehouse_dsn, tmp_path):
+    for day in (DAY, DAY + timedelta(days=1)):
+        write_delimited(tmp_path / f"privacy/{day}/requests.csv", privacy.REQUESTS.columns,
+                        [("R1", "2026-11-21T10:00:00+01:00", "access", "a@example.nl", "", "", "")])
+        privacy.load_business_date(warehouse_dsn, tmp_path, day)
+    assert partitions_of(warehouse_dsn, "raw_privacy.requests") == [
+        ("raw_privacy.requests_20261121", "FOR VALUES IN ('2026-11-21')"),
+        ("raw_privacy.requests_20261122", "FOR VALUES IN ('2026-11-22')")]
+    assert fetch(warehouse_dsn, "select tableoid::regclass::text, _business_date from raw_privacy.requests "
+                                "order by 2") == [("raw_privacy.requests_20261121", DAY),
+                                                  ("raw_privacy.requests_20261122", DAY + timedelta(days=1))]
+    # the parent's indexes were built on each partition when it was attached
+    assert fetch(warehouse_dsn, "select count(*) from pg_indexes "
+                                "where tablename like 'requests_2026%%'") == [(2,)]
+
+
+def test_a_warehouse_with_unpartitioned_raw_tables_is_migrated(warehouse_dsn):
+    bootstrap(warehouse_dsn)
+    with psycopg.connect(warehouse_dsn) as conn:  # as the earlier schema left it, with rows and a view
+        for table in FILE_TABLES:
+            schema, name = table.split(".")
+            conn.execute(f"create table public.{name} (like {table} including defaults)")
+            conn.execute(f"drop table {table}")
+            conn.execute(f"alter table public.{name} set schema {schema}")
+            conn.execute(f"create index {name}_batch_brin on {table} using brin (_batch_id)")
+        conn.execute("alter table raw_web.events add primary key (event_id)")
+        conn.execute("""insert into raw_web.events (event_id, event_type, occurred_at, _batch_id,
+                            _business_date, _source_name, _line_number)
+                        values ('e1', 'login', 'x', 1, '2026-11-20', 'f', 1),
+                               ('e2', 'login', 'x', 2, '2026-11-21', 'f', 1)""")
+        conn.execute("create view public.stg_events as select * from raw_web.events")
+    bootstrap(warehouse_dsn)
+    assert fetch(warehouse_dsn, "select tableoid::regclass::text, event_id from raw_web.events "
+                                "order by 2") == [("raw_web.events_20261120", "e1"),
+                                                  ("raw_web.events_20261121", "e2")]
+    assert fetch(warehouse_dsn, "select count(*) from pg_class "
+                                "where relname like '%%_unpartitioned'") == [(0,)]
+    assert [(table, method) for table, _, method in batch_indexes(warehouse_dsn)] == [
+        (table, "brin") for table in sorted(FILE_TABLES)]
+    bootstrap(warehouse_dsn)  # nothing left to do
+    assert len(partitions_of(warehouse_dsn, "raw_web.events")) == 2

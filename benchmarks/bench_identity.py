@@ -4,10 +4,12 @@ Starts a throwaway embedded PostgreSQL (no fsync), simulates PEOPLE persons for
 DAYS business days, loads every day with the real loaders, and times
 `c360 dbt build` of the resolution (staging to marts.customer_xref, without
 tests) from scratch. Then it simulates and loads one more day and times the
-same build again: that night only compares pairs that involve a new or changed
-record. It prints records, candidate pairs per record, how many pairs each run
-compared, and the seconds; and, when asked, evaluates the result against the
-simulator's truth. It prints figures; it is not a test. Run it with:
+same build again: that night keys and pairs only the new or changed records,
+compares only their pairs, and recomputes only the components they touch. It
+prints records, candidate pairs per record, how many pairs each run made and
+compared, how many records' components it recomputed, the seconds in total and
+per stage; and, when asked, evaluates the result against the simulator's truth.
+It prints figures; it is not a test. Run it with (or `make bench-identity`):
 
     .venv/bin/python benchmarks/bench_identity.py --people 100000 --days 7
 """
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -53,17 +56,47 @@ def load_day(warehouse_dsn: str, finance_dsn: str, landing: Path, day: date) -> 
         silo.load_business_date(warehouse_dsn, landing, day)
 
 
-def resolve(env: dict[str, str], target_path: Path) -> tuple[float, int]:
-    """Seconds for the resolution build, and the pairs its evidence model compared."""
+# The resolution's stages, by the models that make them up (the rest is seeds and hooks).
+STAGES = {
+    "staging + records": ("stg_", "int_identity__web_visitors", "int_identity__records",
+                          "int_identity__record_keys"),
+    "blocking + pairing": ("int_identity__blocking_keys", "int_identity__candidate_pairs"),
+    "evidence + scores": ("int_identity__pair_evidence", "int_identity__shared_keys",
+                          "int_identity__pair_scores", "int_identity__links"),
+    "closure + clusters": ("int_identity__components", "int_identity__checked_components",
+                           "int_identity__clusters"),
+    "identity map + xref": ("customer_identity_map", "customer_xref"),
+}
+
+
+@dataclass
+class Night:
+    seconds: float
+    paired: int  # pairs made for new or changed records
+    compared: int  # pairs whose evidence was computed
+    closed: int  # records whose components were recomputed
+    stages: dict[str, float]
+
+
+def _rows(results: list[dict], model: str) -> int:
+    return next(r["adapter_response"].get("rows_affected", 0) for r in results
+                if r["unique_id"].endswith("." + model))
+
+
+def resolve(env: dict[str, str], target_path: Path) -> Night:
+    """The resolution build's seconds, in total and per stage, and how much it worked on."""
     started = time.perf_counter()
     result = subprocess.run([C360, "dbt", *RESOLUTION], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-4000:])
     results = json.loads((target_path / "run_results.json").read_text())["results"]
-    compared = next(r["adapter_response"].get("rows_affected", 0) for r in results
-                    if r["unique_id"].endswith("int_identity__pair_evidence"))
-    return seconds, compared
+    stages = {stage: sum(r["execution_time"] for r in results
+                         if r["unique_id"].split(".")[-1].startswith(models))
+              for stage, models in STAGES.items()}
+    return Night(seconds, _rows(results, "int_identity__candidate_pairs"),
+                 _rows(results, "int_identity__pair_evidence"),
+                 _rows(results, "int_identity__components"), stages)
 
 
 def counts(warehouse_dsn: str) -> tuple[int, int]:
@@ -101,26 +134,25 @@ def main() -> None:
             for i in range(args.days):
                 load_day(warehouse_dsn, finance_dsn, landing, START + timedelta(days=i))
         with console.status("full resolution"):
-            seconds, compared = resolve(env, target_path)
-        records, pairs = counts(warehouse_dsn)
-        rows.append((f"full: {args.days} days", records, pairs, compared, seconds))
+            night = resolve(env, target_path)
+        rows.append((f"full: {args.days} days", *counts(warehouse_dsn), night))
 
-        night = START + timedelta(days=args.days)
-        with console.status(f"simulating and loading {night}"):
+        day = START + timedelta(days=args.days)
+        with console.status(f"simulating and loading {day}"):
             simulate(Request(days=1), target)
-            load_day(warehouse_dsn, finance_dsn, landing, night)
+            load_day(warehouse_dsn, finance_dsn, landing, day)
         with console.status("incremental night"):
-            seconds, compared = resolve(env, target_path)
-        records, pairs = counts(warehouse_dsn)
-        rows.append((f"incremental: {night}", records, pairs, compared, seconds))
+            night = resolve(env, target_path)
+        rows.append((f"incremental: {day}", *counts(warehouse_dsn), night))
 
         table = Table(title=f"identity resolution, {args.people:,} persons")
-        for column in ("run", "records", "candidate pairs", "pairs per record",
-                       "pairs compared", "seconds"):
+        for column in ("run", "records", "candidate pairs", "pairs per record", "pairs made",
+                       "pairs compared", "records closed", "seconds", *STAGES):
             table.add_column(column, justify="right")
-        for run, records, pairs, compared, seconds in rows:
+        for run, records, pairs, night in rows:
             table.add_row(run, f"{records:,}", f"{pairs:,}", f"{pairs / records:.2f}",
-                          f"{compared:,}", f"{seconds:.1f}")
+                          f"{night.paired:,}", f"{night.compared:,}", f"{night.closed:,}",
+                          f"{night.seconds:.1f}", *(f"{s:.1f}" for s in night.stages.values()))
         console.print(table)
         if args.evaluate:
             result = evaluate(warehouse_dsn, root / "truth" / "identities.csv")

@@ -1,46 +1,84 @@
--- Blocking: the keys under which two records are worth comparing. Only records
--- that share a block become a candidate pair, so the work grows with block
--- sizes, never with all pairs.
-with records as (
+{#- Blocking: the keys under which two records are worth comparing. Only records
+    that share a block become a candidate pair, so the work grows with block
+    sizes, never with all pairs.
+
+    Incremental: a night keys only the records that are new or whose identity
+    changed (record_hash), replacing their rows. Every record keeps one
+    'record' row, so an unchanged record is known even without blocks; a record
+    no silo delivers any more leaves a 'removed' row behind. Rows arrive with
+    is_paired false; int_identity__candidate_pairs pairs them, then sets it. -#}
+{{ incremental_per_record(post_hook=[
+    "create index if not exists {{ this.name }}_block_idx on {{ this }} (block_type, block_value)",
+]) }}
+
+with records as not materialized (
     select * from {{ ref('int_identity__records') }}
 ),
 
-record_keys as (
+record_keys as not materialized (
     select * from {{ ref('int_identity__record_keys') }}
 ),
 
+changed as (
+    select r.*
+    from records as r
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as k
+        where k.record_id = r.record_id and k.block_type = 'record' and k.record_hash = r.record_hash
+    )
+    {% endif %}
+),
+
 blocks as (
+    select record_id, 'record' as block_type, record_id as block_value
+    from changed
+    union all
     -- a shared identifier: e-mail, phone, account, card, web account
-    select record_id, 'key' as block_type, key_type || ':' || key_value as block_value
-    from record_keys
+    select k.record_id, 'key', k.key_type || ':' || k.key_value
+    from record_keys as k
+    join changed as c using (record_id)
     union all
     -- same address: catches typos in names and missing identifiers
     select record_id, 'address', postal_code || ':' || house_number
-    from records where postal_code is not null and house_number is not null
+    from changed where postal_code is not null and house_number is not null
     union all
     -- surname by sound and birth date: catches moves and typos in the surname
     select record_id, 'surname_birth_date', dmetaphone(surname_folded) || ':' || date_of_birth
-    from records where surname_folded is not null and date_of_birth is not null
+    from changed where surname_folded is not null and date_of_birth is not null
     union all
     -- surname by sound within a postal code: web visitors give no house number
     select record_id, 'surname_postal_code', dmetaphone(surname_folded) || ':' || postal_code
-    from records where surname_folded is not null and postal_code is not null
+    from changed where surname_folded is not null and postal_code is not null
     union all
     -- the two name words in either order: catches swapped first and last names
     select record_id, 'name', least(given_first_folded, surname_folded) || ':' || greatest(given_first_folded, surname_folded)
-    from records where given_first_folded is not null and surname_folded is not null
+    from changed where given_first_folded is not null and surname_folded is not null
+    union all
+    -- surname by sound and initial: where a record that holds only a name
+    -- meets the records its misspelt or abbreviated name may belong to
+    select record_id, 'name_only_sound', dmetaphone(surname_folded) || ':' || given_initial
+    from changed where surname_folded is not null and given_initial is not null
 ),
 
-sized as (
-    select *, count(*) over (partition by block_type, block_value) as block_size
-    from blocks
+{% if is_incremental() %}
+removed as (
+    select k.record_id, null::text as record_hash, 'removed' as block_type, k.record_id as block_value,
+        false as is_name_only
+    from {{ this }} as k
+    where k.block_type = 'record'
+        and not exists (select 1 from records as r where r.record_id = k.record_id)
 ),
+{% endif %}
 
 final as (
-    select record_id, block_type, block_value, block_size
-    from sized
-    -- a block this large is a common name or a shared key, not evidence
-    where block_size between 2 and {{ var('identity_max_block_size', 100) }}
+    select b.record_id, c.record_hash, b.block_type, b.block_value, c.is_name_only, false as is_paired
+    from blocks as b
+    join changed as c using (record_id)
+    {% if is_incremental() %}
+    union all
+    select record_id, record_hash, block_type, block_value, is_name_only, false from removed
+    {% endif %}
 )
 
 select * from final

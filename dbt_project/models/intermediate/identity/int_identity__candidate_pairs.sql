@@ -1,39 +1,69 @@
--- Candidate pairs: records sharing at least one block, each pair once
--- (record_a < record_b), with the blocks that brought them together.
-with blocking_keys as (
+{#- Candidate pairs: records sharing at least one block, each pair once
+    (record_a < record_b), with the blocks that brought them together. A block
+    larger than var identity_max_block_size is a common name or a shared key,
+    not evidence, and pairs nobody. A record that holds only a name is compared
+    with every record whose surname sounds the same and whose given name starts
+    with the same letter, so that a misspelt or abbreviated name can still find
+    the one customer it belongs to.
+
+    Incremental: a night pairs only the records int_identity__blocking_keys
+    keyed since the last pairing (is_paired false). Their old pairs are deleted
+    first (pre-hook), and the same rows are marked paired last (post-hook), so
+    a night that fails in between pairs them again on the next run. Pairs of
+    two unchanged records are kept as they were, even where a block has since
+    grown past the size limit. -#}
+{#- hooks are rendered when they run: the ref must stay inside their text -#}
+{%- set bk = "{{ ref('int_identity__blocking_keys') }}" -%}
+{%- set unpaired = "(select record_id from " ~ bk ~ " where not is_paired and block_type in ('record', 'removed'))" -%}
+{{ config(
+    materialized='incremental',
+    unique_key=['record_a', 'record_b'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}delete from {{ this }} where record_a in " ~ unpaired ~ "{% endif %}",
+        "{% if is_incremental() %}delete from {{ this }} where record_b in " ~ unpaired ~ "{% endif %}",
+    ],
+    post_hook=[
+        "create index if not exists {{ this.name }}_pair_idx on {{ this }} (record_a, record_b)",
+        "create index if not exists {{ this.name }}_b_idx on {{ this }} (record_b)",
+        "delete from " ~ bk ~ " where block_type = 'removed'",
+        "update " ~ bk ~ " set is_paired = true where not is_paired",
+    ]
+) }}
+
+with blocking_keys as not materialized (
     select * from {{ ref('int_identity__blocking_keys') }}
+    where block_type not in ('record', 'removed')
 ),
 
-records as (
-    select * from {{ ref('int_identity__records') }}
+to_pair as (
+    select * from blocking_keys
+    {% if is_incremental() %}
+    where not is_paired
+    {% endif %}
 ),
 
--- A record that holds only a name is compared with every record whose surname
--- sounds the same and whose given name starts with the same letter, so that a
--- misspelt or abbreviated name can still find the one customer it belongs to.
-name_only_pairs as (
-    select least(n.record_id, r.record_id) as record_a, greatest(n.record_id, r.record_id) as record_b,
-        'name_only_sound' as block_type
-    from records as n
-    join records as r
-        on dmetaphone(r.surname_folded) = dmetaphone(n.surname_folded)
-        and r.given_initial = n.given_initial
-        and r.record_id <> n.record_id
-    where n.is_name_only
+touched_blocks as (
+    select k.block_type, k.block_value, count(*) as block_size
+    from (select distinct block_type, block_value from to_pair) as t
+    join blocking_keys as k using (block_type, block_value)
+    group by k.block_type, k.block_value
 ),
 
 paired as (
     select
-        a.record_id as record_a,
-        b.record_id as record_b,
-        a.block_type
-    from blocking_keys as a
-    join blocking_keys as b
-        on a.block_type = b.block_type
-        and a.block_value = b.block_value
-        and a.record_id < b.record_id
-    union all
-    select * from name_only_pairs
+        least(p.record_id, o.record_id) as record_a,
+        greatest(p.record_id, o.record_id) as record_b,
+        p.block_type
+    from to_pair as p
+    join touched_blocks as s using (block_type, block_value)
+    join blocking_keys as o using (block_type, block_value)
+    where o.record_id <> p.record_id
+        and case
+            when p.block_type = 'name_only_sound' then p.is_name_only or o.is_name_only
+            else s.block_size <= {{ var('identity_max_block_size', 100) }}
+        end
 ),
 
 final as (

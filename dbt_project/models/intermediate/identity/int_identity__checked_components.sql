@@ -1,13 +1,27 @@
--- Components checked for internal contradictions. A full component (all links) that holds two birth dates, two incompatible
--- given names, or more records than any person plausibly has, is refused: its
--- records fall back to their strong component (level 1 links), and if even
--- that contradicts, stand alone.
-with records as (
+{#- Components checked for internal contradictions. A full component (all
+    links) that holds two birth dates, two incompatible given names, or more
+    records than any person plausibly has, is refused: its records fall back to
+    their strong component (level 1 links), and if even that contradicts, stand
+    alone.
+
+    Incremental: a night checks only the components int_identity__components
+    recomputed (is_checked false: whole components), replaces their rows, and
+    marks them checked last, so a night that fails in between checks them
+    again on the next run. -#}
+{{ incremental_per_record(post_hook=[
+    "delete from {{ this }} as c where not exists (select 1 from {{ ref('int_identity__components') }} as l where l.record_id = c.record_id)",
+    "update {{ ref('int_identity__components') }} set is_checked = true where not is_checked",
+]) }}
+
+with records as not materialized (
     select * from {{ ref('int_identity__records') }}
 ),
 
 labelled as (
     select * from {{ ref('int_identity__components') }}
+    {% if is_incremental() %}
+    where not is_checked
+    {% endif %}
 ),
 
 {% for level in ['strong', 'full'] %}

@@ -31,6 +31,7 @@ from c360.cli import app
 from c360.config import load_settings
 from c360.ingest import contact_center, finance, privacy, store, web
 from c360.privacy import apply_privacy_requests, enforce_suppressions
+from c360.privacy.person import StaleMatch
 from c360.simulator.runner import Request, Target, simulate
 from c360.warehouse.bootstrap import bootstrap
 
@@ -225,6 +226,7 @@ def nights(pg, tmp_path_factory):
                  accessed_account=accessed["finance"][0])
     write_requests(landing, NIGHT_1, [
         f"PR-E,2026-11-02T09:00:00+01:00,erasure,,,{erased['finance'][0].lower()},{erased['store'][0]}\n",
+        f"PR-E2,2026-11-02T09:01:00+01:00,erasure,,,,{erased['store'][0]}\n",  # the same person again
         f"PR-R,2026-11-02T09:05:00+01:00,restrict,,,,{restricted['store'][0]}\n",
         f"PR-A,2026-11-02T09:10:00+01:00,access,,,{accessed['finance'][0]},\n",
         "PR-U,2026-11-02T09:15:00+01:00,erasure,nobody@example.org,,,\n",
@@ -282,6 +284,13 @@ def test_erased_person_gone_from_every_schema_the_same_night(nights):
     # their account, card, cookies and e-mail sat in raw, staging, identity, marts, history and published
     assert len(nights["erased_values"]) >= 4
     assert nights["holders_after_night_1"] == []
+
+
+def test_a_second_erasure_of_the_same_person_is_honoured_with_nothing_left(nights):
+    status, customer, matched_on, _, outcome = matches(nights["dsn"])["PR-E2"]
+    assert (status, customer, matched_on, outcome) == ("matched", nights["erased"], "card", "erased")
+    logged = query(nights["dsn"], "select count(*) from ops.privacy_erasure_log where request_id = 'PR-E2'")
+    assert logged == [(0,)]
 
 
 def test_erasure_touches_nobody_else(nights):
@@ -458,3 +467,22 @@ def test_export_refuses_what_it_cannot_pin_to_one_person(nights, args, message):
 def test_export_refuses_a_household_email(nights):
     result = export_cli("--email", nights["household_email"])
     assert result.exit_code == 1 and "shared address" in " ".join(result.stderr.split())
+
+
+# --- a privacy step run on matches older than the cross-reference -----------------------------
+
+
+def test_a_stale_match_stops_the_step_instead_of_erasing_nothing(nights):
+    dsn = nights["dsn"]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("insert into marts.privacy_request_matches (request_id, request_type, status, "
+                     "customer_id, matched_on, candidate_customers) "
+                     "values ('PR-STALE', 'erasure', 'matched', 'CGONE', 'email', 1)")
+    try:
+        with pytest.raises(StaleMatch, match="PR-STALE names customer CGONE.*run the dbt build"):
+            apply_privacy_requests(nights["settings"], NIGHT_2)
+        assert query(dsn, "select count(*) from ops.privacy_request_log where request_id = 'PR-STALE'") == [
+            (0,)]
+    finally:
+        with psycopg.connect(dsn) as conn:
+            conn.execute("delete from marts.privacy_request_matches where request_id = 'PR-STALE'")

@@ -10,6 +10,7 @@ from c360.config import Settings
 from c360.privacy.export import ExportError, export_dir, person_document, write_document
 from c360.privacy.keys import privacy_key
 from c360.privacy.matches import MATCHES
+from c360.privacy.person import StaleMatch
 
 EMAIL_HOLDERS_SQL = """
 with address as (
@@ -34,7 +35,10 @@ select
 def export_for_request(settings: Settings, request_id: str, out: Path | None = None) -> Path:
     with psycopg.connect(settings.warehouse_dsn) as conn:
         customer_id = customer_of_request(conn, request_id)
-        document = person_document(conn, customer_id, privacy_key(settings))
+        try:
+            document = person_document(conn, customer_id, privacy_key(settings), request_id)
+        except StaleMatch as exc:
+            raise ExportError(str(exc)) from exc
     document["request_id"] = request_id
     return write_document(document, out or export_dir(settings) / f"{request_id}.json")
 

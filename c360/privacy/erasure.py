@@ -31,7 +31,11 @@ def erase(warehouse_dsn: str, privacy_key: str, request: RequestMatch, business_
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (request.request_id,))
         if already_handled(conn, request.request_id):
             return {}
-        person = find_person(conn, request.customer_id)
+        if erased_earlier(conn, request.customer_id):
+            # a second erasure request of the same person: nothing is left to erase
+            record_outcome(conn, request, "erased", business_date)
+            return {}
+        person = find_person(conn, request.customer_id, request.request_id)
         collect_identifier_hashes(conn, request.customer_id, privacy_key,
                                   extra=(("request", request.request_id),))
         conn.execute(
@@ -49,6 +53,12 @@ def erase(warehouse_dsn: str, privacy_key: str, request: RequestMatch, business_
 
 def already_handled(conn: psycopg.Connection, request_id: str) -> bool:
     row = conn.execute("select 1 from ops.privacy_request_log where request_id = %s", (request_id,))
+    return row.fetchone() is not None
+
+
+def erased_earlier(conn: psycopg.Connection, customer_id: str) -> bool:
+    row = conn.execute(
+        "select 1 from ops.privacy_request_log where customer_id = %s and outcome = 'erased'", (customer_id,))
     return row.fetchone() is not None
 
 

@@ -34,8 +34,9 @@ def export_dir(settings: Settings) -> Path:
     return Path(override) if override else settings.home / "privacy" / "exports"
 
 
-def person_document(conn: psycopg.Connection, customer_id: str, privacy_key: str) -> dict[str, Any]:
-    person = find_person(conn, customer_id)
+def person_document(conn: psycopg.Connection, customer_id: str, privacy_key: str,
+                    request_id: str | None = None) -> dict[str, Any]:
+    person = find_person(conn, customer_id, request_id)
     collect_identifier_hashes(conn, customer_id, privacy_key)
     return {
         "format": FORMAT,

@@ -75,7 +75,7 @@ def apply_privacy_requests(settings: Settings, business_date: date,
 
 def export_access(settings: Settings, dsn: str, key: str, request: RequestMatch, business_date: date) -> None:
     with psycopg.connect(dsn) as conn:
-        document = person_document(conn, request.customer_id, key)
+        document = person_document(conn, request.customer_id, key, request.request_id)
         document["request_id"] = request.request_id
         path = write_document(document, export_dir(settings) / f"{request.request_id}.json")
         record_outcome(conn, request, "exported", business_date, detail=str(path))

@@ -58,6 +58,10 @@ select key_type, key_value from contact_keys
 """
 
 
+class StaleMatch(RuntimeError):
+    """A request names a customer the cross-reference no longer holds: dbt has not run since."""
+
+
 @dataclass(frozen=True)
 class Person:
     customer_id: str
@@ -66,7 +70,9 @@ class Person:
     anonymous_ids: tuple[str, ...]  # their web cookies
 
 
-def find_person(conn: psycopg.Connection, customer_id: str) -> Person:
+def find_person(conn: psycopg.Connection, customer_id: str, request_id: str | None = None) -> Person:
+    """The customer's ids and records; with `request_id`, a customer without records is an error
+    (the matches are older than the cross-reference), as acting on it would do nothing."""
     merged = conn.execute(
         "select merged_customer_id from marts.customer_merges where surviving_customer_id = %s",
         (customer_id,),
@@ -75,6 +81,11 @@ def find_person(conn: psycopg.Connection, customer_id: str) -> Person:
         "select source_system, source_key from marts.customer_xref where customer_id = %s",
         (customer_id,),
     ).fetchall()
+    if request_id and not records:
+        raise StaleMatch(
+            f"request {request_id} names customer {customer_id}, which marts.customer_xref no longer "
+            "holds: run the dbt build (it rebuilds marts.privacy_request_matches), then the privacy step"
+        )
     return Person(
         customer_id=customer_id,
         customer_ids=(customer_id, *sorted(m for (m,) in merged)),

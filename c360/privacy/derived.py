@@ -4,7 +4,8 @@ Tables rebuilt every night (intermediate, marts, the staging seeds) would lose
 the person at the next build anyway; the snapshot's history and `published`
 are never rebuilt, and BI reads `published` all day. Every table in these
 schemas is scrubbed by the columns that name a person: customer ids, record ids,
-(source_system, source_key) and web cookies, so relations other engineers add
+(source_system, source_key), web cookies and (key_type, key_value) pairs among
+the person's identifiers, so relations other engineers add
 (the 360 metrics, segments) are covered without a list to keep up to date.
 The persisted identity map keeps its rows (they reserve customer ids, so an id
 is never given to someone else) with record ids and keys replaced by keyed hashes.
@@ -15,8 +16,9 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from c360.privacy.keys import pseudonym_sql
+from c360.privacy.keys import keyed_hash_sql, pseudonym_sql
 from c360.privacy.person import Person
+from c360.privacy.relations import HASHES_TABLE
 
 DBT_SCHEMAS = ("staging", "intermediate", "marts", "snapshots", "published")
 CUSTOMER_COLUMNS = ("customer_id", "merged_customer_id", "into_customer_id", "surviving_customer_id")
@@ -36,6 +38,9 @@ def person_condition(columns: set[str]) -> sql.Composable | None:
         tests.append(sql.SQL("source_system || ':' || source_key = any(%(record_ids)s)"))
     if "anonymous_id" in columns:
         tests.append(sql.SQL("anonymous_id = any(%(anonymous_ids)s)"))
+    if {"key_type", "key_value"} <= columns:  # e.g. a household key only this person held
+        hashed = keyed_hash_sql("key_type", "key_value")
+        tests.append(sql.SQL(f"{hashed} in (select identifier_hash from {HASHES_TABLE})"))
     return sql.SQL(" or ").join(tests) if tests else None
 
 

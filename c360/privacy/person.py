@@ -1,10 +1,11 @@
 """One golden customer as the privacy step sees it: their ids, records and identifiers.
 
 The identifiers are the records' own keys (account id, card number, cookie,
-contact id) and the contact keys of those records that are the person's alone:
-a household e-mail or landline (int_identity__shared_keys), or an account a
-caller cited who is someone else, also belongs to other people and is left out,
-so erasing one person never reaches another's records through it.
+contact id) and the contact keys of those records that no other customer
+holds: a household e-mail or landline that someone else uses too, or an account
+a caller cited who is someone else, is left out, so erasing one person never
+reaches another's records through it. A household-looking key that only this
+person holds is theirs.
 """
 
 from __future__ import annotations
@@ -40,10 +41,6 @@ contact_keys as (
     from intermediate.int_identity__record_keys as k
     join records using (record_id)
     where not exists (
-        select 1 from intermediate.int_identity__shared_keys as s
-        where s.key_type = k.key_type and s.key_value = k.key_value
-    )
-    and not exists (
         select 1
         from intermediate.int_identity__record_keys as other
         join marts.customer_xref as x on x.source_system || ':' || x.source_key = other.record_id

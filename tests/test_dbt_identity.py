@@ -13,11 +13,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from c360.ingest.partitions import date_partitions
 from c360.warehouse.bootstrap import bootstrap
 
 C360 = str(Path(sys.executable).with_name("c360"))
@@ -99,8 +101,18 @@ BRIDGE = ("2000000000011", "Eva", "Visser", "eva.visser@example.nl", "06 4444444
           "7411AB", "4", "1988-11-11", "Y")
 
 
+# the file silos' raw tables hold a partition per business date, which loaders make
+FILE_SILO_TABLES = ("raw_contact_center.interactions", "raw_web.events", "raw_store.loyalty_members")
+
+
+def add_date_partitions(conn: psycopg.Connection, business_date: str) -> None:
+    with conn.transaction(), date_partitions(conn, FILE_SILO_TABLES, date.fromisoformat(business_date)):
+        pass
+
+
 def insert_night_1(dsn: str) -> None:
     with psycopg.connect(dsn) as conn:
+        add_date_partitions(conn, "2026-11-01")
         for a in ACCOUNTS:
             conn.execute(
                 """insert into raw_finance.accounts
@@ -181,6 +193,7 @@ def built(pg, tmp_path_factory):
     dbt_build(env, *models_only)
     night_1_again = xref(dsn)
     with psycopg.connect(dsn) as conn:
+        add_date_partitions(conn, "2026-11-02")
         insert_members(conn, [BRIDGE], "2026-11-02")
     dbt_build(env, *models_only)
     night_2 = xref(dsn)

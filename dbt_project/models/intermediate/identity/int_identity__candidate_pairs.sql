@@ -46,24 +46,39 @@ to_pair as (
 
 touched_blocks as (
     select k.block_type, k.block_value, count(*) as block_size
-    from (select distinct block_type, block_value from to_pair) as t
+    from (select distinct block_type, block_value from to_pair where block_type <> 'name_only_sound') as t
     join blocking_keys as k using (block_type, block_value)
     group by k.block_type, k.block_value
 ),
 
+-- a name-only sound block pairs a record that holds only a name with all its
+-- members, and any other record with its name-only members: three branches, so
+-- that a large block is never paired all with all
 paired as (
-    select
-        least(p.record_id, o.record_id) as record_a,
-        greatest(p.record_id, o.record_id) as record_b,
-        p.block_type
+    select p.record_id, o.record_id as other_record_id, p.block_type
     from to_pair as p
     join touched_blocks as s using (block_type, block_value)
     join blocking_keys as o using (block_type, block_value)
-    where o.record_id <> p.record_id
-        and case
-            when p.block_type = 'name_only_sound' then p.is_name_only or o.is_name_only
-            else s.block_size <= {{ var('identity_max_block_size', 100) }}
-        end
+    where p.block_type <> 'name_only_sound' and s.block_size <= {{ var('identity_max_block_size', 100) }}
+    union all
+    select p.record_id, o.record_id, p.block_type
+    from to_pair as p
+    join blocking_keys as o using (block_type, block_value)
+    where p.block_type = 'name_only_sound' and p.is_name_only
+    union all
+    select p.record_id, o.record_id, p.block_type
+    from to_pair as p
+    join blocking_keys as o using (block_type, block_value)
+    where p.block_type = 'name_only_sound' and not p.is_name_only and o.is_name_only
+),
+
+ordered as (
+    select
+        least(record_id, other_record_id) as record_a,
+        greatest(record_id, other_record_id) as record_b,
+        block_type
+    from paired
+    where record_id <> other_record_id
 ),
 
 final as (
@@ -71,7 +86,7 @@ final as (
         record_a,
         record_b,
         string_agg(distinct block_type, ',' order by block_type) as blocks
-    from paired
+    from ordered
     group by record_a, record_b
 )
 

@@ -34,6 +34,7 @@ class Thresholds:
     min_valid_email_share: float
     min_valid_phone_share: float
     countries: tuple[str, ...]
+    min_drift_segment_size: int
     min_drift_ratio: float
     max_drift_ratio: float
 
@@ -87,6 +88,7 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
             min_valid_email_share=float(get("contact_details", "min_valid_email_share")),
             min_valid_phone_share=float(get("contact_details", "min_valid_phone_share")),
             countries=tuple(str(c) for c in get("contact_details", "countries")),
+            min_drift_segment_size=int(get("segment_drift", "min_published_size")),
             min_drift_ratio=float(get("segment_drift", "min_ratio")),
             max_drift_ratio=float(get("segment_drift", "max_ratio")),
         )

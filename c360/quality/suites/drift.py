@@ -3,7 +3,9 @@
 The ratio divides out the growth of the customer base since that publication
 (marts.customer_360 now over published.customer_360 then), so a change that new
 data volume explains is not drift. A segment that has never been published has
-no ratio and is not judged; one that vanished has size 0.
+no ratio and is not judged, nor is one whose last published size is too small
+for a ratio to mean anything (a segment of 3 that becomes 7 is noise); one that
+vanished has size 0.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from c360.quality.checks import Check, parameter
 from c360.quality.contract import CUSTOMER_360, CUSTOMER_SEGMENTS, PUBLISHED_CUSTOMER_360, SEGMENT
 from c360.quality.thresholds import Thresholds
 
-# The ratio is float8: GX warns about every numeric it serialises.
-SEGMENT_SIZES = f"""
+
+def segment_sizes(t: Thresholds) -> str:
+    # The ratio is float8: GX warns about every numeric it serialises.
+    return f"""
     with current_sizes as (
         select {SEGMENT} as segment, count(*) as size from {CUSTOMER_SEGMENTS} group by {SEGMENT}
     ),
@@ -37,7 +41,8 @@ SEGMENT_SIZES = f"""
     select segment || ' (now ' || size || ', last published ' || coalesce(last_published_size::text, 'never')
                || ')' as row_key,
            size, last_published_size,
-           (size::numeric / nullif(last_published_size, 0) / coalesce(g.base_ratio, 1))::float8
+           (case when last_published_size >= {t.min_drift_segment_size}
+               then size::numeric / last_published_size / coalesce(g.base_ratio, 1) end)::float8
                as size_ratio
     from sizes cross join growth as g
 """
@@ -47,7 +52,7 @@ def checks(t: Thresholds) -> list[Check]:
     return [
         Check(
             name=f"{SEGMENTS}__size_drift", owner=SEGMENTS, suite="segment_size_drift",
-            query=SEGMENT_SIZES,
+            query=segment_sizes(t),
             expectations=[
                 gxe.ExpectColumnValuesToBeBetween(
                     column="size_ratio", min_value=parameter("min_drift_ratio"),

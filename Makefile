@@ -24,6 +24,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/c360 demo
 
+# The Airflow UI on the metadata the demo wrote (http://127.0.0.1:8080), and dbt docs + data docs.
+ui: setup
+	$(BIN)/c360 ui
+
+docs: setup
+	$(BIN)/c360 docs
+
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest

@@ -48,20 +48,43 @@ def output_to(path: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
-def load_dags() -> tuple[dict, dict]:
-    """Parse the DAG folder the way `airflow dags test` does: the DAGs and the import errors."""
+def load_bags() -> dict[str, object]:
+    """Parse the DAG folder the way `airflow dags test` does: one DagBag per DAG bundle."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.dagbag import BundleDagBag
 
     manager = DagBundlesManager()
     manager.sync_bundles_to_db()
-    dags, errors = {}, {}
+    bags = {}
     for bundle in manager.get_all_dag_bundles():
         bundle.initialize()
-        bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
-        dags.update(bag.dags)
-        errors.update(bag.import_errors)
-    return dags, errors
+        bags[bundle.name] = BundleDagBag(
+            dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name
+        )
+    return bags
+
+
+@contextlib.contextmanager
+def parsed_once(bags: dict[str, object]) -> Iterator[None]:
+    """Let DAG.test() reuse this process's parse of the DAG folder instead of parsing it again.
+
+    DAG.test() parses every DAG file of the bundle on each call, to store sibling
+    DAGs (apache/airflow#64884). For c360 that is six files, one of them rendering
+    the whole dbt project with cosmos: seconds per DAG run, six runs a night. The
+    files do not change while `c360 run` runs, so the parse from its start serves.
+    """
+    import airflow.dag_processing.dagbag as dagbag_module
+
+    parse = dagbag_module.BundleDagBag
+
+    def reuse(*, bundle_name: str, **kwargs: object) -> object:
+        return bags[bundle_name] if bundle_name in bags else parse(bundle_name=bundle_name, **kwargs)
+
+    dagbag_module.BundleDagBag = reuse
+    try:
+        yield
+    finally:
+        dagbag_module.BundleDagBag = parse
 
 
 def run_one(dag, business_date: date) -> tuple[str, dict[str, str]]:
@@ -93,8 +116,16 @@ def main(argv: list[str] | None = None) -> int:
 
     ProvidersManager().initialize_providers_configuration()
     with output_to(args.log_dir / "parse.log"):
-        dags, import_errors = load_dags()
+        bags = load_bags()
+    dags = {dag_id: dag for bag in bags.values() for dag_id, dag in bag.dags.items()}
+    import_errors = {path: error for bag in bags.values() for path, error in bag.import_errors.items()}
     emit(event="ready")
+    with parsed_once(bags):
+        return run_all(args, dags, import_errors, emit)
+
+
+def run_all(args: argparse.Namespace, dags: dict, import_errors: dict, emit) -> int:
+    """Every date and DAG in order, each DAG run's output in its own log file."""
     for day in [date.fromisoformat(d) for d in args.dates.split(",")]:
         for dag_id in args.dags.split(","):
             log_path = args.log_dir / day.isoformat() / f"{dag_id}.log"

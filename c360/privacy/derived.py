@@ -22,7 +22,9 @@ from c360.privacy.relations import HASHES_TABLE
 
 DBT_SCHEMAS = ("staging", "intermediate", "marts", "snapshots", "published")
 CUSTOMER_COLUMNS = ("customer_id", "merged_customer_id", "into_customer_id", "surviving_customer_id")
-RECORD_COLUMNS = ("record_id", "record_a", "record_b")
+# A component is named after its smallest record id; other people's rows that carry the
+# person's record id as their component's name are dropped too, and recomputed next night.
+RECORD_COLUMNS = ("record_id", "record_a", "record_b", "strong_component", "full_component")
 IDENTITY_MAP = ("marts", "customer_identity_map")
 # Which request named which customer: no personal data, and the proof the request was honoured.
 KEPT = {("marts", "privacy_request_matches")}

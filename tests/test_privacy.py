@@ -301,6 +301,16 @@ def test_erasure_touches_nobody_else(nights):
     assert all(after[record] == before[record] for record in after)
 
 
+def test_the_next_night_keeps_everyone_elses_customer_ids(nights):
+    # the scrubbed identity tables (incremental ones too) resolve the others as before
+    surviving = dict(query(nights["dsn"], "select merged_customer_id, surviving_customer_id "
+                                          "from marts.customer_merges"))
+    after_erasure, next_night = nights["xref_after_night_1"], nights["xref_before_night_2"]
+    moved = {record: (customer, next_night.get(record)) for record, customer in after_erasure.items()
+             if next_night.get(record) not in (customer, surviving.get(customer))}
+    assert moved == {}
+
+
 def test_erasure_keeps_aggregates_pseudonymized(nights):
     dsn = nights["dsn"]
     invoices = query(dsn, "select count(*) from raw_finance.invoices where account_id like 'erased:%%'")

@@ -8,8 +8,9 @@ that are unmatched or ambiguous; those stay pending and are matched again every
 night, and are alerted once per status. Every request carried out is logged in
 ops.privacy_request_log, so running the step again does nothing more.
 
-A restriction needs no action here: the golden record's is_restricted comes
-from marts.privacy_request_matches, which keeps the logged decision.
+A restriction needs nothing beyond its log entry: dbt flags the golden record
+(is_restricted), and marts.privacy_request_matches reads the logged decision
+back, so the flag holds on later nights whatever later files hold.
 """
 
 from __future__ import annotations

@@ -264,6 +264,53 @@ def privacy_export(
     console.print(f"access export written to {path}")
 
 
+@privacy_app.command("suppress")
+def privacy_suppress(date_: str = typer.Option(..., "--date", help="business date, YYYY-MM-DD")) -> None:
+    """Erase again what tonight's loads brought back of persons erased earlier (after ingest, before dbt)."""
+    from datetime import date
+
+    import psycopg
+
+    from c360.privacy import enforce_suppressions
+
+    try:
+        business_date = date.fromisoformat(date_)
+    except ValueError as exc:
+        fail(f"bad business date: {exc}")
+    try:
+        counts = enforce_suppressions(load_settings(), business_date)
+    except (ConfigError, psycopg.Error) as exc:
+        fail(str(exc))
+    for (relation, action), n in sorted(counts.items()):
+        console.print(f"{relation}: {n} rows {action}")
+    console.print(f"suppression pass done ({sum(counts.values())} rows changed)")
+
+
+@privacy_app.command("apply")
+def privacy_apply(date_: str = typer.Option(..., "--date", help="business date, YYYY-MM-DD")) -> None:
+    """Carry out the requests dbt matched (exports, restrictions, erasures); alert the rest (after dbt)."""
+    from datetime import date
+
+    import psycopg
+
+    from c360.privacy import apply_privacy_requests
+    from c360.privacy.matches import MatchesMissing
+    from c360.privacy.person import StaleMatch
+
+    try:
+        business_date = date.fromisoformat(date_)
+    except ValueError as exc:
+        fail(f"bad business date: {exc}")
+    try:
+        report = apply_privacy_requests(load_settings(), business_date)
+    except (ConfigError, MatchesMissing, StaleMatch, psycopg.Error) as exc:
+        fail(str(exc))
+    handled = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.handled.items())) or "nothing"
+    console.print(f"requests carried out: {handled}")
+    for status, request_ids in report.alerted.items():
+        console.print(f"{status}, reported to the privacy owner: {', '.join(request_ids)}")
+
+
 @app.command()
 def ui(
     port: int = typer.Option(8080, help="port of the Airflow UI"),

@@ -89,6 +89,19 @@ def test_duplicate_event_ids_across_files_and_days_are_kept_once(warehouse_dsn, 
     assert_balanced(warehouse_dsn, RAW, "web")
 
 
+def test_a_copy_delivered_days_later_among_new_events_is_found_and_kept_once(warehouse_dsn, tmp_path):
+    late = event(2, occurred_at="2026-11-18T08:00:00Z")
+    events_file(tmp_path, 9, [event(1), late])
+    later = DAY + timedelta(days=4)
+    events_file(tmp_path, 9, [event(5, occurred_at="2026-11-25T08:00:00Z"), event(1)], day=later)
+    events_file(tmp_path, 10, [late], day=later)
+    load(warehouse_dsn, tmp_path)
+    report = load(warehouse_dsn, tmp_path, later)
+    assert [(f.rows_read, f.rows_loaded, f.rows_duplicate) for f in report.files] == [
+        (2, 2, 1), (1, 1, 1)]
+    assert [n for n, _ in event_ids(warehouse_dsn)] == [str(uuid.UUID(int=n)) for n in (1, 2, 5)]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
 def test_lines_that_break_the_contract_are_quarantined(warehouse_dsn, tmp_path):
     events_file(tmp_path, 9, [
         event(1),

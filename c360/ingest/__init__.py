@@ -20,22 +20,28 @@ What the ledger (ops.load_ledger, one row per file or extracted table and date) 
 - The same bytes again: nothing is written, and the report says 'unchanged' (or
   'quarantined' again for a refused file, so a retry still fails its contract
   check). Other bytes under the same name: the earlier delivery's raw rows and
-  quarantine rows are replaced, under the same ledger id, in one transaction.
+  quarantine rows are replaced, under the same ledger id. A date's files load in
+  one transaction.
 
 Speed (`make bench-ingest`: one day beside a plain COPY of the same rows into an
-UNLOGGED table without indexes). Python's share is small: a delimited file's
-quote-free lines are checked and turned into COPY text in bulk (`delimited`), the
-next file is prepared while one is stored, and each file's COPY streams. What is
-left is mostly the raw layer's own cost in PostgreSQL, which the benchmark's
-"floor" line measures: the metadata columns (about half again the plain COPY's
-work for POS lines), WAL, and the indexes. The _batch_id indexes are BRIN, so
-they cost little; web's primary key on event_id (random UUIDs, kept once) is one
-btree insert per event plus one look-up per event before the COPY, and those two
-alone cost more than the plain COPY of the events. No load turns
-synchronous_commit off: a file commits once, so a durable commit costs one WAL
-flush per file, which does not show in the figures.
+UNLOGGED table without indexes). What storing costs PostgreSQL is kept near a
+plain COPY's: the file silos' raw tables are partitioned by business date, and
+a date loaded for the first time goes into a partition made in the load's
+transaction (`partitions`): COPY ... FREEZE, no WAL on the embedded cluster
+(wal_level = minimal), and the indexes (BRIN on _batch_id; web's key on
+event_id and date) built once when the partition is attached instead of row by
+row. Web looks an event id up only in the partitions that can hold an earlier
+copy (from the day before the file's earliest occurred_at on). What is left is
+Python's: a delimited file's quote-free lines are checked and turned into COPY
+text in bulk (`delimited`), web lines are parsed by orjson and checked field by
+field, and the next file is prepared while one is stored. That work costs more
+CPU per row than PostgreSQL's own parsing in a plain COPY, so where the cores
+are busy the loaders are bound by Python: the benchmark prints the figures. No
+load turns synchronous_commit off: a date commits once.
 
-Known limit: when a re-delivered web file drops an event that another file also
+Known limits: when a re-delivered web file drops an event that another file also
 delivered, and this file's copy was the one kept, the event leaves the raw layer
-until that other file is loaded again.
+until that other file is loaded again. An event whose occurred_at lies more than
+a day after the date whose files first delivered it (a clock far ahead) is not
+found by a later date's look-up, so a copy delivered on a later date is kept too.
 """

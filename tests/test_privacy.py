@@ -479,6 +479,20 @@ def test_export_refuses_a_household_email(nights):
     assert result.exit_code == 1 and "shared address" in " ".join(result.stderr.split())
 
 
+# --- the privacy step by hand --------------------------------------------------------------------
+
+
+def test_privacy_step_from_the_cli(nights):
+    runner = CliRunner()
+    applied = runner.invoke(app, ["privacy", "apply", "--date", NIGHT_2.isoformat()])
+    assert applied.exit_code == 0, applied.output
+    assert "requests carried out: nothing" in applied.output  # all done by the nights already
+    suppressed = runner.invoke(app, ["privacy", "suppress", "--date", NIGHT_2.isoformat()])
+    assert suppressed.exit_code == 0 and "(0 rows changed)" in suppressed.output
+    bad = runner.invoke(app, ["privacy", "apply", "--date", "3 November"])
+    assert bad.exit_code == 1 and "bad business date" in bad.stderr
+
+
 # --- a privacy step run on matches older than the cross-reference -----------------------------
 
 

@@ -158,6 +158,19 @@ def test_web_events_follow_the_contract(sim):
     assert set(seen_types) - CONTRACT_EVENT_TYPES  # an unknown type, which loaders must keep
 
 
+def test_web_accounts_carry_their_owners_email(sim):
+    """Logging in means typing the account's e-mail; a new account is made with it."""
+    target, population = sim
+    owner_email = dict(zip(population.persons["user_id"], population.persons["email"], strict=True))
+    signed_in = 0
+    for day in dates():
+        for event in web_lines(target.landing_dir / "web" / day.isoformat()):
+            if event["event_type"] in ("login", "account_created"):
+                assert event["user_id"] and event["traits"]["email"] == owner_email[event["user_id"]]
+                signed_in += 1
+    assert signed_in > 20
+
+
 def test_web_delivery_is_late_and_at_least_once_at_the_configured_rates(sim):
     target, _ = sim
     total = late = duplicates = 0

@@ -1,26 +1,38 @@
 """
-# Build: dbt, model by model
+# Build: dbt model by model, the quality gate, then publish
 
 Runs the dbt project (`dbt_project/`) on the warehouse once the night's silos
 have landed: staging per silo, identity resolution (candidate pairs, evidence,
-links, clusters, stable ids), the golden record and its history. Every dbt node
-is its own task (astronomer-cosmos), running the model with its data tests and
-unit tests, so a failing model is visible here and retried alone.
+links, clusters, stable ids), the golden record and its history, the 360
+metrics and the candidate segments. Every dbt node is its own task
+(astronomer-cosmos), running the model with its data tests and unit tests, so a
+failing model is visible here and retried alone.
+
+Then **quality_gate** runs the Great Expectations checkpoint `quality_gate`
+(`expectations/gx`) for the business date: every result goes to
+`ops.quality_results`, the data docs are rebuilt, and the owner of every failed
+expectation is alerted with the evidence (`ops.alerts`, and by e-mail when
+`C360_SMTP_HOST` is set). A blocking failure fails the task without a retry and
+**publish** does not run: BI keeps the last publication. Otherwise **publish**
+swaps `marts.customer_360` and `marts.customer_segments` into schema
+`published` in one transaction and records the segment sizes for the next
+night's drift check.
 
 - **Schedule**: when all five raw Assets (`c360://raw/<silo>`) have been updated,
   or at 07:00 Europe/Amsterdam at the latest, so a silo that missed its deadline
-  does not hold the night back.
+  does not hold the night back (the gate's freshness check then decides).
 - **Connection**: `c360_warehouse`.
 """
 
 from airflow.sdk import dag
 
 from c360.orchestration.build import build_dag_args, dbt_task_group
+from c360.orchestration.publishing import publish_published, quality_gate
 
 
 @dag(**build_dag_args(), doc_md=__doc__)
 def c360_build():
-    dbt_task_group()
+    dbt_task_group() >> quality_gate() >> publish_published()
 
 
 c360_build()

@@ -1,0 +1,136 @@
+"""The real build DAG through `c360 run`: cosmos' dbt tasks, then quality_gate, then publish.
+
+A stand-in dbt project (two models that copy the hand-made candidates for
+publishing into `marts`; the golden record beside them is hand-made too) keeps
+dbt's share small; the DAG file, cosmos, the gate and
+publishing are the real ones. Two nights in one Airflow process: the first is
+clean and makes the first publication; on the second the store's delivery is
+missing, so the gate fails without a retry, publish does not run, the first
+publication stays and the store's owner gets the e-mail.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from c360.cli import app
+from c360.config import load_settings, project_root
+from c360.dates import run_logical_date
+from c360.owners import owner_of
+from c360.pipeline import BUILD_DAG_ID, STORE
+from c360.segments import segments_file
+from c360.warehouse.bootstrap import bootstrap
+from c360.warehouse.roles import BI_ROLE
+from tests.conftest import dsn_as
+from tests.test_quality_gate import BUSINESS_DATE, PUBLISHED_TABLES, _marts, _raw_layer
+from tests.test_run_nightly import metadata
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+
+FIRST_NIGHT = BUSINESS_DATE - timedelta(days=1)
+BI_PASSWORD = "test-bi-reader-secret"
+STAND_IN_DBT_PROJECT = """\
+name: c360_stand_in
+version: "1.0"
+config-version: 2
+profile: c360
+model-paths: ["stand_in"]
+models:
+  c360_stand_in:
+    +materialized: table
+"""
+
+
+@pytest.fixture(scope="module")
+def build_project(tmp_path_factory) -> Path:
+    """The real dags/build.py, config and expectations, with the stand-in dbt project."""
+    root = tmp_path_factory.mktemp("build-project")
+    for folder in ("config", "expectations"):
+        (root / folder).symlink_to(project_root() / folder)
+    (root / "dags").mkdir()
+    (root / "dags" / "build.py").symlink_to(project_root() / "dags" / "build.py")
+    dbt = root / "dbt_project"
+    (dbt / "stand_in").mkdir(parents=True)
+    (dbt / "dbt_project.yml").write_text(STAND_IN_DBT_PROJECT)
+    for model in PUBLISHED_TABLES:
+        (dbt / "stand_in" / f"{model}.sql").write_text(f"select * from stand_in.{model}\n")
+    # The gate reads the declared segments where dbt keeps them (outside the stand-in's model path).
+    declared = dbt / segments_file().relative_to(project_root() / "dbt_project")
+    declared.parent.mkdir(parents=True)
+    declared.symlink_to(segments_file())
+    return root
+
+
+def task_states(env: dict[str, str], day) -> dict[str, str]:
+    """Each task of the build DAG's run for `day`: its state and the attempts it took."""
+    return dict(metadata(
+        env,
+        "select ti.task_id, ti.state || ' ' || ti.try_number"
+        " from task_instance ti join dag_run dr using (dag_id, run_id)"
+        " where dr.dag_id = %s and dr.logical_date = %s",
+        (BUILD_DAG_ID, run_logical_date(day)),
+    ))
+
+
+def published(dsn: str) -> dict[str, list[tuple]]:
+    with psycopg.connect(dsn) as conn:
+        return {t: conn.execute(f"select * from published.{t} order by 1, 2").fetchall()
+                for t in PUBLISHED_TABLES}
+
+
+def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
+    airflow_env, build_project, smtp_inbox, monkeypatch
+):
+    monkeypatch.setenv("C360_PROJECT_DIR", str(build_project))
+    monkeypatch.setenv("C360_BI_READER_PASSWORD", BI_PASSWORD)
+    warehouse = airflow_env["C360_WAREHOUSE_DSN"]
+    bootstrap(warehouse)
+    with psycopg.connect(warehouse) as conn:
+        _raw_layer(conn, BUSINESS_DATE)
+        _marts(conn)
+        conn.execute("create schema stand_in")  # dbt builds the candidates from it
+        for table in PUBLISHED_TABLES:
+            conn.execute(f"alter table marts.{table} set schema stand_in")
+        # The store delivered up to the first night only.
+        conn.execute("delete from ops.load_ledger where source_system = %s and business_date = %s",
+                     (STORE, BUSINESS_DATE))
+
+    run = CliRunner().invoke(app, ["run", "--start", str(FIRST_NIGHT), "--end", str(BUSINESS_DATE),
+                                   "--dag", BUILD_DAG_ID])
+    print(run.output)
+
+    assert run.exit_code == 1, run.output
+    first, second = task_states(airflow_env, FIRST_NIGHT), task_states(airflow_env, BUSINESS_DATE)
+    dbt_tasks = {t for t in first if t.startswith("dbt.")}
+    assert all(any(t.startswith(f"dbt.{table}") for t in dbt_tasks) for table in PUBLISHED_TABLES), first
+    assert all(first[t] == "success 1" for t in (*dbt_tasks, "quality_gate", "publish")), first
+    assert all(second[t] == "success 1" for t in dbt_tasks), second
+    # a data failure is not retried (the DAG's tasks have a retry), and publishing never starts
+    assert second["quality_gate"] == "failed 1", second
+    assert second["publish"].startswith("upstream_failed"), second
+
+    with psycopg.connect(warehouse) as conn:
+        nights = conn.execute(
+            "select business_date, relation, row_count from ops.publications order by 2"
+        ).fetchall()
+        candidates = {t: conn.execute(f"select * from marts.{t} order by 1, 2").fetchall()
+                      for t in PUBLISHED_TABLES}
+        told = conn.execute("select source_system, business_date, rule from ops.alerts").fetchall()
+    assert nights == [(FIRST_NIGHT, "published.customer_360", 60),
+                      (FIRST_NIGHT, "published.customer_segments", 55)]
+    assert published(warehouse) == candidates, "the first night's publication changed"
+    with psycopg.connect(dsn_as(warehouse, BI_ROLE, BI_PASSWORD)) as conn:
+        assert conn.execute("select count(*) from published.customer_360").fetchone() == (60,)
+
+    rule = "silo_freshness.expect_column_values_to_be_between(latest_business_date)"
+    assert told == [(STORE, BUSINESS_DATE, rule)], "one alert, from the gate, none from the failed task"
+    [mail] = smtp_inbox.mails
+    assert mail.recipients == [owner_of(STORE).email]
+    assert mail.subject == f"[c360] {STORE} {BUSINESS_DATE}: {rule}"
+    assert str(FIRST_NIGHT) in mail.body and "nothing was published" in mail.body
+    assert load_settings().home in Path(mail.body.split("Full report: file://")[1].split()[0]).parents

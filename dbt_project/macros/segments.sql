@@ -1,6 +1,7 @@
 {#- The segments declared in the meta of the customer_segments model
     (models/marts/segments/segments.yml), checked as c360/segments.py checks them:
-    a name and a rule each; requires_marketing_consent defaults to true, the safe side.
+    a lower_snake_case name and a rule each; requires_marketing_consent defaults to
+    true, the safe side.
     A unit test does not see the model's meta; segments.yml hands it the same list
     as var segments_under_test, through a YAML alias (*segments). -#}
 {% macro declared_segments() -%}
@@ -9,6 +10,9 @@
 {%- for s in declared -%}
     {%- if not s.get('name') or not s.get('rule') -%}
         {{ exceptions.raise_compiler_error("segments.yml: segment " ~ loop.index ~ " needs a name and a rule, got " ~ s) }}
+    {%- endif -%}
+    {%- if not modules.re.match('^[a-z][a-z0-9_]*$', s['name']) -%}
+        {{ exceptions.raise_compiler_error("segments.yml: segment name " ~ s['name'] ~ " must be lower_snake_case") }}
     {%- endif -%}
     {%- do checked.append({
         'name': s['name'],

@@ -8,7 +8,7 @@ with customers as (
 ),
 
 {% for segment in segments %}
-segment_{{ loop.index }} as (
+segment__{{ segment.name }} as (
     select
         customer_id,
         '{{ segment.name }}' as segment,
@@ -24,7 +24,7 @@ segment_{{ loop.index }} as (
 {% endfor %}
 members as (
     {%- for segment in segments %}
-    select * from segment_{{ loop.index }}
+    select * from segment__{{ segment.name }}
     {% if not loop.last %}union all{% endif %}
     {%- else %}
     select null::text as customer_id, null::text as segment, null::boolean as requires_marketing_consent,

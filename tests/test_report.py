@@ -18,6 +18,7 @@ from rich.console import Console
 from c360.report.facts import DagRunRow, collect
 from c360.report.page import LATEST, write_report
 from c360.report.terminal import print_summary
+from c360.segments import load_segments
 from c360.warehouse.bootstrap import bootstrap
 
 NIGHT_1, NIGHT_2 = date(2026, 11, 2), date(2026, 11, 3)
@@ -161,7 +162,10 @@ def test_the_report_is_one_page_with_the_figures(facts, tmp_path):
         "0.5000", "0.6667", "0.5714"]
     assert series("published segment sizes per night (ops.published_segment_sizes)") == {
         "high_value_at_risk": (nights, [5, 7])}
-    assert charts["segment sizes, candidate (marts.customer_segments)"][0]["y"] == [2, 1]
+    candidate = charts["segment sizes, candidate (marts.customer_segments)"][0]
+    declared = {segment.name for segment in load_segments()}
+    assert dict(zip(candidate["x"], candidate["y"], strict=True)) == {
+        **dict.fromkeys(declared, 0), "high_value_at_risk": 2, "new_customer": 1}  # declared, not built: 0
     assert "published (published.customer_segments): not built" in page
     assert series("expectation results of the latest gate run per night") == {
         "passed": (nights, [2, 1]), "failed, blocking": (nights, [0, 1]), "failed, warning": (nights, [0, 1])}

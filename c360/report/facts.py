@@ -15,7 +15,9 @@ from pathlib import Path
 
 import psycopg
 
+from c360.config import ConfigError
 from c360.evaluate import Evaluation, EvaluationError, evaluate
+from c360.segments import load_segments
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class RunFacts:
     records_by_silo: list[tuple[str, int, int]] = field(default_factory=list)
     match: Evaluation | None = None
     match_note: str = ""
+    # every segment declared for marketers, built or not (dbt_project/.../segments.yml)
+    declared_segments: list[str] = field(default_factory=list)
     # (segment, customers); None when the relation does not exist
     candidate_segments: list[tuple[str, int]] | None = None
     published_segments: list[tuple[str, int]] | None = None
@@ -58,6 +62,13 @@ class RunFacts:
     quality_latest_date: date | None = None
     # (business date, silo or layer, rule, owner, alerts)
     alerts: list[tuple[date | None, str, str, str, int]] = field(default_factory=list)
+
+    def segment_sizes(self, sizes: list[tuple[str, int]] | None) -> list[tuple[str, int]] | None:
+        """`sizes` with every declared segment, 0 where it has no customer; None stays None."""
+        if sizes is None:
+            return None
+        by_name = dict(sizes)
+        return [(name, by_name.get(name, 0)) for name in sorted({*self.declared_segments, *by_name})]
 
     @property
     def golden_customers(self) -> int:
@@ -170,4 +181,8 @@ def collect(
     if facts.quality_by_night:
         facts.quality_latest_date = facts.quality_by_night[-1][0]
     facts.match, facts.match_note = _match(warehouse_dsn, truth)
+    try:
+        facts.declared_segments = [segment.name for segment in load_segments()]
+    except ConfigError:
+        facts.declared_segments = []  # a broken segments file is the build's error to report
     return facts

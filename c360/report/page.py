@@ -114,8 +114,9 @@ def segments_section(facts: RunFacts) -> str:
         parts.append(_figure(fig, "published segment sizes per night (ops.published_segment_sizes)"))
     else:
         parts.append(_note("no publication yet: segment sizes over time start with the first one"))
-    for label, sizes in (("candidate (marts.customer_segments)", facts.candidate_segments),
+    for label, built in (("candidate (marts.customer_segments)", facts.candidate_segments),
                          ("published (published.customer_segments)", facts.published_segments)):
+        sizes = facts.segment_sizes(built)
         if sizes is None:
             parts.append(_note(f"{label}: {NOT_BUILT}"))
         elif sizes:

@@ -25,8 +25,8 @@ def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) 
 def _segments(facts: RunFacts) -> Table | str:
     if facts.candidate_segments is None and facts.published_segments is None:
         return f"segments: {NOT_BUILT} (marts.customer_segments, published.customer_segments)"
-    candidate = dict(facts.candidate_segments or [])
-    published = dict(facts.published_segments or [])
+    candidate = dict(facts.segment_sizes(facts.candidate_segments) or [])
+    published = dict(facts.segment_sizes(facts.published_segments) or [])
 
     def size(sizes: list | None, by_name: dict[str, int], name: str) -> object:
         return NOT_BUILT if sizes is None else by_name.get(name, 0)
@@ -34,7 +34,7 @@ def _segments(facts: RunFacts) -> Table | str:
     return table("segment sizes", ["segment", "candidate (marts)", "published"], [
         (name, size(facts.candidate_segments, candidate, name),
          size(facts.published_segments, published, name))
-        for name in sorted(candidate.keys() | published.keys())
+        for name in sorted({*facts.declared_segments, *candidate, *published})
     ])
 
 

@@ -37,7 +37,7 @@ with blocking_keys as not materialized (
     where block_type not in ('record', 'removed')
 ),
 
-to_pair as (
+to_pair as not materialized (
     select * from blocking_keys
     {% if is_incremental() %}
     where not is_paired
@@ -45,10 +45,13 @@ to_pair as (
 ),
 
 touched_blocks as (
-    select k.block_type, k.block_value, count(*) as block_size
-    from (select distinct block_type, block_value from to_pair where block_type <> 'name_only_sound') as t
-    join blocking_keys as k using (block_type, block_value)
-    group by k.block_type, k.block_value
+    select block_type, block_value, count(*) as block_size
+    from blocking_keys
+    where block_type <> 'name_only_sound'
+    {% if is_incremental() %}
+        and (block_type, block_value) in (select block_type, block_value from to_pair)
+    {% endif %}
+    group by block_type, block_value
 ),
 
 -- a name-only sound block pairs a record that holds only a name with all its

@@ -119,6 +119,21 @@ def test_a_reset_watermark_re_extracts_without_loading_versions_twice(
     assert fetch(warehouse_dsn, "select count(*) from raw_finance.accounts") == [(2,)]
 
 
+def test_after_a_reset_the_later_dates_re_extract_without_loading_versions_twice(
+    billing, finance_dsn, warehouse_dsn
+):
+    extract(finance_dsn, warehouse_dsn)
+    account(billing, "FA0000001", "2026-11-22 09:00+01", status="closed")
+    extract(finance_dsn, warehouse_dsn, NEXT_DAY)
+    state = raw_snapshot(warehouse_dsn, "raw_finance.accounts")
+    with psycopg.connect(warehouse_dsn) as conn:
+        conn.execute("delete from raw_finance.extract_watermarks")
+    extract(finance_dsn, warehouse_dsn)  # the watermark is back at DAY; raw holds NEXT_DAY's versions
+    [accounts, *_] = extract(finance_dsn, warehouse_dsn, NEXT_DAY).files
+    assert accounts.status == "loaded" and accounts.rows_duplicate >= 2
+    assert raw_snapshot(warehouse_dsn, "raw_finance.accounts") == state
+
+
 def test_unreachable_finance_database_raises_a_clear_retryable_error(warehouse_dsn):
     dsn = f"host=127.0.0.1 port={free_port()} dbname=billing user=reader password=s3cret"
     with pytest.raises(FinanceUnreachable) as caught:

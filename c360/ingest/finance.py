@@ -7,10 +7,9 @@ to the end of D. Rows stream with COPY, in PostgreSQL's binary format, from the
 source into raw_finance, which keeps every version of a row: its key is (id,
 updated_at). Above a watermark, and on a first run into an empty table, every
 version is new, so the COPY goes straight into raw_finance. After a watermark
-reset they land in a temporary table first, and a version that is already in
-raw_finance is kept once (ON CONFLICT DO NOTHING). A watermark moved back by hand
-(rather than deleted) makes the straight COPY meet a version it already holds:
-the extract then fails on the unique key and loads nothing.
+reset or a watermark moved back by hand, raw_finance can hold versions above the
+watermark: then they land in a temporary table first, and a version that is
+already in raw_finance is kept once (ON CONFLICT DO NOTHING).
 
 Re-running D takes nothing new unless rows before the end of D were committed
 after the last run, and then takes only those. The watermark never moves back:
@@ -221,14 +220,20 @@ def _copy_rows(
     columns = sql.SQL(", ").join(
         map(sql.Identifier, [name for name, _ in table.columns] + list(META_COLUMNS))
     )
-    if watermark is not None or _raw_is_empty(warehouse, table):
+    if not _raw_holds_versions_above(warehouse, table, watermark):
         read = _copy_straight_in(source_conn, warehouse, table, source, copy_out, columns, window)
         return read, read
     return _copy_through_landing(source_conn, warehouse, table, source, copy_out, columns)
 
 
-def _raw_is_empty(warehouse: psycopg.Connection, table: BillingTable) -> bool:
-    query = sql.SQL("select not exists (select from {})").format(table.raw_table)
+def _raw_holds_versions_above(
+    warehouse: psycopg.Connection, table: BillingTable, watermark: datetime | None
+) -> bool:
+    """Whether a version newer than the watermark (any, without one) is already in raw_finance."""
+    query = sql.SQL("select exists (select from {} where {})").format(
+        table.raw_table,
+        sql.SQL("true") if watermark is None else sql.SQL("updated_at > {}").format(sql.Literal(watermark)),
+    )
     return warehouse.execute(query).fetchone()[0]
 
 
@@ -243,9 +248,9 @@ def _copy_straight_in(
 ) -> int:
     """COPY the versions straight into raw_finance, when every one of them is new to it.
 
-    That holds above a watermark (it only moves forward, and every version at or
-    below it was taken before) and on a first run into an empty table: then no
-    version can meet one already loaded, and COPY (batched inserts) needs no
+    That holds when raw_finance has no version above the watermark (every version
+    at or below it was taken before), and on a first run into an empty table: then
+    no version can meet one already loaded, and COPY (batched inserts) needs no
     landing table and no INSERT ... SELECT row by row. The watermark moves to the
     highest updated_at taken, read in the same snapshot of the source.
     """

@@ -1,7 +1,8 @@
 """The nightly pipeline: which silos are ingested and in which order `c360 run` runs the DAGs.
 
 DAG files and the runner share these names, so a DAG id is spelled once. The
-build DAG (dbt, quality gate, publish) is appended to NIGHTLY_DAGS when it lands.
+build DAG (privacy suppression, dbt, privacy requests, quality gate, publish)
+runs after the five ingest DAGs.
 """
 
 from __future__ import annotations
@@ -33,6 +34,6 @@ def raw_asset_uri(silo: str) -> str:
 
 NIGHTLY_DAGS: tuple[str, ...] = tuple(ingest_dag_id(s) for s in INGEST_SILOS)
 
-# dbt (staging, identity, golden record), then the quality gate and publishing.
+# dbt (staging, identity, golden record, 360, segments), privacy requests, the gate, publishing.
 BUILD_DAG_ID = "c360_build"
 NIGHTLY_DAGS = (*NIGHTLY_DAGS, BUILD_DAG_ID)

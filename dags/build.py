@@ -1,12 +1,17 @@
 """
 # Build: dbt model by model, the quality gate, then publish
 
-Runs the dbt project (`dbt_project/`) on the warehouse once the night's silos
-have landed: staging per silo, identity resolution (candidate pairs, evidence,
-links, clusters, stable ids), the golden record and its history, the 360
-metrics and the candidate segments. Every dbt node is its own task
+First **privacy_suppression** erases again whatever tonight's loads brought back
+of persons erased earlier (a late delivery, a re-loaded file). Then it runs the
+dbt project (`dbt_project/`) on the warehouse once the night's silos have
+landed: staging per silo, identity resolution (candidate pairs, evidence, links,
+clusters, stable ids), the golden record and its history, the 360 metrics and
+the candidate segments. Every dbt node is its own task
 (astronomer-cosmos), running the model with its data tests and unit tests, so a
-failing model is visible here and retried alone.
+failing model is visible here and retried alone. **privacy_requests** then
+carries out the requests dbt matched to a customer (erasure in every schema,
+restriction, access export) and alerts the privacy owner of the ones it could
+not match.
 
 Then **quality_gate** runs the Great Expectations checkpoint `quality_gate`
 (`expectations/gx`) for the business date: every result goes to
@@ -28,11 +33,18 @@ from airflow.sdk import dag
 
 from c360.orchestration.build import build_dag_args, dbt_task_group
 from c360.orchestration.publishing import publish_published, quality_gate
+from c360.privacy.tasks import apply_privacy_requests_task, enforce_suppressions_task
 
 
 @dag(**build_dag_args(), doc_md=__doc__)
 def c360_build():
-    dbt_task_group() >> quality_gate() >> publish_published()
+    (
+        enforce_suppressions_task()
+        >> dbt_task_group()
+        >> apply_privacy_requests_task()
+        >> quality_gate()
+        >> publish_published()
+    )
 
 
 c360_build()

@@ -10,7 +10,14 @@ import pytest
 
 from c360.config import project_root
 from c360.dates import NIGHTLY_CRON
-from c360.pipeline import FINANCE, INGEST_SILOS, NIGHTLY_DAGS, ingest_dag_id, raw_asset_uri
+from c360.pipeline import (
+    BUILD_DAG_ID,
+    FINANCE,
+    INGEST_SILOS,
+    NIGHTLY_DAGS,
+    ingest_dag_id,
+    raw_asset_uri,
+)
 
 DAGS_DIR = project_root() / "dags"
 
@@ -94,3 +101,15 @@ def test_finance_retries_with_exponential_backoff(dags):
     extract = dags[ingest_dag_id(FINANCE)]["tasks"]["extract"]
     assert extract["retry_exponential_backoff"]
     assert extract["max_retry_delay"] >= extract["retry_delay"] > 0
+
+
+def test_build_dag_erases_before_dbt_and_publishes_only_after_the_gate(dags):
+    tasks = dags[BUILD_DAG_ID]["tasks"]
+    steps = ("privacy_suppression", "privacy_requests", "quality_gate", "publish")
+    dbt_tasks = set(tasks) - set(steps)
+    assert dbt_tasks, "the dbt task group rendered no tasks"
+    # every dbt task runs after the suppression pass: it is the DAG's only root
+    assert [t for t, task in tasks.items() if not task["upstream"]] == ["privacy_suppression"]
+    assert set(tasks["privacy_requests"]["upstream"]) <= dbt_tasks
+    assert tasks["quality_gate"]["upstream"] == ["privacy_requests"]
+    assert tasks["publish"]["upstream"] == ["quality_gate"]

@@ -43,6 +43,8 @@ def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
     for step in ("1/4 warehouse", "2/4 silos", "3/4 nightly DAGs", "4/4 summary", "pairwise precision"):
         assert step in first.stdout
     assert "c360_build" in first.stdout
+    report = Path(demo_home["C360_HOME"]) / "reports" / "latest.html"
+    assert report.resolve().is_file() and "run report" in first.stdout  # summary links the report
 
     state = warehouse_state(demo_home)
     assert {row[0] for row in state["ledger"]} >= {"finance", "contact_center", "web", "store"}

@@ -89,6 +89,8 @@ def c360_env(monkeypatch, tmp_path, warehouse_dsn, finance_dsn) -> dict[str, str
         "C360_LANDING_DIR": str(tmp_path / "landing"),
         "C360_WAREHOUSE_DSN": warehouse_dsn,
         "C360_FINANCE_DSN": finance_dsn,
+        # an external warehouse needs the secret of the privacy suppression list
+        "C360_PRIVACY_KEY": "test-privacy-key-of-this-session",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

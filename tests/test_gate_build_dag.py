@@ -44,6 +44,13 @@ models:
   c360_stand_in:
     +materialized: table
 """
+NO_PRIVACY_REQUESTS = """\
+select null::text as request_id, null::text as request_type, null::timestamptz as received_at,
+       null::date as business_date, null::text as status, null::text as customer_id,
+       null::text as matched_on, null::integer as candidate_customers,
+       null::text as handled_outcome, null::timestamptz as handled_at
+where false
+"""
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +66,8 @@ def build_project(tmp_path_factory) -> Path:
     (dbt / "dbt_project.yml").write_text(STAND_IN_DBT_PROJECT)
     for model in PUBLISHED_TABLES:
         (dbt / "stand_in" / f"{model}.sql").write_text(f"select * from stand_in.{model}\n")
+    # The privacy step between dbt and the gate reads tonight's matches: none.
+    (dbt / "stand_in" / "privacy_request_matches.sql").write_text(NO_PRIVACY_REQUESTS)
     # The gate reads the declared segments where dbt keeps them (outside the stand-in's model path).
     declared = dbt / segments_file().relative_to(project_root() / "dbt_project")
     declared.parent.mkdir(parents=True)
@@ -108,7 +117,8 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
     first, second = task_states(airflow_env, FIRST_NIGHT), task_states(airflow_env, BUSINESS_DATE)
     dbt_tasks = {t for t in first if t.startswith("dbt.")}
     assert all(any(t.startswith(f"dbt.{table}") for t in dbt_tasks) for table in PUBLISHED_TABLES), first
-    assert all(first[t] == "success 1" for t in (*dbt_tasks, "quality_gate", "publish")), first
+    steps = ("privacy_suppression", "privacy_requests", "quality_gate", "publish")
+    assert all(first[t] == "success 1" for t in (*dbt_tasks, *steps)), first
     assert all(second[t] == "success 1" for t in dbt_tasks), second
     # a data failure is not retried (the DAG's tasks have a retry), and publishing never starts
     assert second["quality_gate"] == "failed 1", second

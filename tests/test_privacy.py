@@ -383,8 +383,6 @@ def test_household_email_erases_nobody(nights):
         (0,)]
 
 
-@pytest.mark.xfail(strict=True, reason="int_golden__consent still matches requests on any key, household "
-                   "ones included; it should read marts.privacy_request_matches (see the privacy report)")
 def test_household_golden_records_keep_their_data(nights):
     flagged = query(nights["dsn"], """
         select count(*) from marts.dim_customer d where d.is_erased and exists (

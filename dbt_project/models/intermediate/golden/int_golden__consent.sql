@@ -1,7 +1,7 @@
 -- Consent per customer. Marketing consent is the person's most recent explicit
 -- statement (loyalty opt-in or opt-out, newsletter sign-up or unsubscribe); an
--- erasure or restriction request, matched on any identifier it gives,
--- overrides it.
+-- erasure or restriction request matched to the customer
+-- (marts.privacy_request_matches) overrides it.
 with xref as (
     select * from {{ ref('customer_xref') }}
 ),
@@ -26,32 +26,17 @@ latest_statement as (
     order by x.customer_id, s.stated_at desc, s.source_system
 ),
 
-request_keys as (
-    select request_id, request_type, received_at, 'email' as key_type, email as key_value
-    from {{ ref('stg_privacy__requests') }} where email is not null
-    union all
-    select request_id, request_type, received_at, 'phone', phone_e164
-    from {{ ref('stg_privacy__requests') }} where phone_e164 is not null
-    union all
-    select request_id, request_type, received_at, 'account', account_id
-    from {{ ref('stg_privacy__requests') }} where account_id is not null
-    union all
-    select request_id, request_type, received_at, 'card', card_number
-    from {{ ref('stg_privacy__requests') }} where card_number is not null
-),
-
+-- Only requests matched to one customer on an unambiguous key count: a household
+-- e-mail in an erasure request must not erase everyone who shares it.
 requests as (
     select
-        x.customer_id,
-        bool_or(q.request_type = 'erasure') as is_erased,
-        bool_or(q.request_type = 'restrict') as is_restricted,
-        max(q.received_at) as last_request_at
-    from request_keys as q
-    join {{ ref('int_identity__record_keys') }} as k using (key_type, key_value)
-    join {{ ref('int_identity__records') }} as r using (record_id)
-    join xref as x on x.source_system = r.source_system and x.source_key = r.source_key
-    where q.request_type in ('erasure', 'restrict')
-    group by x.customer_id
+        customer_id,
+        bool_or(request_type = 'erasure') as is_erased,
+        bool_or(request_type = 'restrict') as is_restricted,
+        max(received_at) as last_request_at
+    from {{ ref('privacy_request_matches') }}
+    where status = 'matched' and request_type in ('erasure', 'restrict')
+    group by customer_id
 ),
 
 customers as (

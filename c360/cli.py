@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -23,6 +24,17 @@ err = Console(stderr=True)
 def fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+BUSINESS_DATE_OPTION = typer.Option(..., "--date", help="business date, YYYY-MM-DD")
+
+
+def business_date_of(text: str) -> date:
+    """The --date option as a date, or a clear error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        fail(f"bad business date: {exc}")
 
 
 @app.command()
@@ -97,8 +109,6 @@ def run(
     ] = None,
 ) -> None:
     """Run the nightly Airflow DAGs for every business date from START to END, in order."""
-    from datetime import date
-
     from c360.airflow_env import AirflowSetupError
     from c360.dates import date_range
     from c360.runner import RichReporter, all_succeeded, results_table, run_range, select_dags
@@ -181,22 +191,18 @@ def evaluate(
 
 @app.command()
 def gate(
-    date_: str = typer.Option(..., "--date", help="business date, YYYY-MM-DD"),
+    date_: str = BUSINESS_DATE_OPTION,
     show_all: bool = typer.Option(False, "--all", help="list passed expectations too"),
     alert: bool = typer.Option(True, help="alert the owners of failed expectations"),
 ) -> None:
     """Run the quality gate for a business date; exit non-zero when it fails."""
-    from datetime import date
 
     import psycopg
 
     from c360.quality.console import results_table
     from c360.quality.gate import run_gate
 
-    try:
-        business_date = date.fromisoformat(date_)
-    except ValueError as exc:
-        fail(f"bad business date: {exc}")
+    business_date = business_date_of(date_)
     try:
         with console.status(f"validating business date {business_date} with Great Expectations"):
             result = run_gate(load_settings(), business_date, alert=alert)
@@ -216,7 +222,6 @@ def demo(
     seed: int = typer.Option(360, help="random seed of the simulation"),
 ) -> None:
     """Set up, simulate the silos and run the nightly DAGs on the embedded default; then a summary."""
-    from datetime import date
 
     from c360.airflow_env import AirflowSetupError
     from c360.demo import DemoError, DemoPlan, run_demo
@@ -265,18 +270,14 @@ def privacy_export(
 
 
 @privacy_app.command("suppress")
-def privacy_suppress(date_: str = typer.Option(..., "--date", help="business date, YYYY-MM-DD")) -> None:
+def privacy_suppress(date_: str = BUSINESS_DATE_OPTION) -> None:
     """Erase again what tonight's loads brought back of persons erased earlier (after ingest, before dbt)."""
-    from datetime import date
 
     import psycopg
 
     from c360.privacy import enforce_suppressions
 
-    try:
-        business_date = date.fromisoformat(date_)
-    except ValueError as exc:
-        fail(f"bad business date: {exc}")
+    business_date = business_date_of(date_)
     try:
         counts = enforce_suppressions(load_settings(), business_date)
     except (ConfigError, psycopg.Error) as exc:
@@ -287,9 +288,8 @@ def privacy_suppress(date_: str = typer.Option(..., "--date", help="business dat
 
 
 @privacy_app.command("apply")
-def privacy_apply(date_: str = typer.Option(..., "--date", help="business date, YYYY-MM-DD")) -> None:
+def privacy_apply(date_: str = BUSINESS_DATE_OPTION) -> None:
     """Carry out the requests dbt matched (exports, restrictions, erasures); alert the rest (after dbt)."""
-    from datetime import date
 
     import psycopg
 
@@ -297,10 +297,7 @@ def privacy_apply(date_: str = typer.Option(..., "--date", help="business date, 
     from c360.privacy.matches import MatchesMissing
     from c360.privacy.person import StaleMatch
 
-    try:
-        business_date = date.fromisoformat(date_)
-    except ValueError as exc:
-        fail(f"bad business date: {exc}")
+    business_date = business_date_of(date_)
     try:
         report = apply_privacy_requests(load_settings(), business_date)
     except (ConfigError, MatchesMissing, StaleMatch, psycopg.Error) as exc:

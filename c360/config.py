@@ -163,3 +163,16 @@ def dsn_to_uri(dsn: str, scheme: str = "postgresql") -> str:
     options = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if k not in _ADDRESS_KEYWORDS}
     query = f"?{urlencode(sorted(options.items()))}" if options else ""
     return f"{scheme}://{auth}@{p['host']}:{p['port']}/{quote(p['dbname'], safe='')}{query}"
+
+
+def read_yaml_file(path: Path, what: str, missing_hint: str = "") -> object:
+    """A configuration file's YAML content; a ConfigError names the file and what is wrong."""
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{what} {path} not found{missing_hint}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{what} {path} is not valid YAML: {exc}") from exc
+

@@ -11,9 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from c360.config import ConfigError, project_root
+from c360.config import ConfigError, project_root, read_yaml_file
 from c360.pipeline import OWNED_AREAS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -33,14 +31,7 @@ def owners_file() -> Path:
 def load_owners(path: Path | None = None) -> dict[str, Owner]:
     """Every owner in the file, checked: each silo and layer present, with a name and an e-mail."""
     path = path or owners_file()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            f"owners file {path} not found: create it or set C360_OWNERS_FILE"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"owners file {path} is not valid YAML: {exc}") from exc
+    data = read_yaml_file(path, "owners file", ": create it or set C360_OWNERS_FILE")
     if not isinstance(data, dict):
         raise ConfigError(f"owners file {path} must map each silo to a name and an email")
     missing = [area for area in OWNED_AREAS if area not in data]

@@ -12,9 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from c360.config import ConfigError, project_root
+from c360.config import ConfigError, project_root, read_yaml_file
 
 SEGMENTS_MODEL = "customer_segments"
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -37,12 +35,7 @@ def segments_file() -> Path:
 def load_segments(path: Path | None = None) -> list[Segment]:
     """Every declared segment, in file order, checked; a ConfigError names what is wrong and where."""
     path = path or segments_file()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"segments file {path} not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"segments file {path} is not valid YAML: {exc}") from exc
+    data = read_yaml_file(path, "segments file")
     entries = _declared_entries(data, path)
     segments = [_segment(entry, position, path) for position, entry in enumerate(entries, start=1)]
     names = [s.name for s in segments]

@@ -13,9 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from c360.config import ConfigError, project_root
+from c360.config import ConfigError, project_root, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -59,12 +57,7 @@ def thresholds_file() -> Path:
 
 def load_thresholds(path: Path | None = None) -> Thresholds:
     path = path or thresholds_file()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"quality file {path} not found: create it or set C360_QUALITY_FILE") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"quality file {path} is not valid YAML: {exc}") from exc
+    data = read_yaml_file(path, "quality file", ": create it or set C360_QUALITY_FILE")
 
     def get(section: str, key: str) -> Any:
         try:

@@ -10,19 +10,14 @@ resolution models, incremental that night, are then rebuilt from scratch.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from c360.ingest.partitions import date_partitions
 from c360.warehouse.bootstrap import bootstrap
-
-C360 = str(Path(sys.executable).with_name("c360"))
+from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env
 
 # (account_id, first, last, email, phone, street, house, postal, city, country, dob)
 ACCOUNTS = [
@@ -160,13 +155,6 @@ def insert_members(conn, members, business_date: str) -> None:
         )
 
 
-def dbt_build(env: dict[str, str], *options: str) -> None:
-    result = subprocess.run(
-        [C360, "dbt", "build", *options], env=env, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-
-
 def xref(dsn: str) -> dict[tuple[str, str], str]:
     with psycopg.connect(dsn) as conn:
         rows = conn.execute(
@@ -183,23 +171,20 @@ def built(pg, tmp_path_factory):
     bootstrap(dsn)
     insert_night_1(dsn)
     home = tmp_path_factory.mktemp("home")
-    # a target folder of its own, so a dbt run elsewhere in the checkout cannot interfere
-    env = {**os.environ, "C360_WAREHOUSE_DSN": dsn, "C360_HOME": str(home),
-           "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
+    env = dbt_env(dsn, home)
     dbt_build(env)  # models, snapshot, data tests and unit tests
     night_1 = xref(dsn)
     # the same night again, then night 2: models and snapshot only, to keep the test short
-    models_only = ("--exclude", "test_type:unit", "test_type:data")
-    dbt_build(env, *models_only)
+    dbt_build(env, *MODELS_ONLY)
     night_1_again = xref(dsn)
     with psycopg.connect(dsn) as conn:
         add_date_partitions(conn, "2026-11-02")
         insert_members(conn, [BRIDGE], "2026-11-02")
-    dbt_build(env, *models_only)
+    dbt_build(env, *MODELS_ONLY)
     night_2 = xref(dsn)
     incremental = resolution_state(dsn)
     identity_models = "int_identity__blocking_keys+,path:models/intermediate/identity"
-    dbt_build(env, "--full-refresh", "--select", identity_models, *models_only)
+    dbt_build(env, "--full-refresh", "--select", identity_models, *MODELS_ONLY)
     yield {"dsn": dsn, "night_1": night_1, "night_1_again": night_1_again, "night_2": night_2,
            "incremental": incremental, "rebuilt": resolution_state(dsn)}
     pg.drop_database(name)

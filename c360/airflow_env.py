@@ -82,6 +82,8 @@ def airflow_environment(settings: Settings, base: dict[str, str] | None = None) 
         "C360_PROJECT_DIR": str(settings.project_dir),
         # No usage telemetry: the warehouse may run where only the package index is reachable.
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # cosmos' partial-parse and profile caches, per c360 home: /tmp/cosmos is shared by every project.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home / "cosmos"),
         "DO_NOT_TRACK": "true",
     })
     env.update(metadata_settings(settings, env))

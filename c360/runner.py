@@ -117,8 +117,6 @@ def run_range(
     reporter = reporter or Reporter()
     prepare(settings)  # PostgreSQL up (embedded), warehouse schemas in place
     env = airflow_environment(settings)
-    # cosmos' partial-parse and profile caches, per c360 home: /tmp/cosmos is shared by every project.
-    env.setdefault("AIRFLOW__COSMOS__CACHE_DIR", str(settings.home / "cosmos"))
     ensure_metadata(env)
     log_dir = run_log_dir(settings)
     worker_log = log_dir / "airflow.log"

@@ -6,12 +6,13 @@ of persons erased earlier (a late delivery, a re-loaded file). Then it runs the
 dbt project (`dbt_project/`) on the warehouse once the night's silos have
 landed: staging per silo, identity resolution (candidate pairs, evidence, links,
 clusters, stable ids), the golden record and its history, the 360 metrics and
-the candidate segments. Every dbt node is its own task
-(astronomer-cosmos), running the model with its data tests and unit tests, so a
-failing model is visible here and retried alone. **privacy_requests** then
-carries out the requests dbt matched to a customer (erasure in every schema,
-restriction, access export) and alerts the privacy owner of the ones it could
-not match.
+the candidate segments. Every dbt model, seed and snapshot is its own task
+(astronomer-cosmos, watcher mode): one producer task runs `dbt build`, each
+node's task reports its node's result, and a retried node task runs its node
+alone; one `dbt test` task runs the data and unit tests after all nodes, so
+nothing untested reaches the gate. **privacy_requests** then carries out the
+requests dbt matched to a customer (erasure in every schema, restriction,
+access export) and alerts the privacy owner of the ones it could not match.
 
 Then **quality_gate** runs the Great Expectations checkpoint `quality_gate`
 (`expectations/gx`) for the business date: every result goes to

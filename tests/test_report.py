@@ -63,15 +63,6 @@ def fill(conn: psycopg.Connection) -> None:
                  " (customer_id text, source_system text, source_key text, resolution text)")
     conn.cursor().executemany("insert into marts.customer_xref values (%s, %s, %s, 'test')",
                               [(c, *r.split(":")) for c, records in XREF.items() for r in records])
-    # evaluate() explains its sampled pairs from identity resolution's tables; empty ones do here.
-    conn.execute("create schema intermediate")
-    conn.execute("create table intermediate.int_identity__records"
-                 " (record_id text, given_name text, surname_prefix text, surname text)")
-    conn.execute("create table intermediate.int_identity__links (record_a text, record_b text, rule text)")
-    conn.execute("create table intermediate.int_identity__pair_scores (record_a text, record_b text,"
-                 " score int, given_name_agreement text, surname_agreement text, birth_date_agreement text,"
-                 " address_agreement text, same_email bool, same_phone bool, email_is_shared bool,"
-                 " phone_is_shared bool, is_contradiction bool, blocks text)")
     conn.execute("create table marts.customer_segments (customer_id text, segment text)")
     conn.cursor().executemany("insert into marts.customer_segments values (%s, %s)", SEGMENTS)
     for night, size in ((NIGHT_1, 5), (NIGHT_2, 7)):

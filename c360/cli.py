@@ -222,7 +222,6 @@ def demo(
     seed: int = typer.Option(360, help="random seed of the simulation"),
 ) -> None:
     """Set up, simulate the silos and run the nightly DAGs on the embedded default; then a summary."""
-
     from c360.airflow_env import AirflowSetupError
     from c360.demo import DemoError, DemoPlan, run_demo
     from c360.simulator.cli import SimulationError
@@ -238,7 +237,10 @@ def demo(
         fail("some DAG runs failed; their logs are named above")
 
 
-privacy_app = typer.Typer(help="Data-subject requests (SOURCES.md §5): access exports.", no_args_is_help=True)
+privacy_app = typer.Typer(
+    help="Data-subject requests (SOURCES.md §5): access exports and the nightly privacy steps.",
+    no_args_is_help=True,
+)
 app.add_typer(privacy_app, name="privacy")
 
 
@@ -272,7 +274,6 @@ def privacy_export(
 @privacy_app.command("suppress")
 def privacy_suppress(date_: str = BUSINESS_DATE_OPTION) -> None:
     """Erase again what tonight's loads brought back of persons erased earlier (after ingest, before dbt)."""
-
     import psycopg
 
     from c360.privacy import enforce_suppressions

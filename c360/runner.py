@@ -19,10 +19,13 @@ freshness check decides whether the night may publish without it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -128,7 +131,7 @@ def run_range(
         *(["--fail-fast"] if fail_fast else []),
     ]
     done: dict[tuple[date, str], DagRunResult] = {}
-    with worker_log.open("w") as stderr:
+    with worker_log.open("w") as stderr, terminate_raises():
         worker = subprocess.Popen(
             command, env=env, cwd=settings.project_dir, stdout=subprocess.PIPE,
             stderr=stderr, text=True,
@@ -157,8 +160,32 @@ def run_range(
     ]
 
 
+@contextlib.contextmanager
+def terminate_raises() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit while the Airflow process runs, so `finally` stops it.
+
+    Python's default SIGTERM ends the process at once, without unwinding, and a
+    `kill`, a CI timeout or a container stop would leave Airflow's process running
+    the night on its own. Signal handlers can only be set from the main thread;
+    elsewhere the default stays.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _stop(worker: subprocess.Popen) -> None:
-    """Stop the Airflow process if we are leaving early (Ctrl-C, an error): no orphaned runs."""
+    """Stop the Airflow process if we are leaving early (Ctrl-C, SIGTERM, an error): no
+    orphaned runs."""
     if worker.poll() is not None:
         return
     worker.terminate()

@@ -34,6 +34,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from c360.config import ConfigError, Settings, dsn_to_uri
 from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID
+from c360.processes import run_to_end
 
 TIMEZONE = "Europe/Amsterdam"
 # psycopg 3 is the project's driver; Airflow 3 and SQLAlchemy 2 support it directly.
@@ -184,4 +185,4 @@ def run_airflow(settings: Settings, args: list[str]) -> int:
     """`c360 airflow <args>`: Airflow's own CLI with c360's environment; returns its exit code."""
     env = airflow_environment(settings)
     ensure_metadata(env)
-    return subprocess.run([airflow_executable(), *args], env=env).returncode
+    return run_to_end([airflow_executable(), *args], env=env)

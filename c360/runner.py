@@ -19,13 +19,10 @@ freshness check decides whether the night may publish without it.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,6 +32,7 @@ from c360.config import Settings
 from c360.dates import date_range
 from c360.lifecycle import start_everything
 from c360.pipeline import NIGHTLY_DAGS
+from c360.processes import stop, terminate_raises
 
 SUCCESS = "success"
 FAILED = "failed"
@@ -151,49 +149,13 @@ def run_range(
                     done[(result.business_date, result.dag_id)] = result
                     reporter.finished(result)
             worker.wait()
-        finally:
-            _stop(worker)
+        finally:  # leaving early (Ctrl-C, SIGTERM, an error): no orphaned Airflow runs
+            stop(worker)
     return [
         done.get((day, dag_id)) or DagRunResult(day, dag_id, NOT_RUN, 0.0, worker_log)
         for day in dates
         for dag_id in dag_ids
     ]
-
-
-@contextlib.contextmanager
-def terminate_raises() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit while the Airflow process runs, so `finally` stops it.
-
-    Python's default SIGTERM ends the process at once, without unwinding, and a
-    `kill`, a CI timeout or a container stop would leave Airflow's process running
-    the night on its own. Signal handlers can only be set from the main thread;
-    elsewhere the default stays.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def leave(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, leave)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    """Stop the Airflow process if we are leaving early (Ctrl-C, SIGTERM, an error): no
-    orphaned runs."""
-    if worker.poll() is not None:
-        return
-    worker.terminate()
-    try:
-        worker.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
 
 
 def all_succeeded(results: Sequence[DagRunResult]) -> bool:

@@ -1,12 +1,18 @@
 {#- How two records' given names relate: 'same', 'call_name' (Jan/Johannes),
     'initial' (J. / Jan), 'typo' (one slip of the keyboard where either name
     has 3+ letters: 'Km' for 'Kim'), or 'different'; NULL when either lacks
-    one. `a` and `b` are aliases of int_identity__records rows. -#}
+    one, or where one holds a given name only and it is the other's surname.
+    `a` and `b` are aliases of int_identity__records rows. -#}
 {% macro given_name_agreement(a, b) -%}
 case
     when {{ a }}.given_initial is null or {{ b }}.given_initial is null then null
     when {{ a }}.given_first_folded = {{ b }}.given_first_folded then 'same'
     when {{ a }}.given_canonical = {{ b }}.given_canonical then 'call_name'
+    -- a given name without a surname that is the other's surname: the other
+    -- may be typed swapped, so the given names cannot be compared
+    when ({{ a }}.surname_folded is null and {{ a }}.given_first_folded in ({{ b }}.surname_folded, {{ b }}.surname_with_prefix_folded))
+        or ({{ b }}.surname_folded is null and {{ b }}.given_first_folded in ({{ a }}.surname_folded, {{ a }}.surname_with_prefix_folded))
+        then null
     when {{ a }}.given_name_is_initial or {{ b }}.given_name_is_initial then
         case when {{ a }}.given_initial = {{ b }}.given_initial then 'initial' else 'different' end
     when greatest(length({{ a }}.given_first_folded), length({{ b }}.given_first_folded)) >= 3

@@ -59,6 +59,16 @@ blocks as (
     -- meets the records its misspelt or abbreviated name may belong to
     select record_id, 'name_only_sound', dmetaphone(surname_folded) || ':' || given_initial
     from changed where surname_folded is not null and given_initial is not null
+    union all
+    -- the letters of the e-mail of a record without a surname, and the ways
+    -- an address spells a full name: where a visitor known by an e-mail
+    -- meets the customers whose name it spells
+    select record_id, 'email_spelling', {{ email_letters('changed') }}
+    from changed where surname_folded is null and {{ email_letters('changed') }} is not null
+    union all
+    select distinct record_id, 'name_spelling', spelling
+    from changed, unnest({{ name_spellings('changed') }}) as spelling
+    where spelling is not null
 ),
 
 {% if is_incremental() %}

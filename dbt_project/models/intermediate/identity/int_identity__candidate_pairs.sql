@@ -47,7 +47,7 @@ to_pair as not materialized (
 touched_blocks as (
     select block_type, block_value, count(*) as block_size
     from blocking_keys
-    where block_type <> 'name_only_sound'
+    where block_type not in ('name_only_sound', 'email_spelling', 'name_spelling')
     {% if is_incremental() %}
         and (block_type, block_value) in (select block_type, block_value from to_pair)
     {% endif %}
@@ -56,13 +56,14 @@ touched_blocks as (
 
 -- a name-only sound block pairs a record that holds only a name with all its
 -- members, and any other record with its name-only members: three branches, so
--- that a large block is never paired all with all
+-- that a large block is never paired all with all; spelling blocks pair
+-- across their two kinds only
 paired as (
     select p.record_id, o.record_id as other_record_id, p.block_type
     from to_pair as p
     join touched_blocks as s using (block_type, block_value)
     join blocking_keys as o using (block_type, block_value)
-    where p.block_type <> 'name_only_sound' and s.block_size <= {{ var('identity_max_block_size', 100) }}
+    where p.block_type not in ('name_only_sound', 'email_spelling', 'name_spelling') and s.block_size <= {{ var('identity_max_block_size', 100) }}
     union all
     select p.record_id, o.record_id, p.block_type
     from to_pair as p
@@ -73,6 +74,15 @@ paired as (
     from to_pair as p
     join blocking_keys as o using (block_type, block_value)
     where p.block_type = 'name_only_sound' and not p.is_name_only and o.is_name_only
+    union all
+    -- an e-mail's letters meet the names they spell, and a name the e-mails
+    -- that spell it (never two names or two e-mails)
+    select p.record_id, o.record_id, 'spelled_name'
+    from to_pair as p
+    join blocking_keys as o
+        on o.block_type = case p.block_type when 'email_spelling' then 'name_spelling' else 'email_spelling' end
+        and o.block_value = p.block_value
+    where p.block_type in ('email_spelling', 'name_spelling')
 ),
 
 ordered as (

@@ -1,6 +1,7 @@
 -- Clusters: the checked components, plus the clusters that only a name ties
--- to a customer, placed where that name points to exactly one. A name alone
--- cannot tell namesakes apart, so it only places what nothing else places.
+-- to a customer (a name typed, or spelled by an e-mail), placed where that
+-- name points to exactly one. A name alone cannot tell namesakes apart, so it
+-- only places what nothing else places, and not against personal contacts.
 with records as (
     select * from {{ ref('int_identity__records') }}
 ),
@@ -11,6 +12,14 @@ resolved as (
 
 pair_scores as not materialized (
     select * from {{ ref('int_identity__pair_scores') }}
+),
+
+record_keys as (
+    select * from {{ ref('int_identity__record_keys') }}
+),
+
+shared_keys as (
+    select * from {{ ref('int_identity__shared_keys') }}
 ),
 
 -- A cluster is anchored when one of its records holds what only the person's
@@ -42,23 +51,28 @@ placeable as (
 ),
 
 -- name evidence in both directions, as a distance: a full name 0, each slip
--- 1, an initial 2 (so a full name outweighs an initial)
+-- 1, an initial 2 (so a full name outweighs an initial); an e-mail that
+-- spells the other's full name counts as that name, 0
 name_matches as (
     select
         record_a as record_id,
         record_b as other_record_id,
-        case given_name_agreement when 'typo' then 1 when 'initial' then 2 else 0 end
-        + case surname_agreement when 'typo' then 1 else 0 end as distance
+        least(
+            case when surname_agreement in ('same', 'typo')
+                and given_name_agreement in ('same', 'call_name', 'typo', 'initial') then
+                case given_name_agreement when 'typo' then 1 when 'initial' then 2 else 0 end
+                + case surname_agreement when 'typo' then 1 else 0 end
+            end,
+            case when email_spells_name and surname_agreement is distinct from 'different' then 0 end
+        ) as distance
     from pair_scores
     where not is_contradiction
-        and surname_agreement in ('same', 'typo')
-        and given_name_agreement in ('same', 'call_name', 'typo', 'initial')
 ),
 
 directed as (
-    select record_id, other_record_id, distance from name_matches
+    select record_id, other_record_id, distance from name_matches where distance is not null
     union all
-    select other_record_id, record_id, distance from name_matches
+    select other_record_id, record_id, distance from name_matches where distance is not null
 ),
 
 contradictions as (
@@ -75,14 +89,8 @@ contradicted as (
     join labelled as t on t.record_id = x.other_record_id
 ),
 
--- the closest name agreement wins; the name places the cluster only if one
--- customer holds the closest matches
-name_candidates as (
-    select
-        p.cluster_id,
-        t.cluster_id as target_cluster_id,
-        m.distance,
-        min(m.distance) over (partition by p.cluster_id) as best
+name_matched as (
+    select p.cluster_id, t.cluster_id as target_cluster_id, m.distance
     from placeable as p
     join directed as m using (record_id)
     join labelled as t on t.record_id = m.other_record_id
@@ -91,24 +99,65 @@ name_candidates as (
         and x.cluster_id is null
 ),
 
-name_targets as (
-    select cluster_id, min(target_cluster_id) as target_cluster_id, count(distinct target_cluster_id) as target_count
+-- the personal e-mails and phones (none a household's) of the clusters a
+-- name may join
+personal_contacts as (
+    select distinct l.cluster_id, k.key_type, k.key_value
+    from labelled as l
+    join record_keys as k using (record_id)
+    left join shared_keys as s using (key_type, key_value)
+    where l.cluster_id in (select cluster_id from name_matched union select target_cluster_id from name_matched)
+        and k.key_type in ('email', 'phone')
+        and s.key_value is null
+),
+
+-- a name is weak evidence: where both sides hold a personal e-mail (or
+-- phone) and none of one side's is the other's, even with a slip, the name is
+-- more likely a namesake's
+contact_conflicts as (
+    select m.cluster_id, m.target_cluster_id
+    from (select distinct cluster_id, target_cluster_id from name_matched) as m
+    join personal_contacts as pc on pc.cluster_id = m.cluster_id
+    join personal_contacts as tc on tc.cluster_id = m.target_cluster_id and tc.key_type = pc.key_type
+    group by m.cluster_id, m.target_cluster_id, pc.key_type
+    having not bool_or(pc.key_value = tc.key_value
+        or (pc.key_type = 'email' and split_part(pc.key_value, '@', 2) = split_part(tc.key_value, '@', 2)
+            and {{ one_slip_apart("split_part(pc.key_value, '@', 1)", "split_part(tc.key_value, '@', 1)") }}))
+),
+
+-- the closest name agreement wins
+name_candidates as (
+    select m.*, min(m.distance) over (partition by m.cluster_id) as best
+    from name_matched as m
+    left join contact_conflicts as c using (cluster_id, target_cluster_id)
+    where c.cluster_id is null
+),
+
+best_candidates as (
+    select distinct cluster_id, target_cluster_id
     from name_candidates
     where distance = best
+),
+
+direct_targets as (
+    select cluster_id, min(target_cluster_id) as target_cluster_id, count(*) as target_count
+    from best_candidates
     group by cluster_id
 ),
 
--- a name placed into a customer known by a contact key follows that customer
--- where its own name places it in turn
-placements as (
+-- a target that its own name places into a customer stands for that
+-- customer: a name that points to a customer and to a caller placed into it
+-- points to one customer. The name places the cluster only if one customer
+-- holds the closest matches.
+name_targets as (
     select
-        t.cluster_id,
-        case when t.target_count = 1 then coalesce(onward.target_cluster_id, t.target_cluster_id) end
-            as target_cluster_id,
-        t.target_count
-    from name_targets as t
-    left join name_targets as onward
-        on onward.cluster_id = t.target_cluster_id and onward.target_count = 1
+        c.cluster_id,
+        min(coalesce(onward.target_cluster_id, c.target_cluster_id)) as target_cluster_id,
+        count(distinct coalesce(onward.target_cluster_id, c.target_cluster_id)) as target_count
+    from best_candidates as c
+    left join direct_targets as onward
+        on onward.cluster_id = c.target_cluster_id and onward.target_count = 1
+    group by c.cluster_id
 ),
 
 final as (
@@ -122,7 +171,7 @@ final as (
              else l.resolution end as resolution
     from labelled as l
     join records as rec using (record_id)
-    left join placements as t using (cluster_id)
+    left join name_targets as t using (cluster_id)
 )
 
 select * from final

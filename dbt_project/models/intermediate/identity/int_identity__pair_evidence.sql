@@ -68,6 +68,8 @@ compared as (
             when a.house_number = b.house_number then 'same'
             else 'different'
         end as address_agreement,
+        -- an address that spells the other record's full name, either way round
+        {{ email_spells_name('a', 'b') }} or {{ email_spells_name('b', 'a') }} as email_spells_name,
         case when a.email = b.email then a.email end as shared_email,
         -- the same mailbox typed with one slip of a letter: separators and
         -- digits must match, since namesakes' addresses differ in just those
@@ -108,6 +110,7 @@ oriented as (
         end as surname_agreement,
         birth_date_agreement,
         address_agreement,
+        email_spells_name,
         shared_email,
         shared_phone,
         shared_email is not null as same_email,

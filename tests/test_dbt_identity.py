@@ -78,6 +78,8 @@ INTERACTIONS = [
     ("CC-10", None, "Zoë Müller", None, None),                  # a name that fits one person
     ("CC-11", None, "Thomas Hendriks", "06-55555555", None),    # a mobile nobody else typed
     ("CC-12", None, "Piet Jansen", "06-66666666", None),        # the same, a name two people have
+    ("CC-13", None, "Lotte Kramer", "06-77777777", None),       # known to the contact center only:
+    ("CC-14", None, "Lotte Kramer", None, "lotte.k@example.nl"),  # by mobile, then by e-mail
 ]
 
 # (event_id, anonymous_id, user_id, event_type, traits)
@@ -87,12 +89,18 @@ EVENTS = [
      {"first_name": "Bakker", "last_name": "Kees", "postal_code": "2500AA"}),
     ("e3", "cookie-th-1", "WU1", "login", {"email": "T.Hendriks@example.nl"}),
     ("e4", "cookie-th-2", "WU1", "page_view", None),
-    ("e5", "cookie-eva", None, "newsletter_signup", {"email": "eva.visser@example.nl"}),
+    # an e-mail that does not spell her name: night 2's card bridges it
+    ("e5", "cookie-eva", None, "newsletter_signup", {"email": "e.visser@example.nl"}),
     ("e6", "cookie-anon", None, "page_view", None),  # never identified: not a record
     ("e7", "cookie-kees-mail", None, "newsletter_signup", {"email": "kees.bakker@gmail.com"}),
+    # e-mails that spell a customer's name: one customer, two namesakes, one
+    # whose own personal e-mail is another
+    ("e8", "cookie-zoe", None, "newsletter_signup", {"email": "zoe.muller95@gmail.com"}),
+    ("e9", "cookie-piet", None, "newsletter_signup", {"email": "piet_jansen@hotmail.com"}),
+    ("e10", "cookie-thomas", None, "newsletter_signup", {"email": "thomashendriks@hotmail.com"}),
 ]
 
-BRIDGE = ("2000000000011", "Eva", "Visser", "eva.visser@example.nl", "06 44444444",
+BRIDGE = ("2000000000011", "Eva", "Visser", "e.visser@example.nl", "06 44444444",
           "7411AB", "4", "1988-11-11", "Y")
 
 
@@ -271,6 +279,20 @@ def test_fuzzy_matches(built):
     # a caller's own mobile that no other record holds: placed by a name only one customer has
     assert same(ids, (F, "FA0000009"), (CC, "CC-11"))
     assert ids[(CC, "CC-12")] not in {ids[(F, "FA0000003")], ids[(F, "FA0000004")]}
+
+
+def test_names_spelled_by_an_e_mail(built):
+    ids = built["night_1"]
+    assert same(ids, (F, "FA0000008"), (W, "cookie-zoe"))
+    assert ids[(W, "cookie-piet")] not in {ids[(F, "FA0000003")], ids[(F, "FA0000004")]}
+    # Thomas Hendriks' own address is t.hendriks@example.nl: this one is a namesake's
+    assert not same(ids, (F, "FA0000009"), (W, "cookie-thomas"))
+
+
+def test_same_full_name_without_an_anchor(built):
+    """Two callers nobody else knows, by a mobile and by an e-mail, one full name."""
+    ids = built["night_1"]
+    assert same(ids, (CC, "CC-13"), (CC, "CC-14"))
 
 
 def test_web_login_ties_cookies(built):

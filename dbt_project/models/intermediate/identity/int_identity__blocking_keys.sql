@@ -56,9 +56,12 @@ blocks as (
     from changed where given_first_folded is not null and surname_folded is not null
     union all
     -- surname by sound and initial: where a record that holds only a name
-    -- meets the records its misspelt or abbreviated name may belong to
-    select record_id, 'name_only_sound', dmetaphone(surname_folded) || ':' || given_initial
-    from changed where surname_folded is not null and given_initial is not null
+    -- meets the records its misspelt or abbreviated name may belong to; the
+    -- surname's last word too, since a caller's long name may be split
+    -- elsewhere ('Demi Bruijne | van der Veen', 'Demi | Bruijne van der Veen')
+    select distinct record_id, 'name_only_sound', dmetaphone(surname_word) || ':' || given_initial
+    from changed, unnest(array[surname_folded, surname_last_word_folded]) as surname_word
+    where surname_word is not null and given_initial is not null
     union all
     -- the letters of the e-mail of a record without a surname, and the ways
     -- an address spells a full name: where a visitor known by an e-mail

@@ -154,8 +154,8 @@ personal_contacts as (
 
 -- a name is weak evidence: where a cluster and a customer its name points to
 -- both hold personal e-mails (or phones) and none of one side's is the
--- other's, even with a slip, the name is more likely a namesake's, and places
--- nothing
+-- other's, even with a slip of a letter, the name is more likely a
+-- namesake's, and places nothing
 contact_conflicts as (
     select distinct p.cluster_id
     from pointed_to as p
@@ -163,8 +163,7 @@ contact_conflicts as (
     join personal_contacts as tc on tc.cluster_id = p.pointed_cluster_id and tc.key_type = pc.key_type
     group by p.cluster_id, p.pointed_cluster_id, pc.key_type
     having not bool_or(pc.key_value = tc.key_value
-        or (pc.key_type = 'email' and split_part(pc.key_value, '@', 2) = split_part(tc.key_value, '@', 2)
-            and {{ one_slip_apart("split_part(pc.key_value, '@', 1)", "split_part(tc.key_value, '@', 1)") }}))
+        or (pc.key_type = 'email' and {{ emails_one_slip_apart('pc.key_value', 'tc.key_value') }}))
 ),
 
 direct_placements as (

@@ -71,14 +71,8 @@ compared as (
         -- an address that spells the other record's full name, either way round
         {{ email_spells_name('a', 'b') }} or {{ email_spells_name('b', 'a') }} as email_spells_name,
         case when a.email = b.email then a.email end as shared_email,
-        -- the same mailbox typed with one slip of a letter: separators and
-        -- digits must match, since namesakes' addresses differ in just those
-        -- ('jan.smit@' / 'jan_smit@' / 'jan.smit2@')
-        a.email <> b.email and split_part(a.email, '@', 2) = split_part(b.email, '@', 2)
-            and regexp_replace(split_part(a.email, '@', 1), '[a-z]', '', 'g')
-                = regexp_replace(split_part(b.email, '@', 1), '[a-z]', '', 'g')
-            and {{ one_slip_apart("split_part(a.email, '@', 1)", "split_part(b.email, '@', 1)") }}
-            as similar_email,
+        -- the same mailbox typed with one slip of a letter
+        {{ emails_one_slip_apart('a.email', 'b.email') }} as similar_email,
         case when a.phone_e164 = b.phone_e164 then a.phone_e164 end as shared_phone,
         coalesce(a.account_id = b.account_id, false) as same_account,
         coalesce(a.card_number = b.card_number, false) as same_card,

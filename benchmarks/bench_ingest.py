@@ -38,7 +38,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from c360.ingest import contact_center, finance, store, web
+from c360.ingest import contact_center, finance, partitions, store, web
 from c360.postgres import EmbeddedPostgres
 from c360.simulator.finance_db import create_billing
 from c360.warehouse.bootstrap import bootstrap
@@ -227,18 +227,20 @@ def plain_copy(dsn: str, like_table: str, columns: tuple[str, ...], chunks: Iter
 def raw_layout_copy(dsn: str, raw_table: str) -> float:
     """Seconds to store the rows the loader wrote once more as the loader stores a new date:
     COPY ... FREEZE into a table made in the same transaction, with the raw table's columns
-    and defaults, whose indexes are built when it is attached to a parent like the raw
-    table (finance: COPY into a logged copy of the table with its indexes, as its extract
-    does). What PostgreSQL alone needs to store them."""
+    and defaults, the load metadata as column defaults (the loader sets them per file),
+    whose indexes are built when it is attached to a parent like the raw table (finance:
+    COPY into a logged copy of the table with its indexes, as its extract does). What
+    PostgreSQL alone needs to store them."""
     table = sql.Identifier(*raw_table.split("."))
     with psycopg.connect(dsn, autocommit=True) as conn:
-        columns = [r[0] for r in conn.execute(
-            "select column_name from information_schema.columns where table_schema = %s "
-            "and table_name = %s and column_name <> '_loaded_at' order by ordinal_position",
-            raw_table.split("."),
-        )]
         partitioned = conn.execute("select relkind = 'p' from pg_class where oid = %s::regclass",
                                    (raw_table,)).fetchone()[0]
+        left_out = ["_loaded_at", *(partitions.FILE_METADATA if partitioned else ())]
+        columns = [r[0] for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = %s "
+            "and table_name = %s and column_name <> all(%s) order by ordinal_position",
+            (*raw_table.split("."), left_out),
+        )]
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
         data = bytearray()
         with conn.cursor().copy(sql.SQL("copy (select {} from {}) to stdout").format(
@@ -255,12 +257,19 @@ def raw_layout_copy(dsn: str, raw_table: str) -> float:
                                      "partition by list (_business_date)").format(table))
                 conn.execute(sql.SQL("create table bench_floor (like {} including defaults)")
                              .format(table))
+                conn.execute(sql.SQL("alter table bench_floor alter column _batch_id set default 1, "
+                                     "alter column _business_date set default {}, "
+                                     "alter column _source_name set default 'a/file/name.csv'")
+                             .format(sql.Literal(DAY)))
             options = sql.SQL("(freeze)" if partitioned else "")
             with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin {}").format(
                     cols, options)) as copy:
                 for offset in range(0, len(data), 1 << 20):
                     copy.write(data[offset:offset + (1 << 20)])
             if partitioned:
+                conn.execute("alter table bench_floor alter column _batch_id drop default, "
+                             "alter column _business_date drop default, "
+                             "alter column _source_name drop default")
                 conn.execute(sql.SQL("alter table bench_floor_parent attach partition bench_floor "
                                      "for values in ({})").format(sql.Literal(DAY)))
         elapsed = time.perf_counter() - started
@@ -384,10 +393,11 @@ def main() -> None:
               ", ".join(f"{s} {r:,}/{lo:,}/{q:,}" for s, r, lo, q in ledger))
         print("COPY: a plain COPY of the delivered rows (PostgreSQL parses the CSV; web: the "
               "events' columns) into an UNLOGGED table without indexes.\n"
-              "floor: the raw rows the loader wrote (with the metadata columns) stored once more "
-              "as the loader stores them (file silos: COPY FREEZE into a table made in the same "
-              "transaction, indexes built when it is attached; finance: COPY into a logged table "
-              "with its indexes): what storing them costs PostgreSQL alone.\n"
+              "floor: the raw rows the loader wrote stored once more as the loader stores them "
+              "(file silos: COPY FREEZE of the delivered fields and line numbers into a table "
+              "made in the same transaction, the load metadata as column defaults, indexes "
+              "built when it is attached; finance: COPY into a logged table with its indexes): "
+              "what storing them costs PostgreSQL alone.\n"
               "ratio: the median of the per-repeat ratios (loader rows/s over the other's).")
     finally:
         server.stop()

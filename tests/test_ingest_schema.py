@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import psycopg
+import pytest
 
-from c360.ingest import privacy
+from c360.ingest import privacy, store, web
 from c360.warehouse.bootstrap import bootstrap
-from tests.ingest_helpers import DAY, fetch, write_delimited
+from tests.ingest_helpers import DAY, assert_balanced, fetch, write_delimited, write_jsonl_gz
+
+
+def web_event(n: int) -> dict:
+    return {"event_id": str(uuid.UUID(int=n)), "event_type": "login",
+            "occurred_at": "2026-11-21T09:00:00Z"}
 
 FILE_TABLES = ("raw_contact_center.interactions", "raw_web.events", "raw_store.pos_lines",
                "raw_store.loyalty_members", "raw_privacy.requests")
@@ -95,3 +102,69 @@ def test_a_warehouse_with_unpartitioned_raw_tables_is_migrated(warehouse_dsn):
         (table, "brin") for table in sorted(FILE_TABLES)]
     bootstrap(warehouse_dsn)  # nothing left to do
     assert len(partitions_of(warehouse_dsn, "raw_web.events")) == 2
+
+
+def metadata_defaults(dsn: str, table: str) -> list[tuple[str, str]]:
+    """(column, default) of the load metadata columns of `table` that have a default."""
+    return fetch(dsn, """
+        select a.attname, pg_get_expr(d.adbin, d.adrelid)
+        from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+        where d.adrelid = %s::regclass and a.attname in ('_batch_id', '_business_date', '_source_name')
+        """, (table,))
+
+
+def test_a_fresh_partitions_metadata_defaults_are_gone_once_attached_and_later_files_carry_it(
+        warehouse_dsn, tmp_path):
+    columns = store.POS_LINES.columns
+    row = ("R1", "1", "NL-AMS-01", "2026-11-21 10:00:00", "SKU-1", "heating", "1", "9.95", "0", "",
+           "card")
+    write_delimited(tmp_path / f"store/{DAY}/pos_NL-AMS-01.csv", columns, [row])
+    store.load_business_date(warehouse_dsn, tmp_path, DAY)  # into a fresh partition
+    assert metadata_defaults(warehouse_dsn, "raw_store.pos_lines_20261121") == []
+    # a late file and a changed re-delivery go into the attached partition
+    write_delimited(tmp_path / f"store/{DAY}/pos_BE-GNT-02.csv", columns,
+                    [(*row[:2], "BE-GNT-02", *row[3:])])
+    write_delimited(tmp_path / f"store/{DAY}/pos_NL-AMS-01.csv", columns, [row, ("R2", *row[1:])])
+    store.load_business_date(warehouse_dsn, tmp_path, DAY)
+    assert fetch(warehouse_dsn, """
+        select p._source_name, p._business_date, p.receipt_id, p._line_number
+        from raw_store.pos_lines p join ops.load_ledger l on l.ledger_id = p._batch_id
+        where l.source_name = p._source_name and l.business_date = p._business_date
+        order by 1, 3""") == [
+        (f"store/{DAY}/pos_BE-GNT-02.csv", DAY, "R1", 2),
+        (f"store/{DAY}/pos_NL-AMS-01.csv", DAY, "R1", 2),
+        (f"store/{DAY}/pos_NL-AMS-01.csv", DAY, "R2", 3)]
+    assert_balanced(warehouse_dsn, store.POS_TABLE, "store")
+    assert metadata_defaults(warehouse_dsn, "raw_store.pos_lines_20261121") == []
+
+
+def web_keys(dsn: str) -> list[tuple[str, str, str]]:
+    """(name, kind, definition) of the unique keys on raw_web.events."""
+    return fetch(dsn, """
+        select c.relname, case when con.oid is null then 'index' else 'constraint' end,
+               pg_get_indexdef(i.indexrelid)
+        from pg_index i join pg_class c on c.oid = i.indexrelid
+        left join pg_constraint con on con.conindid = i.indexrelid
+        where i.indrelid = 'raw_web.events'::regclass and i.indisunique""")
+
+
+def test_a_warehouse_with_the_earlier_web_primary_key_is_migrated(warehouse_dsn, tmp_path):
+    bootstrap(warehouse_dsn)
+    with psycopg.connect(warehouse_dsn) as conn:  # as the earlier schema left it, with a date
+        conn.execute("drop index raw_web.events_event_id_key")
+        conn.execute("alter table raw_web.events add primary key (event_id, _business_date)")
+        conn.execute("create view public.stg_events as select * from raw_web.events")
+    write_jsonl_gz(tmp_path / f"web/{DAY}/events-09.jsonl.gz", [web_event(1), web_event(2)])
+    web.load_business_date(warehouse_dsn, tmp_path, DAY)
+    bootstrap(warehouse_dsn)
+    assert web_keys(warehouse_dsn) == [(
+        "events_event_id_key", "index",
+        'CREATE UNIQUE INDEX events_event_id_key ON ONLY raw_web.events USING btree '
+        '(event_id COLLATE "C", _business_date)')]
+    # the keys of the existing partition moved too; events are still kept once
+    write_jsonl_gz(tmp_path / f"web/{DAY}/events-10.jsonl.gz", [web_event(2), web_event(3)])
+    [_, second] = web.load_business_date(warehouse_dsn, tmp_path, DAY).files
+    assert (second.rows_loaded, second.rows_duplicate) == (2, 1)
+    assert fetch(warehouse_dsn, "select count(*) from public.stg_events") == [(3,)]
+    with psycopg.connect(warehouse_dsn) as conn, pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("insert into raw_web.events_20261121 select * from raw_web.events_20261121 limit 1")

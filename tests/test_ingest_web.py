@@ -191,3 +191,37 @@ def test_reloading_a_date_and_redelivering_a_changed_file(warehouse_dsn, tmp_pat
     assert [n for n, _ in event_ids(warehouse_dsn)] == [str(uuid.UUID(int=n)) for n in (1, 3, 4)]
     assert quarantine(warehouse_dsn, "web") == []
     assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_plain_and_escaped_lines_load_alike_and_the_first_copy_of_an_event_wins(warehouse_dsn, tmp_path):
+    plain = {"page_url": "https://shop.example/p", "traits": {"email": "b@example.nl"}}
+    events_file(tmp_path, 9, [
+        event(1),  # a backslash in page_url: the exact way
+        event(1, **plain),  # a later copy, plain: not kept
+        event(2, **plain),  # plain: the quick way
+        event(2),  # a later copy with a backslash: not kept
+        event(3, **plain, properties={"price": 1.50}),  # a number: the exact way
+        event(4, **plain, occurred_at="2024-02-29T10:00:00Z"),  # a rare day: the exact way
+        event(5, **plain, event_id="not-a-uuid"),  # plain but broken: refused with its reason
+        event(6, **plain, occurred_at="2026-11-21T10:00:00+01:00"),
+        event(7, **plain, utm=None, referrer="https://www.google.com/"),
+    ])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined,
+            loaded.rows_duplicate) == (9, 7, 2, 2)
+    assert fetch(warehouse_dsn, f"select event_id, _line_number, page_url, traits, properties, "
+                                f"referrer, occurred_at from {RAW} order by event_id") == [
+        (str(uuid.UUID(int=1)), 1, "https://shop.example/p?q=a\\b", None, {"path": "/p", "title": "P"},
+         None, "2026-11-21T09:14:03.123Z"),
+        (str(uuid.UUID(int=2)), 3, "https://shop.example/p", {"email": "b@example.nl"},
+         {"path": "/p", "title": "P"}, None, "2026-11-21T09:14:03.123Z"),
+        (str(uuid.UUID(int=3)), 5, "https://shop.example/p", {"email": "b@example.nl"},
+         {"price": 1.5}, None, "2026-11-21T09:14:03.123Z"),
+        (str(uuid.UUID(int=4)), 6, "https://shop.example/p", {"email": "b@example.nl"},
+         {"path": "/p", "title": "P"}, None, "2024-02-29T10:00:00Z"),
+        (str(uuid.UUID(int=7)), 9, "https://shop.example/p", {"email": "b@example.nl"},
+         {"path": "/p", "title": "P"}, "https://www.google.com/", "2026-11-21T09:14:03.123Z")]
+    assert [(line, reason) for _, line, _, reason in quarantine(warehouse_dsn, "web")] == [
+        (7, "event_id: 'not-a-uuid' is not a UUID"),
+        (8, "occurred_at: '2026-11-21T10:00:00+01:00' is not a valid ISO 8601 timestamp in UTC")]
+    assert_balanced(warehouse_dsn, RAW, "web")

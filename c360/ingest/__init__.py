@@ -28,13 +28,17 @@ UNLOGGED table without indexes). What storing costs PostgreSQL is kept near a
 plain COPY's: the file silos' raw tables are partitioned by business date, and
 a date loaded for the first time goes into a partition made in the load's
 transaction (`partitions`): COPY ... FREEZE, no WAL on the embedded cluster
-(wal_level = minimal), and the indexes (BRIN on _batch_id; web's key on
-event_id and date) built once when the partition is attached instead of row by
-row. Web looks an event id up only in the partitions that can hold an earlier
-copy (from the day before the file's earliest occurred_at on). What is left is
-Python's: a delimited file's quote-free lines are checked and turned into COPY
-text in bulk (`delimited`), web lines are parsed by orjson and checked field by
-field, and the next file is prepared while one is stored. That work costs more
+(wal_level = minimal), the load metadata that a file's rows share as the
+partition's column defaults while it is not attached, so COPY carries only the
+delivered fields and line numbers, and the indexes (BRIN on _batch_id; web's
+key on event_id and date, compared byte by byte) built once when the partition
+is attached instead of row by row. Web looks an event id up only in the
+partitions that can hold an earlier copy (from the day before the file's
+earliest occurred_at on). What is left is Python's: a delimited file's
+quote-free lines are checked and turned into COPY text in bulk (`delimited`),
+a web file's plain lines are read by msgspec and checked column by column in
+bulk (`web_plain`), the others parsed by orjson and checked field by field,
+and the next file is prepared while one is stored. That work costs more
 CPU per row than PostgreSQL's own parsing in a plain COPY, so where the cores
 are busy the loaders are bound by Python: the benchmark prints the figures. No
 load turns synchronous_commit off: a date commits once.

@@ -13,7 +13,7 @@ ways that give the same result:
   whose fields are split by the delimiter, so the whole file's delimiters become
   tabs in one pass and one regular expression per line (`checks.record_pattern`,
   run by `map`, no Python code per line) accepts the valid ones. Runs of accepted
-  lines become COPY text joined in C (lines, metadata and numbers zipped). Only
+  lines become COPY text joined in C (lines and line numbers zipped). Only
   the rest is looked at one by one: a blank line (no record), a line the fast
   check refused (exact checks say why, or accept it, e.g. 29 February), and a
   line with a quote, whose record Python's C csv reader reads (it may span lines).
@@ -37,7 +37,6 @@ from functools import partial
 from itertools import chain, repeat
 
 import psycopg
-from psycopg import sql
 
 from c360.ingest.checks import AtLeastOne, Check, record_pattern
 from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome
@@ -187,22 +186,16 @@ def store_delimited(
 ) -> ParseOutcome:
     if not prepared.lines:
         return ParseOutcome(0, 0)
-    load = _RecordLoader(contract, prepared.header, prepared.lines, batch)
+    partition = batch.partitions[contract.raw_table]
+    target = partition.copy_target(  # an empty field is NULL in the raw layer
+        conn, prepared.header, batch.ledger_id, batch.source.source_name, null="")
+    load = _RecordLoader(contract, prepared.header, prepared.lines, target.row_end)
     if prepared.split is not None:
         chunks = load.run_lines(prepared.split, prepared.escaped, prepared.header_lines)
     else:
         records = physical_lines(prepared.escaped)[prepared.header_lines:]
         chunks = load.run(contract.reader(iter(records)), prepared.header_lines)
-    partition = batch.partitions[contract.raw_table]
-    copy_sql = sql.SQL(
-        "copy {table} ({columns}, _batch_id, _business_date, _source_name, _line_number) "
-        "from stdin (null '', {options})"  # an empty field is NULL in the raw layer
-    ).format(
-        table=partition.identifier,
-        columns=sql.SQL(", ").join(map(sql.Identifier, prepared.header)),
-        options=partition.copy_options,
-    )
-    with conn.cursor().copy(copy_sql) as copy:
+    with conn.cursor().copy(target.statement) as copy:
         for chunk in chunks:  # PostgreSQL stores one chunk while the next is read
             copy.write(chunk)
     return ParseOutcome(load.rows_read, load.rows_read - len(load.refused), load.refused)
@@ -212,18 +205,14 @@ class _RecordLoader:
     """Reads the records of one file, checks them and yields the valid ones as COPY text."""
 
     def __init__(self, contract: DelimitedContract, header: list[str], lines: list[str],
-                 batch: Batch):
+                 row_end: str):
         self.contract = contract
         self.header = header
         self.width = len(header)
         self.lines = lines
         self.pattern = record_pattern(header, contract.checks)
         self.check_every_record = bool(contract.record_checks)
-        source = batch.source
-        self.meta = "\t" + "\t".join((
-            str(batch.ledger_id), source.business_date.isoformat(),
-            _copy_escape(source.source_name), "",
-        ))
+        self.row_end = row_end  # after each row's line number (partitions.CopyTarget)
         self.rows_read = 0
         self.refused: list[RefusedRow] = []
         self._parts: list[str] = []
@@ -260,7 +249,7 @@ class _RecordLoader:
                 if index > position:  # lines position .. index - 1 are valid records
                     numbers = map(str, range(first_number + position, first_number + index))
                     self._add("".join(chain.from_iterable(
-                        zip(split[position:index], repeat(self.meta), numbers, repeat("\n")))),
+                        zip(split[position:index], repeat("\t"), numbers, repeat(self.row_end)))),
                         index - position)
                     self.rows_read += index - position
                 if index == block_end:
@@ -287,7 +276,7 @@ class _RecordLoader:
         if reasons:
             self._refuse(number, number, "; ".join(reasons))
             return
-        self._add(f"{fields}{self.meta}{number}\n")
+        self._add(f"{fields}\t{number}{self.row_end}")
 
     def _quoted_record(self, records: list[str], first: int) -> int:
         """Read the record that starts at records[first] (line first + 1); lines it took."""
@@ -319,7 +308,7 @@ class _RecordLoader:
                 return
         if "\n" in fields or "\r" in fields:  # a quoted line break
             fields = fields.replace("\n", "\\n").replace("\r", "\\r")
-        self._add(f"{fields}{self.meta}{start}\n")
+        self._add(f"{fields}\t{start}{self.row_end}")
 
     def run(self, reader: Iterator[list[str]], header_lines: int) -> Iterator[str]:
         """Read the records after the header one by one; `reader.line_num` counts from there."""

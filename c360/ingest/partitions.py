@@ -6,21 +6,45 @@ a table can be written with COPY ... FREEZE (rows stored already frozen, so no
 later vacuum has to rewrite them), and on a server with wal_level = minimal (the
 embedded cluster, c360/postgres.py) its rows are not written to the WAL at all:
 the file is synced at commit instead. Its indexes are built once, in bulk, when it
-is attached, not row by row. Readers of the parent see the date only when the load
-commits, and are not blocked meanwhile (ATTACH PARTITION takes a lock that lets
-them read). A later load of the same date (a file delivered again, or late) writes
-the attached partition like any table.
+is attached, not row by row. While it is not attached, the load metadata that is
+the same for every row of a file (_batch_id, _business_date, _source_name) is the
+partition's column default, set per file, so COPY sends and PostgreSQL parses
+only the delivered fields and the line number; the defaults are dropped before
+it is attached, so no later write can take them by mistake. Readers of the
+parent see the date only when the load commits, and are not blocked meanwhile
+(ATTACH PARTITION takes a lock that lets them read). A later load of the same
+date (a file delivered again, or late) writes the attached partition like any
+table, its rows carrying the metadata.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 import psycopg
 from psycopg import sql
+
+# The load metadata that every row of one file shares (010_raw.sql).
+FILE_METADATA = ("_batch_id", "_business_date", "_source_name")
+
+
+def copy_text_escape(value: str) -> str:
+    """A value as a field of COPY's text format."""
+    return (value.replace("\\", "\\\\").replace("\t", "\\t")
+            .replace("\n", "\\n").replace("\r", "\\r"))
+
+
+@dataclass(frozen=True)
+class CopyTarget:
+    """A COPY of one file's rows: each row is its delivered fields, a tab, its line
+    number and then `row_end` (the load metadata where the rows must carry it, and
+    the line end)."""
+
+    statement: sql.Composed
+    row_end: str
 
 
 def partition_name(parent: str, business_date: date) -> str:
@@ -49,6 +73,43 @@ class DatePartition:
     def copy_options(self) -> sql.Composable:
         """Options for a COPY into it: FREEZE is allowed only into a table of this transaction."""
         return sql.SQL("freeze") if self.fresh else sql.SQL("freeze false")
+
+    def copy_target(
+        self, conn: psycopg.Connection, columns: Sequence[str], ledger_id: int, source_name: str,
+        null: str | None = None,
+    ) -> CopyTarget:
+        """COPY of one file's rows into this partition, `columns` then _line_number.
+
+        A fresh partition gets the file's metadata as column defaults (see the module's
+        docstring); an attached one, which other loads write too, gets it in every row.
+        `null` is the text that stands for NULL, when not COPY's own.
+        """
+        metadata = (str(ledger_id), self.business_date.isoformat(), source_name)
+        if self.fresh:
+            conn.execute(sql.SQL("alter table {} {}").format(self.identifier, sql.SQL(", ").join(
+                sql.SQL("alter column {} set default {}").format(sql.Identifier(name),
+                                                                 sql.Literal(value))
+                for name, value in zip(FILE_METADATA, metadata, strict=True))))
+            copied, row_end = (*columns, "_line_number"), "\n"
+        else:
+            copied = (*columns, "_line_number", *FILE_METADATA)
+            row_end = "\t" + "\t".join(map(copy_text_escape, metadata)) + "\n"
+        options = [self.copy_options]
+        if null is not None:
+            options.append(sql.SQL("null {}").format(sql.Literal(null)))
+        statement = sql.SQL("copy {} ({}) from stdin ({})").format(
+            self.identifier, sql.SQL(", ").join(map(sql.Identifier, copied)),
+            sql.SQL(", ").join(options))
+        return CopyTarget(statement, row_end)
+
+    def attach(self, conn: psycopg.Connection) -> None:
+        """Attach a fresh partition, without the defaults its loads set."""
+        conn.execute(sql.SQL("alter table {} {}").format(self.identifier, sql.SQL(", ").join(
+            sql.SQL("alter column {} drop default").format(sql.Identifier(name))
+            for name in FILE_METADATA)))
+        conn.execute(sql.SQL("alter table {parent} attach partition {part} for values in ({day})")
+                     .format(parent=self.parent_identifier, part=self.identifier,
+                             day=sql.Literal(self.business_date)))
 
 
 def _open(conn: psycopg.Connection, parent: str, business_date: date) -> DatePartition:
@@ -83,6 +144,4 @@ def date_partitions(
     yield partitions
     for partition in partitions.values():
         if partition.fresh:
-            conn.execute(sql.SQL("alter table {parent} attach partition {part} for values in ({day})")
-                         .format(parent=partition.parent_identifier, part=partition.identifier,
-                                 day=sql.Literal(partition.business_date)))
+            partition.attach(conn)

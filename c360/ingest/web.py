@@ -1,6 +1,9 @@
 """Web: gzip-compressed JSON Lines event logs, up to 24 files a day (contracts/SOURCES.md, 3).
 
-orjson parses each line and the fields are checked in Python as the file is read.
+A plain line (no backslash) is read the quick way, a file's plain lines checked
+in bulk (web_plain); a line that this quick reading does not show valid (an
+escape, an unknown member, a number in an object, a broken rule) is parsed by
+orjson and checked field by field, which accepts it or says why it is refused.
 Delivery is at least once, so an event is kept once: of the copies in one file
 the first wins, and an event_id the raw layer already holds, from an earlier file
 or day, is not loaded again; the rest go into raw_web.events with one COPY. Such a
@@ -12,7 +15,6 @@ earlier day) are kept.
 from __future__ import annotations
 
 import gzip
-import re
 import zlib
 from dataclasses import dataclass
 from datetime import date
@@ -20,34 +22,30 @@ from pathlib import Path
 
 import orjson
 import psycopg
-from psycopg import sql
 
 from c360.ingest import checks
 from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, load_silo_files
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import DatePartition
 from c360.ingest.report import SiloLoadReport
+from c360.ingest.web_plain import (
+    NULL,
+    OBJECT_MEMBERS,
+    TEXT_MEMBERS,
+    copy_lines,
+    read_plain,
+)
 
 SOURCE_SYSTEM = "web"
 RAW_TABLE = "raw_web.events"
 EVENT_ID = checks.UUID_CHECK
 EVENT_TYPE = checks.required("event_type")
 OCCURRED_AT = checks.iso_timestamp_utc("occurred_at")
-TEXT_MEMBERS = ("anonymous_id", "user_id", "session_id", "page_url", "referrer")
-OBJECT_MEMBERS = ("utm", "traits", "properties")
-COLUMNS = ("event_id", "event_type", "occurred_at", *TEXT_MEMBERS, *OBJECT_MEMBERS,
-           "_batch_id", "_business_date", "_source_name", "_line_number")
+COLUMNS = ("event_id", "event_type", "occurred_at", *TEXT_MEMBERS, *OBJECT_MEMBERS)
 COPY_CHUNK_ROWS = 10_000
-# Lines are prepared before the file's ledger id is known; no event can hold a NUL.
-BATCH_PLACEHOLDER = "\x00batch\x00"
 WEB_EVENTS_LOCK = 3_600_361  # advisory lock key: one web load at a time adds event ids
-NULL = "\\N"  # COPY text's NULL
 # PostgreSQL's jsonb cannot hold the NUL character, which JSON may escape.
 NUL_ESCAPE = b"\\u0000"
-
-_is_uuid = re.compile(EVENT_ID.fast).fullmatch
-_is_event_type = re.compile(EVENT_TYPE.fast).fullmatch
-_is_utc = re.compile(OCCURRED_AT.fast).fullmatch
 
 
 def decompress(data: bytes) -> bytes:
@@ -90,47 +88,10 @@ def event_problems(doc: dict) -> list[str]:
     return problems
 
 
-def _fast_copy_line(doc: dict, tail: str) -> str | None:
-    """The event as a COPY text line when a quick test shows it valid, else None (then the
-    exact checks decide). Only for lines without a backslash: no JSON string can then
-    hold a backslash, tab or line break, so no value needs escaping."""
-    get = doc.get
-    event_id, event_type, occurred_at = get("event_id"), get("event_type"), get("occurred_at")
-    anonymous_id, user_id, session_id = get("anonymous_id"), get("user_id"), get("session_id")
-    page_url, referrer = get("page_url"), get("referrer")
-    utm, traits, properties = get("utm"), get("traits"), get("properties")
-    if not (
-        type(event_id) is str and _is_uuid(event_id)
-        and type(event_type) is str and _is_event_type(event_type)
-        and type(occurred_at) is str and _is_utc(occurred_at)
-        and (anonymous_id is None or type(anonymous_id) is str)
-        and (user_id is None or type(user_id) is str)
-        and (session_id is None or type(session_id) is str)
-        and (page_url is None or type(page_url) is str)
-        and (referrer is None or type(referrer) is str)
-        and (utm is None or type(utm) is dict)
-        and (traits is None or type(traits) is dict)
-        and (properties is None or type(properties) is dict)
-    ):
-        return None
-    return "\t".join((
-        event_id, event_type, occurred_at,
-        NULL if anonymous_id is None else anonymous_id,
-        NULL if user_id is None else user_id,
-        NULL if session_id is None else session_id,
-        NULL if page_url is None else page_url,
-        NULL if referrer is None else referrer,
-        NULL if utm is None else orjson.dumps(utm).decode(),
-        NULL if traits is None else orjson.dumps(traits).decode(),
-        NULL if properties is None else orjson.dumps(properties).decode(),
-        tail,
-    ))
-
-
 def _escaped_copy_line(doc: dict, tail: str) -> str:
     """The event as a COPY text line, every value escaped."""
     fields = []
-    for name in COLUMNS[:11]:
+    for name in COLUMNS:
         value = doc.get(name)
         if value is None:
             fields.append(NULL)
@@ -145,56 +106,73 @@ def _escaped_copy_line(doc: dict, tail: str) -> str:
 class PreparedEvents:
     rows_read: int
     refused: list[RefusedRow]
-    events: dict[str, str]  # event_id -> COPY line (batch id still a placeholder), first copy
+    events: dict[str, str]  # event_id -> COPY line up to its line number, first copy
     earliest: str = "9999-12-31"  # the earliest occurred_at among them, as delivered
 
 
 def prepare_events(data: bytes, source: Source) -> PreparedEvents:
-    """Parse and check every line; keep the first copy of each event_id in the file."""
-    lines = decompress(data).split(b"\n")
-    meta = "\t".join((BATCH_PLACEHOLDER, source.business_date.isoformat(),
-                       source.source_name.replace("\\", "\\\\"), ""))
-    prepared = PreparedEvents(0, [], {})
-    refused, events = prepared.refused, prepared.events
-    for number, line in enumerate(lines, 1):
-        if not line or line.isspace():
-            continue
-        prepared.rows_read += 1
-        try:
-            doc = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            refused.append(RefusedRow(number, line.decode(), f"not valid JSON: {exc}"))
-            continue
-        if type(doc) is not dict:
-            refused.append(RefusedRow(number, line.decode(), "not a JSON object"))
-            continue
-        if NUL_ESCAPE in line:
-            refused.append(RefusedRow(number, line.decode(), "holds a \\u0000 character"))
-            continue
-        tail = f"{meta}{number}\n"
-        copy_line = None if b"\\" in line else _fast_copy_line(doc, tail)
-        if copy_line is None:
-            if problems := event_problems(doc):
-                refused.append(RefusedRow(number, line.decode(), "; ".join(problems)))
-                continue
-            copy_line = _escaped_copy_line(doc, tail)
-        events.setdefault(doc["event_id"], copy_line)
-        prepared.earliest = min(prepared.earliest, doc["occurred_at"])
+    """Parse and check every line; keep the first copy of each event_id in the file.
+
+    Plain lines are read the quick way (web_plain), the rest and those it does not
+    accept the exact way (orjson, field by field)."""
+    text = decompress(data)
+    lines = text.split(b"\n")
+    numbers = [number for number, line in enumerate(lines, 1) if line and not line.isspace()]
+    prepared = PreparedEvents(len(numbers), [], {})
+    if b"\\" in text:  # those lines take the exact way
+        plain_numbers = [number for number in numbers if b"\\" not in lines[number - 1]]
+    else:
+        plain_numbers = numbers
+    plain = list(map(read_plain, [lines[number - 1] for number in plain_numbers]))
+    quick = copy_lines(plain, plain_numbers)
+    exact = [number for number, copy_line in zip(plain_numbers, quick, strict=True)
+             if copy_line is None]
+    if len(plain_numbers) < len(numbers):
+        taken = set(plain_numbers)
+        exact += [number for number in numbers if number not in taken]
+    checked = sorted((number, *found) for number in exact
+                     if (found := _exact_event(lines[number - 1], number, prepared.refused)))
+    accepted = [(number, event.event_id, event.occurred_at, copy_line)
+                for number, event, copy_line in zip(plain_numbers, plain, quick, strict=True)
+                if copy_line is not None]
+    if checked:  # in file order: the first copy of an event wins
+        accepted = sorted(accepted + checked)
+    for _, event_id, _, copy_line in accepted:
+        prepared.events.setdefault(event_id, copy_line)
+    if accepted:
+        prepared.earliest = min(occurred_at for _, _, occurred_at, _ in accepted)
+    prepared.refused.sort(key=lambda row: row.line_number)
     return prepared
+
+
+def _exact_event(line: bytes, number: int, refused: list[RefusedRow]) -> tuple[str, str, str] | None:
+    """(event id, occurred_at, COPY line) of a valid line; a refused one joins `refused`."""
+    try:
+        doc = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        refused.append(RefusedRow(number, line.decode(), f"not valid JSON: {exc}"))
+        return None
+    if type(doc) is not dict:
+        refused.append(RefusedRow(number, line.decode(), "not a JSON object"))
+        return None
+    if NUL_ESCAPE in line:
+        refused.append(RefusedRow(number, line.decode(), "holds a \\u0000 character"))
+        return None
+    if problems := event_problems(doc):
+        refused.append(RefusedRow(number, line.decode(), "; ".join(problems)))
+        return None
+    return doc["event_id"], doc["occurred_at"], _escaped_copy_line(doc, str(number))
 
 
 def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batch) -> ParseOutcome:
     partition = batch.partitions[RAW_TABLE]
     new_ids = _not_yet_loaded(conn, prepared, partition)
     new_lines = [prepared.events[event_id] for event_id in new_ids]
-    batch_id = str(batch.ledger_id)
-    columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
-    copy_sql = sql.SQL("copy {} ({}) from stdin ({})").format(
-        partition.identifier, columns, partition.copy_options)
-    with conn.cursor().copy(copy_sql) as copy:
+    target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name)
+    with conn.cursor().copy(target.statement) as copy:
         for offset in range(0, len(new_lines), COPY_CHUNK_ROWS):
-            chunk = "".join(new_lines[offset : offset + COPY_CHUNK_ROWS])
-            copy.write(chunk.replace(BATCH_PLACEHOLDER, batch_id))
+            copy.write(target.row_end.join(new_lines[offset : offset + COPY_CHUNK_ROWS])
+                       + target.row_end)
     loaded = prepared.rows_read - len(prepared.refused)
     return ParseOutcome(prepared.rows_read, loaded, prepared.refused,
                         rows_duplicate=loaded - len(new_lines))
@@ -219,8 +197,9 @@ def _not_yet_loaded(
     if not events:
         return []
     loaded = {row[0] for row in conn.execute(
-        "select event_id from raw_web.events "
-        "where _business_date >= %s::date - 1 and event_id = any(%b)",
+        # in the key's collation, so that its index answers
+        'select event_id from raw_web.events '
+        'where _business_date >= %s::date - 1 and event_id collate "C" = any(%b)',
         (prepared.earliest[:10], list(events)))}
     new = [event_id for event_id in events if event_id not in loaded
            and event_id not in partition.keys]

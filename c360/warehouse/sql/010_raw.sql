@@ -155,9 +155,14 @@ create table if not exists raw_web.events (
     _business_date date        not null,
     _source_name   text        not null,
     _line_number   bigint      not null,
-    _loaded_at     timestamptz not null default now(),
-    primary key (event_id, _business_date)
+    _loaded_at     timestamptz not null default now()
 ) partition by list (_business_date);
+-- The key compares event ids byte by byte (collation "C"), which is what makes it
+-- cheap to build when a date's partition is attached; equality, all the key is
+-- for, is the same under every collation. A primary key cannot have a collation
+-- other than its column's (015_web_event_key.sql replaces the earlier one).
+create unique index if not exists events_event_id_key
+    on raw_web.events (event_id collate "C", _business_date);
 create index if not exists events_batch_brin on raw_web.events
     using brin (_batch_id) with (autosummarize = on);
 

@@ -1,0 +1,177 @@
+"""The quick reading of web event lines (web.py): a whole file's plain lines in bulk.
+
+A plain line holds no backslash, so none of its JSON strings holds an escape, and
+none holds a raw control character either (msgspec refuses those, as JSON does):
+no value needs escaping for COPY. msgspec reads such a line into the members the
+contract names (`PlainEvent`, which refuses other members and wrong JSON types);
+the objects stay the JSON text they were delivered as, which jsonb stores as it
+would store orjson's writing of them, unless they hold a number (orjson writes
+1.50 as 1.5, and refuses what a double cannot hold), so those are left out.
+
+The field checks then run over a file's column at once, as byte translations
+and comparisons in C instead of a regular expression per value; only a column
+that fails in bulk is looked at value by value. They accept exactly what the
+fast forms in web.py's checks accept (every valid value but 29 February). A line
+they do not accept is left to web.py's exact path, which says why it is refused,
+or accepts it after all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from operator import attrgetter
+
+import msgspec
+
+NULL = "\\N"  # COPY text's NULL
+JSON_NULL = msgspec.Raw(b"null")
+TEXT_MEMBERS = ("anonymous_id", "user_id", "session_id", "page_url", "referrer")
+OBJECT_MEMBERS = ("utm", "traits", "properties")
+
+
+class PlainEvent(msgspec.Struct, forbid_unknown_fields=True):
+    """A line as the quick path reads it: the contract's members of the right JSON
+    types and no others, the objects (checked later) as delivered."""
+
+    event_id: str
+    event_type: str
+    occurred_at: str
+    anonymous_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    page_url: str | None = None
+    referrer: str | None = None
+    utm: msgspec.Raw = JSON_NULL
+    traits: msgspec.Raw = JSON_NULL
+    properties: msgspec.Raw = JSON_NULL
+
+
+_decode = msgspec.json.Decoder(PlainEvent).decode
+UNREADABLE = PlainEvent("", "", "")  # no quick check accepts an empty event id
+
+# Shapes with every (hex) digit replaced by NUL, which no checked value can hold.
+_HEX_DIGITS = bytes.maketrans(b"0123456789abcdefABCDEF", bytes(22))
+_UUID_SHAPE = b"-".join(bytes(n) for n in (8, 4, 4, 4, 12))
+_DIGITS = bytes.maketrans(b"0123456789", bytes(10))
+_UTC_SHAPES = frozenset(
+    b"\0\0\0\0-\0\0-\0\0T\0\0:\0\0:\0\0" + fraction + zone
+    for fraction in (b"", *(b"." + bytes(n) for n in range(1, 7)))
+    for zone in (b"Z", b"+\0\0:\0\0", b"+\0\0\0\0"))  # digits of an offset: all zeros
+_MINUTE_TENS, _SECOND_TENS = 14, 17  # where they sit in a timestamp of that shape
+# month and day of every date but 29 February, which the exact check decides
+_MONTH_DAYS = frozenset(f"{date(2001, 1, 1) + timedelta(days=n):%m-%d}" for n in range(365))
+# What may start a JSON number, and JSON's blanks: without escapes, a number follows
+# a colon, comma or bracket, maybe after blanks (a string holding ": 1" sends its
+# line the exact way, which is only slower).
+_NUMBER_STARTS = bytes.maketrans(b"0123456789- \t\r\n", bytes(15))
+
+
+def read_plain(line: bytes) -> PlainEvent:
+    """The line read by msgspec, or UNREADABLE when it is not a plain event (a broken rule
+    may still hide in the values of one that is: `copy_lines` checks those)."""
+    try:
+        return _decode(line)
+    except msgspec.DecodeError:
+        return UNREADABLE
+
+
+def is_uuid(value: str) -> bool:
+    return value.encode().translate(_HEX_DIGITS) == _UUID_SHAPE
+
+
+def is_event_type(value: str) -> bool:
+    return bool(value) and not value[0].isspace()
+
+
+def _is_date_and_hour(prefix: str) -> bool:
+    """YYYY-MM-DDTHH of a timestamp whose shape is known good."""
+    return prefix[5:10] in _MONTH_DAYS and prefix[11:13] < "24" and not prefix.startswith("0000")
+
+
+def _offset_digits(shape: bytes) -> range:
+    """Where the digits of the offset sit in a timestamp of a good shape."""
+    sign = shape.rfind(b"+")
+    return range(len(shape) if sign < 0 else sign + 1, len(shape))
+
+
+def is_utc_timestamp(value: str) -> bool:
+    encoded = value.encode()
+    shape = encoded.translate(_DIGITS)
+    return (shape in _UTC_SHAPES and _is_date_and_hour(value[:13])
+            and value[_MINUTE_TENS] < "6" and value[_SECOND_TENS] < "6"
+            and all(encoded[at] in b"0:" for at in _offset_digits(shape)))
+
+
+def _all_uuids(values: Sequence[str]) -> bool:
+    return "\n".join(values).encode().translate(_HEX_DIGITS) == b"\n".join(
+        [_UUID_SHAPE] * len(values))
+
+
+def _all_event_types(values: Sequence[str]) -> bool:
+    return all(map(is_event_type, set(values)))
+
+
+def _all_utc_timestamps(values: Sequence[str]) -> bool:
+    """True when every value has one and the same good shape and is a real time."""
+    joined = "\n".join(values).encode()
+    width = len(values[0]) + 1
+    shape = joined.translate(_DIGITS)
+    if shape[:width - 1] not in _UTC_SHAPES or shape != b"\n".join([shape[:width - 1]] * len(values)):
+        return False
+    return (not joined[_MINUTE_TENS::width].translate(None, b"012345")
+            and not joined[_SECOND_TENS::width].translate(None, b"012345")
+            and not any(joined[at::width].translate(None, b"0:") for at in _offset_digits(shape[:width - 1]))
+            and all(map(_is_date_and_hour, {value[:13] for value in values})))
+
+
+def _object_text(raw: msgspec.Raw) -> str:
+    return NULL if raw is JSON_NULL else str(raw, "utf-8")
+
+
+def _is_object_text(text: str) -> bool:
+    """A JSON object without numbers (or NULL); the text holds no backslash but NULL's."""
+    if text == NULL:
+        return True
+    shape = text.encode().translate(_NUMBER_STARTS)
+    return text[0] == "{" and shape.find(b":\0") < 0 and shape.find(b",\0") < 0 \
+        and shape.find(b"[\0") < 0
+
+
+def _all_object_texts(texts: Sequence[str]) -> bool:
+    # every item starts with "{" or is NULL; items end with "}" or "N", never a colon
+    shape = "\n".join(texts).encode().translate(_NUMBER_STARTS)
+    return (all(text[0] in "{\\" for text in texts) and shape.find(b":\0") < 0
+            and shape.find(b",\0") < 0 and shape.find(b"[\0") < 0)
+
+
+def _failures(values: Sequence[str], all_good: Callable[[Sequence[str]], bool],
+              good: Callable[[str], bool]) -> set[int]:
+    """Indexes of the values the quick check does not accept: none when the column
+    passes in bulk, else found value by value."""
+    if not values or all_good(values):
+        return set()
+    return {index for index, value in enumerate(values) if not good(value)}
+
+
+def copy_lines(events: Sequence[PlainEvent], numbers: Sequence[int]) -> list[str | None]:
+    """Each event as a COPY text line (its fields, then its line number), or None where
+    the quick checks do not accept it."""
+    ids = list(map(attrgetter("event_id"), events))
+    types = list(map(attrgetter("event_type"), events))
+    times = list(map(attrgetter("occurred_at"), events))
+    columns = [ids, types, times]
+    refused = (_failures(ids, _all_uuids, is_uuid) | _failures(types, _all_event_types, is_event_type)
+               | _failures(times, _all_utc_timestamps, is_utc_timestamp))
+    for name in TEXT_MEMBERS:
+        columns.append([NULL if value is None else value
+                        for value in map(attrgetter(name), events)])
+    for name in OBJECT_MEMBERS:
+        texts = [NULL if text == "null" else text
+                 for text in map(_object_text, map(attrgetter(name), events))]
+        refused |= _failures(texts, _all_object_texts, _is_object_text)
+        columns.append(texts)
+    lines: list[str | None] = list(map("\t".join, zip(*columns, map(str, numbers), strict=True)))
+    for index in refused:
+        lines[index] = None
+    return lines

@@ -18,6 +18,7 @@ import gzip
 import zlib
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 
 import orjson
@@ -130,17 +131,23 @@ def prepare_events(data: bytes, source: Source) -> PreparedEvents:
     if len(plain_numbers) < len(numbers):
         taken = set(plain_numbers)
         exact += [number for number in numbers if number not in taken]
-    checked = sorted((number, *found) for number in exact
-                     if (found := _exact_event(lines[number - 1], number, prepared.refused)))
-    accepted = [(number, event.event_id, event.occurred_at, copy_line)
-                for number, event, copy_line in zip(plain_numbers, plain, quick, strict=True)
-                if copy_line is not None]
-    if checked:  # in file order: the first copy of an event wins
-        accepted = sorted(accepted + checked)
-    for _, event_id, _, copy_line in accepted:
-        prepared.events.setdefault(event_id, copy_line)
-    if accepted:
-        prepared.earliest = min(occurred_at for _, _, occurred_at, _ in accepted)
+    checked = [(number, *found) for number in exact
+               if (found := _exact_event(lines[number - 1], number, prepared.refused))]
+    if checked:  # lines accepted both ways: merged in file order
+        merged = sorted([(number, event.event_id, event.occurred_at, copy_line)
+                         for number, event, copy_line in zip(plain_numbers, plain, quick, strict=True)
+                         if copy_line is not None] + checked)
+        rows = [(event_id, occurred_at, copy_line) for _, event_id, occurred_at, copy_line in merged]
+    else:
+        rows = zip(map(attrgetter("event_id"), plain), map(attrgetter("occurred_at"), plain), quick,
+                   strict=True)
+    events, earliest = prepared.events, prepared.earliest
+    for event_id, occurred_at, copy_line in rows:
+        if copy_line is not None:  # else refused
+            events.setdefault(event_id, copy_line)  # the first copy wins
+            if occurred_at < earliest:
+                earliest = occurred_at
+    prepared.earliest = earliest
     prepared.refused.sort(key=lambda row: row.line_number)
     return prepared
 
@@ -197,10 +204,11 @@ def _not_yet_loaded(
     if not events:
         return []
     loaded = {row[0] for row in conn.execute(
-        # in the key's collation, so that its index answers
-        'select event_id from raw_web.events '
-        'where _business_date >= %s::date - 1 and event_id collate "C" = any(%b)',
-        (prepared.earliest[:10], list(events)))}
+        # in the key's collation, so that its index answers; the ids are UUIDs, sent as
+        # one text (an array parameter costs psycopg Python work per element)
+        'select event_id from raw_web.events where _business_date >= %s::date - 1 '
+        'and event_id collate "C" = any(string_to_array(%s, \',\'))',
+        (prepared.earliest[:10], ",".join(events)))}
     new = [event_id for event_id in events if event_id not in loaded
            and event_id not in partition.keys]
     if partition.fresh:

@@ -9,8 +9,9 @@ clusters, stable ids), the golden record and its history, the 360 metrics and
 the candidate segments. Every dbt model, seed and snapshot is its own task
 (astronomer-cosmos, watcher mode): one producer task runs `dbt build`, each
 node's task reports its node's result, and a retried node task runs its node
-alone; one `dbt test` task runs the data and unit tests after all nodes, so
-nothing untested reaches the gate. **privacy_requests** then carries out the
+alone; one `dbt test` task runs the data tests after all nodes, so nothing
+untested reaches the gate (dbt's unit tests run in CI, not nightly).
+**privacy_requests** then carries out the
 requests dbt matched to a customer (erasure in every schema, restriction,
 access export) and alerts the privacy owner of the ones it could not match.
 

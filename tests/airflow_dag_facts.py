@@ -29,6 +29,13 @@ def task_facts(task) -> dict:
         "outlets": [getattr(o, "uri", str(o)) for o in task.outlets],
         "mode": getattr(task, "mode", None),
         "upstream": sorted(task.upstream_task_ids),
+        "trigger_rule": str(getattr(task.trigger_rule, "value", task.trigger_rule)),
+        "operator": type(task).__name__,
+        # cosmos' dbt tasks: the node a task watches, its producer, its dbt command and exclusions
+        "dbt_node": getattr(task, "model_unique_id", None),
+        "producer": getattr(task, "producer_task_id", None),
+        "dbt_command": list(getattr(task, "base_cmd", None) or []),
+        "dbt_exclude": getattr(task, "exclude", None),
         "failure_callback_args": [list(getattr(c, "args", ())) for c in callbacks],
     }
 

@@ -113,3 +113,29 @@ def test_build_dag_erases_before_dbt_and_publishes_only_after_the_gate(dags):
     assert set(tasks["privacy_requests"]["upstream"]) <= dbt_tasks
     assert tasks["quality_gate"]["upstream"] == ["privacy_requests"]
     assert tasks["publish"]["upstream"] == ["quality_gate"]
+
+
+def test_build_dag_watches_dbt_after_the_producer_and_tests_before_the_gate(dags):
+    tasks = dags[BUILD_DAG_ID]["tasks"]
+    producer, data_tests = "dbt.dbt_producer_watcher", "dbt.dbt_project_test"
+    nodes = {t: task for t, task in tasks.items() if task["dbt_node"]}
+    assert len(nodes) > 40, "a task per dbt model, seed and snapshot"
+    for task_id, task in nodes.items():
+        assert task["producer"] == producer, task_id
+        assert set(task["upstream"]) <= {producer, *nodes}, task_id
+    # the roots of the dbt graph wait for the producer to end, however it ended: each then
+    # reports its node's result, or runs its node itself
+    roots = {t for t, task in nodes.items() if not set(task["upstream"]) & set(nodes)}
+    assert roots
+    for task_id in roots:
+        assert (nodes[task_id]["upstream"], nodes[task_id]["trigger_rule"]) == ([producer], "all_done")
+    # the data tests run after every node, and the privacy step (then the gate) after them
+    leaves = set(nodes) - {u for task in nodes.values() for u in task["upstream"]}
+    assert tasks[data_tests]["dbt_command"] == ["test"]
+    assert set(tasks[data_tests]["upstream"]) == leaves
+    assert tasks[data_tests]["trigger_rule"] == "all_success"
+    assert data_tests in tasks["privacy_requests"]["upstream"]
+    assert tasks["privacy_requests"]["trigger_rule"] == "all_success"
+    # dbt's unit tests run in CI, not in the night's build or tests
+    for task_id in (producer, data_tests):
+        assert tasks[task_id]["dbt_exclude"] == "resource_type:unit_test", task_id

@@ -7,11 +7,15 @@ producer task runs a single `dbt build` of every model, seed and snapshot (one
 parse, dbt's own threads), and each node's task reports that node's result from
 the producer; a node's task that is retried runs its node itself, and so does
 every node task when the producer's own retry is skipped (cosmos never builds
-the whole project twice in one run). One `dbt test` task runs the data and unit
-tests after all nodes. Per-node `dbt build` invocations cost 2 to 4 seconds of
-parsing, hooks and bookkeeping each, which at ~45 nodes was most of a night's
-build. (At 10,000 persons on the shared 2-core machine: 155 s a night; 260 s
-with a test task per model.)
+the whole project twice in one run). Per-node `dbt build` invocations cost 2 to
+4 seconds of parsing, hooks and bookkeeping each, which at ~45 nodes was most of
+a night's build. (At 10,000 persons on the shared 2-core machine: 155 s a night;
+260 s with a test task per model.)
+
+One `dbt test` task runs the data tests after all nodes, so nothing untested
+reaches the gate. dbt's unit tests check the SQL on fixed inputs: they run in CI
+(tests/test_dbt_*.py), not every night, as dbt recommends
+(https://docs.getdbt.com/docs/build/unit-tests, "When to run unit tests").
 
 The producer runs first and the node tasks after it (see `_watch_after_producer`),
 so the DAG behaves the same under the scheduler and under `DAG.test()`, where
@@ -84,15 +88,20 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
             "poke_interval": 5,
             # A node whose result never comes fails instead of holding the night.
             "timeout": 600,
-            # Nothing schedules on per-table Assets; the night's outputs reach BI through `published`.
-            "emit_datasets": False,
         },
         render_config=RenderConfig(
             load_method=LoadMode.DBT_LS,
-            # The data and unit tests run in one `dbt test` task after every model: one task
-            # per model's tests doubled the node tasks, each ~1 s of Airflow bookkeeping in
-            # DAG.test. The gate and publishing wait for it, so nothing untested is published.
+            # The data tests run in one `dbt test` task after every model: one task per model's
+            # tests doubles the node tasks, each ~0.25 s of Airflow bookkeeping in DAG.test, and
+            # tests inside the producer's build cost more (cosmos reports every event of every
+            # test to XCom: 96 s instead of 40 s a night at 10,000 persons). The gate and
+            # publishing wait for the test task, so nothing untested is published.
             test_behavior=TestBehavior.AFTER_ALL,
+            # Unit tests run in CI, not nightly (the producer and the test task exclude them).
+            exclude=["resource_type:unit_test"],
+            # Nothing schedules on per-table Assets; the night's outputs reach BI through
+            # `published`. (Set here: cosmos overrides the operator argument with this.)
+            emit_datasets=False,
             # `dbt ls` with the real profile leaves a partial-parse file every task can reuse;
             # with cosmos' mock profile each task would parse the whole project again.
             enable_mock_profile=False,
@@ -122,7 +131,7 @@ def _watch_after_producer(group: DbtTaskGroup) -> None:
 def build_dag_args() -> dict[str, Any]:
     from airflow.sdk import Asset, AssetAll, AssetOrTimeSchedule, CronTriggerTimetable
 
-    from c360.orchestration.ingest import START_DATE
+    from c360.orchestration.ingest import START_DATE, int_env
 
     return {
         "dag_id": BUILD_DAG_ID,
@@ -137,7 +146,8 @@ def build_dag_args() -> dict[str, Any]:
         "default_args": {
             "owner": owner_of(GOLDEN_RECORD).name,
             "retries": 1,
-            "retry_delay": timedelta(minutes=2),
+            # the ingest DAGs' setting (c360.orchestration.ingest): tests retry after a second
+            "retry_delay": timedelta(seconds=int_env("C360_RETRY_DELAY_SECONDS", 120)),
             "on_failure_callback": failure_callback(GOLDEN_RECORD),
         },
     }

@@ -27,6 +27,13 @@ from pathlib import Path
 
 from c360.dates import run_logical_date
 
+# cosmos' watcher producer rewrites an Airflow Variable with all its XComs so far on every
+# push (~250 a night, inside dbt's event callbacks), so that a producer retried after its
+# process died can restore them: ~5 s of a night's build at 10,000 persons. Here that process
+# is this one, and the next `c360 run` of the date is a new DAG run that never reads the copy;
+# a producer that fails in the ordinary way still writes it, from its failure callback.
+COSMOS_RELIABLE_RETRY = "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY"
+
 
 @contextlib.contextmanager
 def output_to(path: Path) -> Iterator[None]:
@@ -112,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     def emit(**event: object) -> None:
         events.write(json.dumps(event) + "\n")
 
+    os.environ.setdefault(COSMOS_RELIABLE_RETRY, "False")  # before cosmos reads its settings
     from airflow.providers_manager import ProvidersManager
 
     ProvidersManager().initialize_providers_configuration()

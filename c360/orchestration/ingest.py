@@ -47,7 +47,7 @@ def raw_asset(silo: str) -> Asset:
     return Asset(raw_asset_uri(silo))
 
 
-def _int_env(name: str, default: int) -> int:
+def int_env(name: str, default: int) -> int:
     text = os.environ.get(name) or str(default)
     if not text.isdigit():
         raise ConfigError(f"{name} must be a whole number, got {text!r}")
@@ -99,18 +99,18 @@ def dag_doc(silo: str, intro: str) -> str:
 def dag_args(silo: str, doc: str) -> dict[str, Any]:
     """Arguments of an ingest DAG: id, nightly schedule in Amsterdam time, owner, retries,
     tags, and `doc_md` from the DAG file's docstring `doc` plus the shared behaviour."""
-    retry_delay = timedelta(seconds=_int_env("C360_RETRY_DELAY_SECONDS", 120))
+    retry_delay = timedelta(seconds=int_env("C360_RETRY_DELAY_SECONDS", 120))
     default_args: dict[str, Any] = {
         "owner": owner_of(silo).name,
-        "retries": _int_env("C360_TASK_RETRIES", 2),
+        "retries": int_env("C360_TASK_RETRIES", 2),
         "retry_delay": retry_delay,
         "on_failure_callback": failure_callback(silo),
     }
     if silo == FINANCE:
         default_args.update({
-            "retries": _int_env("C360_FINANCE_RETRIES", 4),
+            "retries": int_env("C360_FINANCE_RETRIES", 4),
             "retry_exponential_backoff": 2.0,
-            "max_retry_delay": timedelta(seconds=_int_env("C360_MAX_RETRY_DELAY_SECONDS", 1800)),
+            "max_retry_delay": timedelta(seconds=int_env("C360_MAX_RETRY_DELAY_SECONDS", 1800)),
         })
     return {
         "dag_id": ingest_dag_id(silo),

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from c360.config import ConfigError, load_settings
+from c360.demo_plan import DemoPlan
 from c360.postgres import PostgresError
 
 app = typer.Typer(
@@ -216,14 +217,14 @@ def gate(
 
 @app.command()
 def demo(
-    people: int = typer.Option(2_000, help="persons to simulate"),
-    days: int = typer.Option(2, help="business days to simulate and run"),
-    start: str = typer.Option("2026-11-02", help="first business date, YYYY-MM-DD"),
-    seed: int = typer.Option(360, help="random seed of the simulation"),
+    people: int = typer.Option(DemoPlan.people, help="persons to simulate"),
+    days: int = typer.Option(DemoPlan.days, help="business days to simulate and run"),
+    start: str = typer.Option(DemoPlan.start.isoformat(), help="first business date, YYYY-MM-DD"),
+    seed: int = typer.Option(DemoPlan.seed, help="random seed of the simulation"),
 ) -> None:
     """Set up, simulate the silos and run the nightly DAGs on the embedded default; then a summary."""
     from c360.airflow_env import AirflowSetupError
-    from c360.demo import DemoError, DemoPlan, run_demo
+    from c360.demo import DemoError, run_demo
     from c360.simulator.cli import SimulationError
 
     try:

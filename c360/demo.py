@@ -9,31 +9,16 @@ alerts, the run report's path and where to look next.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-
 from rich.console import Console
 
 from c360.config import Settings
+from c360.demo_plan import DemoPlan
 from c360.lifecycle import start_everything
 from c360.pipeline import NIGHTLY_DAGS
 from c360.report.finish import finish_run
 from c360.runner import RichReporter, all_succeeded, results_table, run_range
 from c360.simulator.cli import run_simulate, target_of
 from c360.simulator.state import SimulationState, StateStore
-
-
-@dataclass(frozen=True)
-class DemoPlan:
-    # issue 9's demo: 14 nights of 10,000 persons in about 14 minutes on a 2-core machine
-    people: int = 10_000
-    days: int = 14
-    start: date = date(2026, 11, 2)
-    seed: int = 360
-
-    @property
-    def end(self) -> date:
-        return self.start + timedelta(days=self.days - 1)
 
 
 def existing_simulation(settings: Settings) -> SimulationState | None:

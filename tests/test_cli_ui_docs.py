@@ -53,6 +53,7 @@ def test_ui_serves_the_runs_of_c360_run_and_stops_with_its_command(airflow_env, 
         env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/api/v2"
+    server: list[psutil.Process] = []
     try:
         give_up = time.monotonic() + 150
         while get_json(f"{base}/monitor/health") is None:
@@ -69,9 +70,13 @@ def test_ui_serves_the_runs_of_c360_run_and_stops_with_its_command(airflow_env, 
         ui.wait(timeout=30)
         _, alive = psutil.wait_procs(server, timeout=30)
         assert not alive, f"c360 ui stopped but left {[p.pid for p in alive]} running"
-    finally:
+    finally:  # whatever failed, no server is left for the next tests
         if ui.poll() is None:
+            server = server or psutil.Process(ui.pid).children(recursive=True)
             ui.kill()
+        for process in server:
+            if process.is_running():
+                process.kill()
 
 
 def test_docs_builds_dbt_docs_and_data_docs_under_c360_home(c360_env, tmp_path):

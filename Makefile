@@ -17,9 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	  { echo "PostgreSQL server binaries not found: install them with 'apt-get install postgresql' (Debian/Ubuntu), or set C360_WAREHOUSE_DSN to use your own server."; \
 	    test -n "$$C360_WAREHOUSE_DSN"; }
 	$(PYTHON) -m venv $(VENV)
-	@# --no-compile: Python compiles only the modules c360 imports, on first use, instead of
-	@# every module of every package (about 45 s of a 2.5 min install on 2 cores).
-	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 	@echo "c360 is installed: $(BIN)/c360"
 

@@ -6,7 +6,8 @@ dbt's share small; the DAG file, cosmos, the gate and
 publishing are the real ones. Two nights in one Airflow process: the first is
 clean and makes the first publication; on the second the store's delivery is
 missing, so the gate fails without a retry, publish does not run, the first
-publication stays and the store's owner gets the e-mail.
+publication stays and the store's owner gets the e-mail. A night whose data
+breaks a dbt data test stops at dbt's test task: neither the gate nor publish runs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from c360.config import load_settings, project_root
 from c360.dates import run_logical_date
 from c360.owners import owner_of
 from c360.pipeline import BUILD_DAG_ID, STORE
+from c360.publish import publish
 from c360.segments import segments_file
 from c360.warehouse.bootstrap import bootstrap
 from c360.warehouse.roles import BI_ROLE
@@ -43,6 +45,15 @@ model-paths: ["stand_in"]
 models:
   c360_stand_in:
     +materialized: table
+"""
+# The night's data tests: what the real project declares on the 360 table's key.
+STAND_IN_DATA_TESTS = """\
+version: 2
+models:
+  - name: customer_360
+    columns:
+      - name: customer_id
+        data_tests: [unique, not_null]
 """
 NO_PRIVACY_REQUESTS = """\
 select null::text as request_id, null::text as request_type, null::timestamptz as received_at,
@@ -66,6 +77,7 @@ def build_project(tmp_path_factory) -> Path:
     (dbt / "dbt_project.yml").write_text(STAND_IN_DBT_PROJECT)
     for model in PUBLISHED_TABLES:
         (dbt / "stand_in" / f"{model}.sql").write_text(f"select * from stand_in.{model}\n")
+    (dbt / "stand_in" / "_stand_in__models.yml").write_text(STAND_IN_DATA_TESTS)
     # The privacy step between dbt and the gate reads tonight's matches: none.
     (dbt / "stand_in" / "privacy_request_matches.sql").write_text(NO_PRIVACY_REQUESTS)
     # The gate reads the declared segments where dbt keeps them (outside the stand-in's model path).
@@ -92,6 +104,13 @@ def published(dsn: str) -> dict[str, list[tuple]]:
                 for t in PUBLISHED_TABLES}
 
 
+def stand_in_candidates(conn: psycopg.Connection) -> None:
+    """Move the hand-made candidates to schema stand_in, where the stand-in models read them."""
+    conn.execute("create schema stand_in")
+    for table in PUBLISHED_TABLES:
+        conn.execute(f"alter table marts.{table} set schema stand_in")
+
+
 def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
     airflow_env, build_project, smtp_inbox, monkeypatch
 ):
@@ -102,9 +121,7 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
     with psycopg.connect(warehouse) as conn:
         _raw_layer(conn, BUSINESS_DATE)
         _marts(conn)
-        conn.execute("create schema stand_in")  # dbt builds the candidates from it
-        for table in PUBLISHED_TABLES:
-            conn.execute(f"alter table marts.{table} set schema stand_in")
+        stand_in_candidates(conn)  # dbt builds the candidates from them
         # The store delivered up to the first night only.
         conn.execute("delete from ops.load_ledger where source_system = %s and business_date = %s",
                      (STORE, BUSINESS_DATE))
@@ -144,3 +161,37 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
     assert mail.subject == f"[c360] {STORE} {BUSINESS_DATE}: {rule}"
     assert str(FIRST_NIGHT) in mail.body and "nothing was published" in mail.body
     assert load_settings().home in Path(mail.body.split("Full report: file://")[1].split()[0]).parents
+
+
+def test_a_failing_dbt_data_test_stops_the_night_before_the_gate(
+    airflow_env, build_project, monkeypatch
+):
+    night = BUSINESS_DATE + timedelta(days=2)  # a date no other test's DAG run has
+    monkeypatch.setenv("C360_PROJECT_DIR", str(build_project))
+    warehouse = airflow_env["C360_WAREHOUSE_DSN"]
+    bootstrap(warehouse)
+    with psycopg.connect(warehouse) as conn:
+        _raw_layer(conn, night)
+        _marts(conn)
+    publish(warehouse, PUBLISHED_TABLES, "marts", night - timedelta(days=1))
+    before = published(warehouse)
+    with psycopg.connect(warehouse) as conn:
+        stand_in_candidates(conn)
+        # One customer twice in tonight's 360 table: dbt's unique test on its key fails.
+        conn.execute("insert into stand_in.customer_360 select * from stand_in.customer_360 limit 1")
+
+    run = CliRunner().invoke(app, ["run", "--start", str(night), "--end", str(night),
+                                   "--dag", BUILD_DAG_ID])
+    print(run.output)
+
+    assert run.exit_code == 1, run.output
+    states = task_states(airflow_env, night)
+    assert states["dbt.customer_360_run"] == "success 1", states
+    assert states["dbt.dbt_project_test"].startswith("failed"), states
+    for step in ("privacy_requests", "quality_gate", "publish"):
+        assert states[step].startswith("upstream_failed"), states
+    assert published(warehouse) == before, "a night that failed a data test changed published"
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from marts.customer_360").fetchone() == (61,)
+        assert conn.execute("select count(*) from ops.publications").fetchone() == (2,)
+        assert conn.execute("select count(*) from ops.quality_results").fetchone() == (0,)

@@ -104,6 +104,33 @@ def test_a_warehouse_with_unpartitioned_raw_tables_is_migrated(warehouse_dsn):
     assert len(partitions_of(warehouse_dsn, "raw_web.events")) == 2
 
 
+def test_a_warehouse_with_unpartitioned_finance_tables_is_migrated(warehouse_dsn):
+    bootstrap(warehouse_dsn)
+    with psycopg.connect(warehouse_dsn) as conn:  # the earlier raw_finance.accounts, a view on it
+        conn.execute("create table public.accounts (like raw_finance.accounts including defaults)")
+        conn.execute("drop table raw_finance.accounts")
+        conn.execute("alter table public.accounts set schema raw_finance")
+        conn.execute("alter table raw_finance.accounts add primary key (account_id, updated_at)")
+        conn.execute("""insert into raw_finance.accounts (account_id, country_code, status,
+                            created_at, updated_at, _batch_id, _business_date, _source_name)
+                        values ('FA1', 'NL', 'active', '2026-11-01', '2026-11-01', 1,
+                                '2026-11-20', 'billing.accounts'),
+                               ('FA1', 'NL', 'closed', '2026-11-01', '2026-11-21', 2,
+                                '2026-11-21', 'billing.accounts')""")
+        conn.execute("create view public.stg_accounts as select * from raw_finance.accounts")
+    bootstrap(warehouse_dsn)
+    assert fetch(warehouse_dsn, "select tableoid::regclass::text, status from raw_finance.accounts "
+                                "order by updated_at") == [("raw_finance.accounts_20261120", "active"),
+                                                           ("raw_finance.accounts_20261121", "closed")]
+    assert fetch(warehouse_dsn, "select pg_get_constraintdef(oid) from pg_constraint "
+                                "where conrelid = 'raw_finance.accounts'::regclass and contype = 'p'"
+                                ) == [("PRIMARY KEY (account_id, updated_at, _business_date)",)]
+    assert fetch(warehouse_dsn, "select count(*) from pg_class "
+                                "where relname like '%%_unpartitioned'") == [(0,)]
+    bootstrap(warehouse_dsn)  # nothing left to do
+    assert len(partitions_of(warehouse_dsn, "raw_finance.accounts")) == 2
+
+
 def metadata_defaults(dsn: str, table: str) -> list[tuple[str, str]]:
     """(column, default) of the load metadata columns of `table` that have a default."""
     return fetch(dsn, """

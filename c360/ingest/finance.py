@@ -4,12 +4,16 @@ The run for business date D takes, per table, every row whose `updated_at` lies
 after the table's watermark (the highest `updated_at` earlier runs took) and
 before the end of D in Europe/Amsterdam; the first run takes the whole history up
 to the end of D. Rows stream with COPY, in PostgreSQL's binary format, from the
-source into raw_finance, which keeps every version of a row: its key is (id,
-updated_at). Above a watermark, and on a first run into an empty table, every
-version is new, so the COPY goes straight into raw_finance. After a watermark
-reset or a watermark moved back by hand, raw_finance can hold versions above the
-watermark: then they land in a temporary table first, and a version that is
-already in raw_finance is kept once (ON CONFLICT DO NOTHING).
+source into raw_finance, which keeps every version of a row once: its key is
+(id, updated_at). raw_finance is partitioned by business date like the file
+silos' tables (c360/ingest/partitions.py): a date's first extract writes a
+partition made in its own transaction, so PostgreSQL stores the rows without WAL
+(wal_level minimal) and builds the key index once, at ATTACH. Above a watermark,
+and on a first run into an empty table, every version is new, so the COPY goes
+straight into the date's partition. After a watermark reset or a watermark moved
+back by hand, raw_finance can hold versions above the watermark: then they land
+in a temporary table first, and only versions that no date of raw_finance holds
+are kept.
 
 Re-running D takes nothing new unless rows before the end of D were committed
 after the last run, and then takes only those. The watermark never moves back:
@@ -35,6 +39,7 @@ from c360.config import dsn_parts
 from c360.dates import end_of_business_date
 from c360.ingest import ledger
 from c360.ingest.ledger import RefusedRow, Source
+from c360.ingest.partitions import DatePartition, date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
 from c360.warehouse.bootstrap import bootstrap
 
@@ -57,8 +62,16 @@ class BillingTable:
         return f"{SOURCE_SCHEMA}.{self.name}"
 
     @property
+    def raw_parent(self) -> str:
+        return f"raw_finance.{self.name}"
+
+    @property
     def raw_table(self) -> sql.Composable:
         return sql.Identifier("raw_finance", self.name)
+
+    @property
+    def key(self) -> str:
+        return self.columns[0][0]
 
 
 TABLES = (
@@ -168,10 +181,11 @@ def _extract_table(
             "where source_table = %s for update",
             (table.source_name,),
         ).fetchone()
-        read, inserted = _copy_rows(
-            source_conn, warehouse, table, source, ledger_id,
-            watermark[0] if watermark else None, until,
-        )
+        with date_partitions(warehouse, [table.raw_parent], business_date) as partitions:
+            read, inserted = _copy_rows(
+                source_conn, warehouse, table, partitions[table.raw_parent], source, ledger_id,
+                watermark[0] if watermark else None, until,
+            )
         if previous is not None and read == 0 and previous.status == LOADED:
             return _file_load(source, before, 0, 0, UNCHANGED, None)
         load = _file_load(source, before, read, inserted, LOADED, None)
@@ -195,6 +209,7 @@ def _copy_rows(
     source_conn: psycopg.Connection,
     warehouse: psycopg.Connection,
     table: BillingTable,
+    partition: DatePartition,
     source: Source,
     ledger_id: int,
     watermark: datetime | None,
@@ -221,9 +236,11 @@ def _copy_rows(
         map(sql.Identifier, [name for name, _ in table.columns] + list(META_COLUMNS))
     )
     if not _raw_holds_versions_above(warehouse, table, watermark):
-        read = _copy_straight_in(source_conn, warehouse, table, source, copy_out, columns, window)
+        read = _copy_straight_in(source_conn, warehouse, table, partition, source, copy_out,
+                                 columns, window)
         return read, read
-    return _copy_through_landing(source_conn, warehouse, table, source, copy_out, columns)
+    return _copy_through_landing(source_conn, warehouse, table, partition, source, copy_out,
+                                 columns)
 
 
 def _raw_holds_versions_above(
@@ -241,6 +258,7 @@ def _copy_straight_in(
     source_conn: psycopg.Connection,
     warehouse: psycopg.Connection,
     table: BillingTable,
+    partition: DatePartition,
     source: Source,
     copy_out: sql.Composable,
     columns: sql.Composable,
@@ -254,8 +272,8 @@ def _copy_straight_in(
     landing table and no INSERT ... SELECT row by row. The watermark moves to the
     highest updated_at taken, read in the same snapshot of the source.
     """
-    copy_in = sql.SQL("copy {raw} ({cols}) from stdin (format binary)").format(
-        raw=table.raw_table, cols=columns)
+    copy_in = sql.SQL("copy {raw} ({cols}) from stdin (format binary, {options})").format(
+        raw=partition.identifier, cols=columns, options=partition.copy_options)
     cursor = warehouse.cursor()
     with source_conn.cursor().copy(copy_out) as out, cursor.copy(copy_in) as into:
         for block in out:
@@ -274,12 +292,14 @@ def _copy_through_landing(
     source_conn: psycopg.Connection,
     warehouse: psycopg.Connection,
     table: BillingTable,
+    partition: DatePartition,
     source: Source,
     copy_out: sql.Composable,
     columns: sql.Composable,
 ) -> tuple[int, int]:
     """After a watermark reset: land the versions in a temporary table first, then keep
-    those raw_finance does not hold yet (ON CONFLICT DO NOTHING)."""
+    those that no date of raw_finance holds yet (the key index is per date, so it
+    cannot refuse them), in the date's partition."""
     warehouse.execute(sql.SQL(
         "create temporary table finance_landing (like {raw} including defaults) on commit drop"
     ).format(raw=table.raw_table))
@@ -293,9 +313,12 @@ def _copy_through_landing(
         for block in out:
             into.write(block)
     read = warehouse.execute("select count(*) from finance_landing").fetchone()[0]
-    insert = sql.SQL("insert into {raw} ({cols}) select {cols} from finance_landing").format(
-        raw=table.raw_table, cols=columns)
-    inserted = warehouse.execute(insert + sql.SQL(" on conflict do nothing")).rowcount
+    inserted = warehouse.execute(sql.SQL(
+        "insert into {part} ({cols}) select {cols} from finance_landing landed"
+        " where not exists (select from {raw} kept"
+        " where kept.{key} = landed.{key} and kept.updated_at = landed.updated_at)"
+    ).format(part=partition.identifier, cols=columns, raw=table.raw_table,
+             key=sql.Identifier(table.key))).rowcount
     highest = warehouse.execute("select max(updated_at) from finance_landing").fetchone()[0]
     if read > 0:
         _move_watermark(warehouse, table, highest, source.business_date)

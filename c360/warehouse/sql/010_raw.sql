@@ -18,11 +18,14 @@
 -- fraction of what a btree costs every loaded row (012_raw_brin.sql drops the
 -- btree indexes an earlier version of this file created).
 --
--- The file silos' tables are partitioned by _business_date, one partition per
--- date (named <table>_YYYYMMDD), which the loader creates in the transaction that
--- loads the date: see c360/ingest/partitions.py. A warehouse made before that has
--- plain tables; they step aside here (renamed <table>_unpartitioned, indexes too)
--- and 013_raw_partitions.sql moves their rows into partitions.
+-- Every raw table is partitioned by _business_date, one partition per date
+-- (named <table>_YYYYMMDD), which the loader creates in the transaction that
+-- loads the date: see c360/ingest/partitions.py. A finance version's key is
+-- (id, updated_at); the key index holds _business_date too, as a partitioned
+-- table's unique index must, and the extract keeps a version once across dates
+-- (c360/ingest/finance.py). A warehouse made before that has plain tables; they
+-- step aside here (renamed <table>_unpartitioned, indexes too) and
+-- 013_raw_partitions.sql moves their rows into partitions.
 do $$
 declare
     legacy record;
@@ -32,7 +35,8 @@ begin
         select c.oid, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'r' and (n.nspname, c.relname) in (
             ('raw_contact_center', 'interactions'), ('raw_web', 'events'),
-            ('raw_store', 'pos_lines'), ('raw_store', 'loyalty_members'), ('raw_privacy', 'requests'))
+            ('raw_store', 'pos_lines'), ('raw_store', 'loyalty_members'), ('raw_privacy', 'requests'),
+            ('raw_finance', 'accounts'), ('raw_finance', 'invoices'), ('raw_finance', 'payments'))
     loop
         for legacy_index in select indexrelid::regclass as name, c.relname
                             from pg_index join pg_class c on c.oid = indexrelid
@@ -71,8 +75,8 @@ create table if not exists raw_finance.accounts (
     _business_date date        not null,
     _source_name   text        not null,
     _loaded_at     timestamptz not null default now(),
-    primary key (account_id, updated_at)
-);
+    primary key (account_id, updated_at, _business_date)
+) partition by list (_business_date);
 
 create table if not exists raw_finance.invoices (
     invoice_id      text          not null,
@@ -89,8 +93,8 @@ create table if not exists raw_finance.invoices (
     _business_date  date          not null,
     _source_name    text          not null,
     _loaded_at      timestamptz   not null default now(),
-    primary key (invoice_id, updated_at)
-);
+    primary key (invoice_id, updated_at, _business_date)
+) partition by list (_business_date);
 
 create table if not exists raw_finance.payments (
     payment_id     text          not null,
@@ -103,8 +107,8 @@ create table if not exists raw_finance.payments (
     _business_date date          not null,
     _source_name   text          not null,
     _loaded_at     timestamptz   not null default now(),
-    primary key (payment_id, updated_at)
-);
+    primary key (payment_id, updated_at, _business_date)
+) partition by list (_business_date);
 
 -- Watermark per finance table: the highest updated_at already taken.
 create table if not exists raw_finance.extract_watermarks (

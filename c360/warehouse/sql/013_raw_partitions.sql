@@ -1,4 +1,4 @@
--- The file silos' raw tables are partitioned by business date (010_raw.sql). A
+-- The raw tables are partitioned by business date (010_raw.sql). A
 -- warehouse made before that had plain tables, which 010 renamed to
 -- <table>_unpartitioned: their rows move here into one partition per date, named
 -- as the loader names them (c360/ingest/partitions.py), and the old table goes.
@@ -16,7 +16,8 @@ begin
         where c.relkind = 'r' and (n.nspname, c.relname) in (
             ('raw_contact_center', 'interactions_unpartitioned'), ('raw_web', 'events_unpartitioned'),
             ('raw_store', 'pos_lines_unpartitioned'), ('raw_store', 'loyalty_members_unpartitioned'),
-            ('raw_privacy', 'requests_unpartitioned'))
+            ('raw_privacy', 'requests_unpartitioned'), ('raw_finance', 'accounts_unpartitioned'),
+            ('raw_finance', 'invoices_unpartitioned'), ('raw_finance', 'payments_unpartitioned'))
     loop
         parent := format('%I.%I', legacy.nspname, legacy.base);
         for day in execute format('select distinct _business_date from %s', legacy.name) loop

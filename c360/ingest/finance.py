@@ -46,6 +46,7 @@ from c360.warehouse.bootstrap import bootstrap
 SOURCE_SYSTEM = "finance"
 SOURCE_SCHEMA = "billing"
 CONNECT_TIMEOUT_SECONDS = 15
+RELAY_BYTES = 1 << 20
 
 
 class FinanceUnreachable(ConnectionError):
@@ -243,6 +244,24 @@ def _copy_rows(
                                  columns)
 
 
+def _relay(out: psycopg.Copy, into: psycopg.Copy) -> None:
+    """Pass the source's COPY data on to the warehouse's, in blocks of about RELAY_BYTES.
+
+    The source sends one message per row, and psycopg sends every binary write to the
+    server on its own: relayed row by row, that was half of the extract's time."""
+    pending: list[bytes] = []
+    size = 0
+    for row in out:
+        pending.append(row)
+        size += len(row)
+        if size >= RELAY_BYTES:
+            into.write(b"".join(pending))
+            pending.clear()
+            size = 0
+    if pending:
+        into.write(b"".join(pending))
+
+
 def _raw_holds_versions_above(
     warehouse: psycopg.Connection, table: BillingTable, watermark: datetime | None
 ) -> bool:
@@ -276,8 +295,7 @@ def _copy_straight_in(
         raw=partition.identifier, cols=columns, options=partition.copy_options)
     cursor = warehouse.cursor()
     with source_conn.cursor().copy(copy_out) as out, cursor.copy(copy_in) as into:
-        for block in out:
-            into.write(block)
+        _relay(out, into)
     read = cursor.rowcount
     if read > 0:
         highest = source_conn.execute(
@@ -310,8 +328,7 @@ def _copy_through_landing(
         source_conn.cursor().copy(copy_out) as out,
         warehouse.cursor().copy(copy_in) as into,
     ):
-        for block in out:
-            into.write(block)
+        _relay(out, into)
     read = warehouse.execute("select count(*) from finance_landing").fetchone()[0]
     inserted = warehouse.execute(sql.SQL(
         "insert into {part} ({cols}) select {cols} from finance_landing landed"

@@ -227,19 +227,15 @@ def plain_copy(dsn: str, like_table: str, columns: tuple[str, ...], chunks: Iter
 def raw_layout_copy(dsn: str, raw_table: str) -> float:
     """Seconds to store the rows the loader wrote once more as the loader stores a new date:
     COPY ... FREEZE into a table made in the same transaction, with the raw table's columns
-    and defaults, the load metadata as column defaults (the loader sets them per file),
-    whose indexes are built when it is attached to a parent like the raw table (finance:
-    COPY into a logged copy of the table with its indexes, as its extract does). What
+    and defaults, the load metadata as column defaults (the file loaders set them per file),
+    whose indexes are built when it is attached to a parent like the raw table. What
     PostgreSQL alone needs to store them."""
     table = sql.Identifier(*raw_table.split("."))
     with psycopg.connect(dsn, autocommit=True) as conn:
-        partitioned = conn.execute("select relkind = 'p' from pg_class where oid = %s::regclass",
-                                   (raw_table,)).fetchone()[0]
-        left_out = ["_loaded_at", *(partitions.FILE_METADATA if partitioned else ())]
         columns = [r[0] for r in conn.execute(
             "select column_name from information_schema.columns where table_schema = %s "
             "and table_name = %s and column_name <> all(%s) order by ordinal_position",
-            (*raw_table.split("."), left_out),
+            (*raw_table.split("."), ["_loaded_at", *partitions.FILE_METADATA]),
         )]
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
         data = bytearray()
@@ -248,30 +244,25 @@ def raw_layout_copy(dsn: str, raw_table: str) -> float:
             for block in out:
                 data += block
         conn.execute("drop table if exists bench_floor, bench_floor_parent")
-        if not partitioned:  # made before, as finance's raw tables are
-            conn.execute(sql.SQL("create table bench_floor (like {} including all)").format(table))
         started = time.perf_counter()
         with conn.transaction():
-            if partitioned:
-                conn.execute(sql.SQL("create table bench_floor_parent (like {} including all) "
-                                     "partition by list (_business_date)").format(table))
-                conn.execute(sql.SQL("create table bench_floor (like {} including defaults)")
-                             .format(table))
-                conn.execute(sql.SQL("alter table bench_floor alter column _batch_id set default 1, "
-                                     "alter column _business_date set default {}, "
-                                     "alter column _source_name set default 'a/file/name.csv'")
-                             .format(sql.Literal(DAY)))
-            options = sql.SQL("(freeze)" if partitioned else "")
-            with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin {}").format(
-                    cols, options)) as copy:
+            conn.execute(sql.SQL("create table bench_floor_parent (like {} including all) "
+                                 "partition by list (_business_date)").format(table))
+            conn.execute(sql.SQL("create table bench_floor (like {} including defaults)")
+                         .format(table))
+            conn.execute(sql.SQL("alter table bench_floor alter column _batch_id set default 1, "
+                                 "alter column _business_date set default {}, "
+                                 "alter column _source_name set default 'a/file/name.csv'")
+                         .format(sql.Literal(DAY)))
+            with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin (freeze)").format(
+                    cols)) as copy:
                 for offset in range(0, len(data), 1 << 20):
                     copy.write(data[offset:offset + (1 << 20)])
-            if partitioned:
-                conn.execute("alter table bench_floor alter column _batch_id drop default, "
-                             "alter column _business_date drop default, "
-                             "alter column _source_name drop default")
-                conn.execute(sql.SQL("alter table bench_floor_parent attach partition bench_floor "
-                                     "for values in ({})").format(sql.Literal(DAY)))
+            conn.execute("alter table bench_floor alter column _batch_id drop default, "
+                         "alter column _business_date drop default, "
+                         "alter column _source_name drop default")
+            conn.execute(sql.SQL("alter table bench_floor_parent attach partition bench_floor "
+                                 "for values in ({})").format(sql.Literal(DAY)))
         elapsed = time.perf_counter() - started
         conn.execute("drop table if exists bench_floor, bench_floor_parent")
     return elapsed
@@ -394,9 +385,9 @@ def main() -> None:
         print("COPY: a plain COPY of the delivered rows (PostgreSQL parses the CSV; web: the "
               "events' columns) into an UNLOGGED table without indexes.\n"
               "floor: the raw rows the loader wrote stored once more as the loader stores them "
-              "(file silos: COPY FREEZE of the delivered fields and line numbers into a table "
+              "(COPY FREEZE of the delivered fields, and line numbers for files, into a table "
               "made in the same transaction, the load metadata as column defaults, indexes "
-              "built when it is attached; finance: COPY into a logged table with its indexes): "
+              "built when it is attached): "
               "what storing them costs PostgreSQL alone.\n"
               "ratio: the median of the per-repeat ratios (loader rows/s over the other's).")
     finally:

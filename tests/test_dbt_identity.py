@@ -104,12 +104,13 @@ BRIDGE = ("2000000000011", "Eva", "Visser", "e.visser@example.nl", "06 44444444"
           "7411AB", "4", "1988-11-11", "Y")
 
 
-# the file silos' raw tables hold a partition per business date, which loaders make
-FILE_SILO_TABLES = ("raw_contact_center.interactions", "raw_web.events", "raw_store.loyalty_members")
+# raw tables hold a partition per business date, which loaders make
+RAW_TABLES = ("raw_finance.accounts", "raw_contact_center.interactions", "raw_web.events",
+              "raw_store.loyalty_members")
 
 
 def add_date_partitions(conn: psycopg.Connection, business_date: str) -> None:
-    with conn.transaction(), date_partitions(conn, FILE_SILO_TABLES, date.fromisoformat(business_date)):
+    with conn.transaction(), date_partitions(conn, RAW_TABLES, date.fromisoformat(business_date)):
         pass
 
 

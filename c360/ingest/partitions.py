@@ -1,4 +1,4 @@
-"""The raw file tables are partitioned by business date; a date's load writes its partition.
+"""The raw tables are partitioned by business date; a date's load writes its partition.
 
 A date loaded for the first time gets its partition created inside the load's
 transaction, as a table of its own that is attached to the parent at the end. Such

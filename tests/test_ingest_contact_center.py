@@ -23,6 +23,8 @@ from tests.ingest_helpers import (
     write_delimited,
 )
 
+pytestmark = pytest.mark.usefixtures("ingest_workers")
+
 HEADER = list(contact_center.INTERACTIONS.columns)
 NAME = "contact_center/2026-11-21/interactions.csv"
 RAW = "raw_contact_center.interactions"
@@ -214,4 +216,27 @@ def test_a_file_read_as_known_is_prepared_after_all_when_the_ledger_changed_mean
         result = load_delivery(conn, delivery, path, partitions)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
         "loaded", 2, 1, 1)
+    assert_balanced(warehouse_dsn, RAW, "contact_center")
+
+
+def test_a_quoted_line_break_across_a_block_cut_is_read_whole(
+    warehouse_dsn, tmp_path, ingest_workers
+):
+    # the caller name's middle lines hold no quote, so a block may be cut between them;
+    # the block before runs on past its end, and the rest of the file is read as one
+    note = "Jansen,\r\nline two\r\nline three\r\nline four"
+    rows = [interaction(1), interaction(2, caller_name=note), interaction(3),
+            interaction(4, started_at="31-02-2026 10:00:00"), interaction(5)]
+    write(tmp_path, rows)
+    report = load(warehouse_dsn, tmp_path)
+    assert [(f.rows_read, f.rows_loaded, f.rows_quarantined) for f in report.files] == [(5, 4, 1)]
+    assert fetch(warehouse_dsn, f"select interaction_id, caller_name, _line_number from {RAW} "
+                                "order by _line_number") == [
+        ("CC-20261121-000001", "Jansen, Piet", 2),
+        ("CC-20261121-000002", note, 3),
+        ("CC-20261121-000003", "Jansen, Piet", 7),
+        ("CC-20261121-000005", "Jansen, Piet", 9),
+    ]
+    assert [(line, reason) for _, line, _, reason in quarantine(warehouse_dsn, "contact_center")] \
+        == [(8, "started_at: '31-02-2026 10:00:00' is not a valid DD-MM-YYYY HH:MM:SS")]
     assert_balanced(warehouse_dsn, RAW, "contact_center")

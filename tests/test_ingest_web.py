@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from c360.ingest import web
 from tests.ingest_helpers import (
@@ -19,6 +20,8 @@ from tests.ingest_helpers import (
     raw_snapshot,
     write_jsonl_gz,
 )
+
+pytestmark = pytest.mark.usefixtures("ingest_workers")
 
 RAW = "raw_web.events"
 

@@ -119,3 +119,17 @@ def test_lines_the_quick_path_cannot_tell_are_left_to_the_exact_one():
     assert quick[6] == exact_copy_line(left[6])
     exact = [exact_copy_line(line) is not None for line in left]
     assert exact == [True, True, True, True, False, False, True, True, False, False]
+
+
+def test_a_file_read_in_one_call_gives_what_reading_line_by_line_gives():
+    lines = [orjson.dumps(event(n)) for n in range(3)]
+    two_on_a_line = orjson.dumps(event(7)) + b" " + orjson.dumps(event(8))
+    cases = [
+        lines,
+        [*lines, two_on_a_line],  # msgspec would read two events from one line
+        [lines[0][:-1], b"}", lines[1]],  # and one event from two lines
+        [lines[0][:-1], b"}", *lines[1:], two_on_a_line],  # both: the count comes out right
+        [lines[0], b'{"event_id": "x", "colour": "red"}'],  # a member not in the contract
+    ]
+    for case in cases:
+        assert web_plain.read_all_plain(case) == list(map(web_plain.read_plain, case))

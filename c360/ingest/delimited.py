@@ -30,20 +30,22 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from itertools import chain, repeat
 
 import psycopg
 
 from c360.ingest.checks import AtLeastOne, Check, record_pattern
-from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome
+from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, in_order
 from c360.ingest.ledger import RefusedRow, Source
 
 BOM = "\ufeff"
 COPY_CHUNK_ROWS = 10_000
+BLOCK_CHARS = 1 << 20  # about this much of a file one worker reads at a time (files.in_order)
+READ_AHEAD_BLOCKS = 8  # a file of at most this many blocks is read while it is prepared
 # Line separators that str.splitlines honours besides CR and LF; physical lines do not.
 _OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
@@ -138,133 +140,227 @@ def _copy_escape(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class PreparedFile:
-    """A decoded file whose header fits the contract; its records are read while stored."""
+class Block:
+    """Consecutive physical lines of a file, from line `first_line` on, as delivered.
 
-    lines: list[str]  # physical lines as delivered, for the raw text of refused records
+    A block starts at a record. It ends at one too, unless it is not the file's last
+    and a quoted line break runs on past its end; its reading then says so
+    (`BlockRows.overrun`), and the rest of the file is read as one block."""
+
+    first_line: int
+    text: str
+    bulk: bool  # its lines may be read in bulk (see the module's docstring)
+    last: bool
+
+
+@dataclass
+class BlockRows:
+    """What a block's reading gives: its valid records as COPY text, its refused ones."""
+
+    copy_chunks: list[str]
+    rows_read: int
+    refused: list[RefusedRow]
+    overrun: bool = False
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """A decoded file whose header fits the contract, its records cut into blocks, of
+    which the first len(rows) are read already."""
+
     header: list[str]
-    header_lines: int  # lines the header takes
-    escaped: str  # the text escaped for COPY
-    split: list[str] | None  # the escaped lines after the header, tabs for delimiters (bulk)
+    blocks: list[Block]
+    rows: list[BlockRows]
 
 
 def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) -> PreparedFile:
+    """Decode the file, check its header, cut it into blocks and, unless there are many (a
+    large file, whose blocks are better read by several workers), read them."""
     text = decode_utf8(data)
-    lines = physical_lines(text)
-    if not lines:
-        return PreparedFile([], [], 0, "", None)
-    header_reader = contract.reader(iter(lines))
+    header_lines: list[str] = []
+    lines = _taken(io.StringIO(text, newline=""), header_lines)  # physical lines, one by one
+    header_reader = contract.reader(lines)
     try:
         header = next(header_reader)
+    except StopIteration:  # no line at all
+        return PreparedFile([], [], [])
     except csv.Error as exc:
-        raise FileRefused(f"header row is not valid CSV: {exc}", lines[0].rstrip("\r\n")) from exc
-    header_lines = header_reader.line_num
+        raise FileRefused(f"header row is not valid CSV: {exc}",
+                          header_lines[0].rstrip("\r\n")) from exc
     problem = _check_header(contract, header)
     if problem:
-        header_text = _raw_text(lines, 1, header_lines)
+        header_text = _raw_text(header_lines, 1, len(header_lines))
         raise FileRefused(problem, header_text, _count_records(header_reader))
-    escaped = _copy_escape(text)
-    split = _split_lines(contract, header, text, escaped)
-    return PreparedFile(lines, header, header_lines, escaped,
-                        None if split is None else split[header_lines:])
+    data_start = sum(map(len, header_lines))
+    blocks = _blocks(contract, header, text, data_start, len(header_lines) + 1)
+    if len(blocks) > READ_AHEAD_BLOCKS:
+        return PreparedFile(header, blocks, [])
+    return PreparedFile(header, blocks, [read_block(contract, header, block) for block in blocks])
 
 
-def _split_lines(
-    contract: DelimitedContract, header: list[str], text: str, escaped: str
-) -> list[str] | None:
-    """The escaped lines with tabs for delimiters, when lines can be read in bulk, else None."""
-    if contract.record_checks or len(header) < 2 or "\x00" in text or _has_other_line_breaks(text):
-        return None
-    split = escaped.replace(contract.delimiter, "\t").splitlines()
-    if max(map(len, split), default=0) >= csv.field_size_limit():
-        return None
-    return split
+def _taken(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
+    """The lines, each also added to `taken` as it is read."""
+    for line in lines:
+        taken.append(line)
+        yield line
+
+
+def _blocks(contract: DelimitedContract, header: list[str], text: str, start: int,
+            first_line: int) -> list[Block]:
+    """The text from `start` on (physical line `first_line`) in blocks."""
+    if start == len(text):
+        return []
+    bulk = _bulk_readable(contract, header, text)
+    if not bulk or text.count("\r") != text.count("\r\n"):  # a lone CR: lines are not cut
+        return [Block(first_line, text[start:], bulk, last=True)]
+    cuts = _block_cuts(text, start)
+    ends = [*cuts[1:], len(text)]
+    blocks = []
+    for begin, end in zip(cuts, ends, strict=True):
+        blocks.append(Block(first_line, text[begin:end], True, end == len(text)))
+        first_line += text.count("\n", begin, end)
+    return blocks
+
+
+def _bulk_readable(contract: DelimitedContract, header: list[str], text: str) -> bool:
+    """Whether the lines may be read in bulk; else the file is read record by record."""
+    return not (contract.record_checks or len(header) < 2 or "\x00" in text
+                or _has_other_line_breaks(text))
+
+
+def _block_cuts(text: str, start: int) -> list[int]:
+    """Where blocks of about BLOCK_CHARS characters start (text lines end with LF): at a line
+    that, like the one before it, holds no quote, so that almost surely no quoted line
+    break runs across."""
+    cuts = [start]
+    at = text.find("\n", start + BLOCK_CHARS) + 1
+    while 0 < at < len(text):
+        line_end = text.find("\n", at)
+        if '"' in text[text.rfind("\n", 0, at - 1) + 1 : at] or '"' in text[at:line_end]:
+            at = line_end + 1
+        else:
+            cuts.append(at)
+            at = text.find("\n", at + BLOCK_CHARS) + 1
+    return cuts
 
 
 def store_delimited(
     contract: DelimitedContract, conn: psycopg.Connection, prepared: PreparedFile, batch: Batch
 ) -> ParseOutcome:
-    if not prepared.lines:
-        return ParseOutcome(0, 0)
+    outcome = ParseOutcome(0, 0)
+    if not prepared.blocks:
+        return outcome
     partition = batch.partitions[contract.raw_table]
     target = partition.copy_target(  # an empty field is NULL in the raw layer
         conn, prepared.header, batch.ledger_id, batch.source.source_name, null="")
-    load = _RecordLoader(contract, prepared.header, prepared.lines, target.row_end)
-    if prepared.split is not None:
-        chunks = load.run_lines(prepared.split, prepared.escaped, prepared.header_lines)
-    else:
-        records = physical_lines(prepared.escaped)[prepared.header_lines:]
-        chunks = load.run(contract.reader(iter(records)), prepared.header_lines)
+    read = partial(read_block, contract, prepared.header)
     with conn.cursor().copy(target.statement) as copy:
-        for chunk in chunks:  # PostgreSQL stores one chunk while the next is read
-            copy.write(chunk)
-    return ParseOutcome(load.rows_read, load.rows_read - len(load.refused), load.refused)
+        for rows in _read_blocks(read, prepared, batch.workers):
+            for chunk in rows.copy_chunks:  # PostgreSQL stores a block while the next is read
+                copy.write(chunk if target.row_end == "\n" else
+                           chunk.replace("\n", target.row_end))
+            outcome.rows_read += rows.rows_read
+            outcome.refused += rows.refused
+    outcome.rows_loaded = outcome.rows_read - len(outcome.refused)
+    return outcome
+
+
+def _read_blocks(read: Callable[[Block], BlockRows], prepared: PreparedFile,
+                 workers: Executor | None) -> Iterator[BlockRows]:
+    """Each block read, in order; when one overruns its end, the rest of the file is read as
+    one block instead."""
+    blocks = prepared.blocks
+    unread = blocks[len(prepared.rows):]
+    for index, rows in enumerate(chain(prepared.rows, in_order(workers, read, unread))):
+        if rows.overrun:
+            rest = blocks[index:]
+            yield read(Block(rest[0].first_line, "".join(b.text for b in rest), True, True))
+            return
+        yield rows
+
+
+def read_block(contract: DelimitedContract, header: list[str], block: Block) -> BlockRows:
+    """The block's records checked and turned into COPY text, each row its fields, its line
+    number and a line end (no other line end is left in COPY text: the store step may put
+    the load metadata before each). Run by a worker process (files.py)."""
+    load = _RecordLoader(contract, header, block)
+    if block.bulk:
+        load.run_lines()
+    else:
+        load.run()
+    load.take(at_least=0)
+    return BlockRows(load.chunks, load.rows_read, load.refused, load.overrun)
 
 
 class _RecordLoader:
-    """Reads the records of one file, checks them and yields the valid ones as COPY text."""
+    """Reads the records of one block, checks them and gathers the valid ones as COPY text."""
 
-    def __init__(self, contract: DelimitedContract, header: list[str], lines: list[str],
-                 row_end: str):
+    def __init__(self, contract: DelimitedContract, header: list[str], block: Block):
         self.contract = contract
         self.header = header
         self.width = len(header)
-        self.lines = lines
+        self.block = block
+        self.escaped = _copy_escape(block.text)
         self.pattern = record_pattern(header, contract.checks)
         self.check_every_record = bool(contract.record_checks)
-        self.row_end = row_end  # after each row's line number (partitions.CopyTarget)
         self.rows_read = 0
         self.refused: list[RefusedRow] = []
+        self.chunks: list[str] = []
+        self.overrun = False
         self._parts: list[str] = []
         self._part_rows = 0
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The block's physical lines as delivered, for the raw text of refused records."""
+        return physical_lines(self.block.text)
 
     def _add(self, text: str, rows: int = 1) -> None:
         self._parts.append(text)
         self._part_rows += rows
 
-    def _take(self, at_least: int = COPY_CHUNK_ROWS) -> Iterator[str]:
-        """The COPY text gathered so far, once it holds `at_least` rows."""
+    def take(self, at_least: int = COPY_CHUNK_ROWS) -> None:
+        """Make the COPY text gathered so far a chunk, once it holds `at_least` rows."""
         if self._parts and self._part_rows >= at_least:
-            yield "".join(self._parts)
+            self.chunks.append("".join(self._parts))
             self._parts.clear()
             self._part_rows = 0
 
-    def run_lines(self, split: list[str], escaped: str, header_lines: int) -> Iterator[str]:
-        """Read the lines after the header in bulk (see the module's docstring), a block at
-        a time. split[i] is line header_lines + i + 1, escaped, tabs for delimiters."""
-        fullmatch = self.pattern.fullmatch
-        quoted = [i for i, line in enumerate(split) if '"' in line] if '"' in escaped else []
-        quoted_set = set(quoted)
-        records = physical_lines(escaped) if quoted else []  # for the csv reader, line ends kept
-        first_number = header_lines + 1
+    def run_lines(self) -> None:
+        """Read the block's lines in bulk (see the module's docstring)."""
+        split = self.escaped.replace(self.contract.delimiter, "\t").splitlines()
+        if max(map(len, split), default=0) >= csv.field_size_limit():
+            self.run()  # the csv reader says which field is too large
+            return
+        first_number = self.block.first_line
+        accepted = map(self.pattern.fullmatch, split)
+        irregular = {i for i, match in enumerate(accepted) if match is None}
+        quoted = {i for i, line in enumerate(split) if '"' in line} if '"' in self.escaped else set()
+        records = physical_lines(self.escaped) if quoted else []  # for the csv reader, ends kept
         position = 0  # the first line not read yet
-        for block_start in range(0, len(split), COPY_CHUNK_ROWS):
-            block_end = min(len(split), block_start + COPY_CHUNK_ROWS)
-            accepted = map(fullmatch, split[block_start:block_end])
-            irregular = {block_start + i for i, match in enumerate(accepted) if match is None}
-            irregular.update(quoted[bisect_left(quoted, block_start):bisect_left(quoted, block_end)])
-            for index in [*sorted(irregular), block_end]:
-                if index < position:  # within a quoted record already read
-                    continue
-                if index > position:  # lines position .. index - 1 are valid records
-                    numbers = map(str, range(first_number + position, first_number + index))
-                    self._add("".join(chain.from_iterable(
-                        zip(split[position:index], repeat("\t"), numbers, repeat(self.row_end)))),
-                        index - position)
-                    self.rows_read += index - position
-                if index == block_end:
-                    position = block_end
-                elif index in quoted_set:
-                    position = index + self._quoted_record(records, header_lines + index)
-                else:
-                    self._irregular_line(split[index], first_number + index)
-                    position = index + 1
-            yield from self._take()
-        yield from self._take(at_least=0)
+        for index in [*sorted(irregular | quoted), len(split)]:
+            if index < position:  # within a quoted record already read
+                continue
+            if index > position:  # lines position .. index - 1 are valid records
+                numbers = map(str, range(first_number + position, first_number + index))
+                self._add("".join(chain.from_iterable(
+                    zip(split[position:index], repeat("\t"), numbers, repeat("\n")))),
+                    index - position)
+                self.rows_read += index - position
+                self.take()
+            if index == len(split):
+                break
+            if index in quoted:
+                position = index + self._quoted_record(records, index)
+                if self.overrun:
+                    return
+            else:
+                self._irregular_line(split[index], first_number + index)
+                position = index + 1
 
     def _irregular_line(self, fields: str, number: int) -> None:
         """A line without quotes that the fast check did not accept."""
-        delivered = self.lines[number - 1].rstrip("\r\n")
+        delivered = self.lines[number - self.block.first_line].rstrip("\r\n")
         if not delivered:  # a blank line holds no record
             return
         self.rows_read += 1
@@ -276,20 +372,24 @@ class _RecordLoader:
         if reasons:
             self._refuse(number, number, "; ".join(reasons))
             return
-        self._add(f"{fields}\t{number}{self.row_end}")
+        self._add(f"{fields}\t{number}\n")
 
-    def _quoted_record(self, records: list[str], first: int) -> int:
-        """Read the record that starts at records[first] (line first + 1); lines it took."""
-        reader = self.contract.reader(records[i] for i in range(first, len(records)))
+    def _quoted_record(self, records: list[str], index: int) -> int:
+        """Read the record that starts at records[index]; the lines it took."""
+        first = self.block.first_line + index
+        reader = self.contract.reader(records[i] for i in range(index, len(records)))
         try:
             row = next(reader)
         except StopIteration:
             return max(reader.line_num, 1)
         except csv.Error as exc:
+            if index + reader.line_num >= len(records) and not self.block.last:
+                self.overrun = True  # it may go on in the next block
+                return reader.line_num
             self.rows_read += 1
-            self._refuse(first + 1, first + reader.line_num, f"malformed CSV record: {exc}")
+            self._refuse(first, first + reader.line_num - 1, f"malformed CSV record: {exc}")
             return max(reader.line_num, 1)
-        self._record(row, first + 1, first + reader.line_num)
+        self._record(row, first, first + reader.line_num - 1)
         return max(reader.line_num, 1)
 
     def _record(self, row: list[str], start: int, end: int) -> None:
@@ -308,28 +408,30 @@ class _RecordLoader:
                 return
         if "\n" in fields or "\r" in fields:  # a quoted line break
             fields = fields.replace("\n", "\\n").replace("\r", "\\r")
-        self._add(f"{fields}\t{start}{self.row_end}")
+        self._add(f"{fields}\t{start}\n")
 
-    def run(self, reader: Iterator[list[str]], header_lines: int) -> Iterator[str]:
-        """Read the records after the header one by one; `reader.line_num` counts from there."""
-        consumed = header_lines
+    def run(self) -> None:
+        """Read the block's records one by one with the csv reader."""
+        reader = self.contract.reader(iter(physical_lines(self.escaped)))
+        consumed = self.block.first_line - 1
         while True:
             try:
                 for row in reader:
-                    start, consumed = consumed + 1, header_lines + reader.line_num
+                    start, consumed = consumed + 1, self.block.first_line - 1 + reader.line_num
                     self._record(row, start, consumed)
-                    yield from self._take()
+                    self.take()
                 break
             except csv.Error as exc:
-                start, consumed = consumed + 1, header_lines + reader.line_num
+                start, consumed = consumed + 1, self.block.first_line - 1 + reader.line_num
                 self.rows_read += 1
                 self._refuse(start, consumed, f"malformed CSV record: {exc}")
-        yield from self._take(at_least=0)
 
     def _exact_reasons(self, start: int) -> list[str]:
         """Run the exact checks on the record as delivered (not escaped for COPY)."""
-        record = dict(zip(self.header, _record_at(self.contract, self.lines, start), strict=True))
-        return self.contract.reasons(record)
+        fields = _record_at(self.contract, self.lines, start - self.block.first_line + 1)
+        return self.contract.reasons(dict(zip(self.header, fields, strict=True)))
 
     def _refuse(self, start: int, end: int, reason: str) -> None:
-        self.refused.append(RefusedRow(start, _raw_text(self.lines, start, end), reason))
+        first = self.block.first_line
+        self.refused.append(RefusedRow(start, _raw_text(self.lines, start - first + 1,
+                                                        end - first + 1), reason))

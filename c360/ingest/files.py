@@ -11,21 +11,30 @@ A file kind works in two steps. `prepare` reads the bytes without the database
 (decompress, decode, check the header; for web events, parse and check every
 line) and raises FileRefused for a file that breaks its contract; `store` writes
 the prepared rows in the file's transaction. While one file is stored, the next
-one is prepared in a worker thread, so Python's work overlaps PostgreSQL's.
-(Worker processes instead of the thread were tried: on the benchmark's 2 busy
-cores they made the loads slower, so they were not kept.)
+ones are prepared in worker processes, so Python's work runs beside PostgreSQL's
+and on more than one core (one process could not keep up with PostgreSQL). A
+kind's `store` may hand more work to the same processes (`in_order`): the
+delimited files check their records there, a block at a time. The workers are
+forked, so they start at once and need nothing pickled but their arguments; a
+daemonic process (which may not have children) does the work itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -38,6 +47,14 @@ from c360.warehouse.bootstrap import bootstrap
 log = logging.getLogger(__name__)
 
 SUCCESS_MARKER = "_SUCCESS"
+# Python's share of a load spread over this many processes at most: beyond it, the
+# one PostgreSQL backend that stores the rows is the bound.
+MAX_WORKERS = 4
+# Below this many bytes a date's files are loaded without workers: starting them would
+# cost more than they save.
+MIN_PARALLEL_BYTES = 1 << 20
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 class FileRefused(Exception):
@@ -49,15 +66,20 @@ class FileRefused(Exception):
         self.raw_record = raw_record  # e.g. the offending header line
         self.rows = rows  # records the file holds, when they could be counted
 
+    def __reduce__(self):  # so that it comes back whole from a worker process
+        return FileRefused, (self.reason, self.raw_record, self.rows)
+
 
 @dataclass(frozen=True)
 class Batch:
-    """The file being loaded, the ledger id its raw rows carry as _batch_id, and the date
-    partitions of the raw tables it writes (by parent table name)."""
+    """The file being loaded, the ledger id its raw rows carry as _batch_id, the date
+    partitions of the raw tables it writes (by parent table name), and the worker
+    processes it may use (None: do the work here)."""
 
     source: Source
     ledger_id: int
     partitions: Mapping[str, DatePartition]
+    workers: Executor | None = None
 
 
 @dataclass
@@ -108,7 +130,8 @@ def read_delivery(path: Path, source: Source, kind: FileKind, known_hash: str | 
 
 
 def load_delivery(
-    conn: psycopg.Connection, delivery: Delivery, path: Path, partitions: Mapping[str, DatePartition]
+    conn: psycopg.Connection, delivery: Delivery, path: Path,
+    partitions: Mapping[str, DatePartition], workers: Executor | None = None,
 ) -> FileLoad:
     """Load one file in the caller's transaction (see `date_partitions`)."""
     source, kind = delivery.source, delivery.kind
@@ -128,7 +151,7 @@ def load_delivery(
     else:
         ledger_id = previous.ledger_id
         ledger.discard_previous_load(conn, source, ledger_id, kind.raw_tables)
-    result = _store(conn, delivery, Batch(source, ledger_id, partitions))
+    result = _store(conn, delivery, Batch(source, ledger_id, partitions, workers))
     ledger.record(conn, ledger_id, result, delivery.digest)
     return result
 
@@ -192,18 +215,52 @@ def load_silo_files(
     if not folder.is_dir():
         return report
     files = _files(folder, kinds)
-    with psycopg.connect(warehouse_dsn) as conn, ThreadPoolExecutor(1) as worker:
+    size = sum(path.stat().st_size for path, _ in files)
+    with psycopg.connect(warehouse_dsn) as conn, worker_processes(size) as workers:
         known = _known_hashes(conn, source_system, business_date)
-
-        def read(path: Path, kind: FileKind) -> Future[Delivery]:
-            source = Source(source_system, business_date, path.relative_to(landing_dir).as_posix())
-            return worker.submit(read_delivery, path, source, kind, known.get(source.source_name))
-
-        pending: Iterator[Future[Delivery]] = (read(path, kind) for path, kind in files)
-        ahead = next(pending, None)
+        sources = [Source(source_system, business_date, path.relative_to(landing_dir).as_posix())
+                   for path, _ in files]
+        read = partial(_read, known)
+        deliveries = in_order(workers, read, zip(files, sources, strict=True), ahead=MAX_WORKERS)
         parents = [table for _, kind in files for table in kind.raw_tables]
         with conn.transaction(), date_partitions(conn, parents, business_date) as partitions:
-            for path, _ in files:
-                current, ahead = ahead, next(pending, None)  # the next file is prepared meanwhile
-                report.files.append(load_delivery(conn, current.result(), path, partitions))
+            for (path, _), delivery in zip(files, deliveries, strict=True):
+                report.files.append(load_delivery(conn, delivery, path, partitions, workers))
     return report
+
+
+def _read(known: Mapping[str, str], item: tuple[tuple[Path, FileKind], Source]) -> Delivery:
+    (path, kind), source = item
+    return read_delivery(path, source, kind, known.get(source.source_name))
+
+
+@contextmanager
+def worker_processes(size: int) -> Iterator[Executor | None]:
+    """Forked worker processes for a load of files of `size` bytes, or None where the files
+    are small, there is one core, or this process may not have children."""
+    count = min(MAX_WORKERS, os.cpu_count() or 1)
+    if size < MIN_PARALLEL_BYTES or count < 2 or multiprocessing.current_process().daemon:
+        yield None
+        return
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as workers:
+        yield workers
+
+
+def in_order(workers: Executor | None, function: Callable[[Item], Result], items: Iterable[Item],
+             ahead: int = 2 * MAX_WORKERS) -> Iterator[Result]:
+    """function(item) for each item, in order: computed by the workers (at most `ahead`
+    results under way or waiting) while the caller uses earlier ones, or here, one at a
+    time, without workers."""
+    if workers is None:
+        yield from map(function, items)
+        return
+    items = iter(items)
+    pending = deque(workers.submit(function, item) for item in itertools.islice(items, ahead))
+    try:
+        while pending:
+            result = pending.popleft().result()
+            pending.extend(workers.submit(function, item) for item in itertools.islice(items, 1))
+            yield result
+    finally:  # the caller stopped early: nothing more is needed
+        for future in pending:
+            future.cancel()

@@ -34,7 +34,7 @@ from c360.ingest.web_plain import (
     OBJECT_MEMBERS,
     TEXT_MEMBERS,
     copy_lines,
-    read_plain,
+    read_all_plain,
 )
 
 SOURCE_SYSTEM = "web"
@@ -124,7 +124,7 @@ def prepare_events(data: bytes, source: Source) -> PreparedEvents:
         plain_numbers = [number for number in numbers if b"\\" not in lines[number - 1]]
     else:
         plain_numbers = numbers
-    plain = list(map(read_plain, [lines[number - 1] for number in plain_numbers]))
+    plain = read_all_plain([lines[number - 1] for number in plain_numbers])
     quick = copy_lines(plain, plain_numbers)
     exact = [number for number, copy_line in zip(plain_numbers, quick, strict=True)
              if copy_line is None]

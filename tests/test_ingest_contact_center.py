@@ -240,3 +240,12 @@ def test_a_quoted_line_break_across_a_block_cut_is_read_whole(
     assert [(line, reason) for _, line, _, reason in quarantine(warehouse_dsn, "contact_center")] \
         == [(8, "started_at: '31-02-2026 10:00:00' is not a valid DD-MM-YYYY HH:MM:SS")]
     assert_balanced(warehouse_dsn, RAW, "contact_center")
+
+
+def test_lines_that_end_with_a_lone_cr_keep_their_numbers(warehouse_dsn, tmp_path, ingest_workers):
+    path = write(tmp_path, [interaction(n) for n in range(1, 6)])
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r", 2))  # the header and record 1
+    report = load(warehouse_dsn, tmp_path)
+    assert [(f.rows_read, f.rows_loaded) for f in report.files] == [(5, 5)]
+    assert fetch(warehouse_dsn, f"select interaction_id, _line_number from {RAW} order by 2") == [
+        (f"CC-20261121-{n:06d}", n + 1) for n in range(1, 6)]

@@ -178,7 +178,7 @@ def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) 
     large file, whose blocks are better read by several workers), read them."""
     text = decode_utf8(data)
     header_lines: list[str] = []
-    lines = _taken(io.StringIO(text, newline=""), header_lines)  # physical lines, one by one
+    lines = _taken(_lines_of(text), header_lines)
     header_reader = contract.reader(lines)
     try:
         header = next(header_reader)
@@ -198,6 +198,17 @@ def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) 
     return PreparedFile(header, blocks, [read_block(contract, header, block) for block in blocks])
 
 
+def _lines_of(text: str) -> Iterator[str]:
+    """The text's physical lines one by one (as `physical_lines`, without splitting it all)."""
+    at = 0
+    while at < len(text):
+        lf = text.find("\n", at)
+        cr = text.find("\r", at, len(text) if lf < 0 else lf)
+        end = cr + 1 if cr >= 0 and cr + 1 != lf else (len(text) if lf < 0 else lf + 1)
+        yield text[at:end]
+        at = end
+
+
 def _taken(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
     """The lines, each also added to `taken` as it is read."""
     for line in lines:
@@ -211,7 +222,7 @@ def _blocks(contract: DelimitedContract, header: list[str], text: str, start: in
     if start == len(text):
         return []
     bulk = _bulk_readable(contract, header, text)
-    if not bulk or text.count("\r") != text.count("\r\n"):  # a lone CR: lines are not cut
+    if not bulk:
         return [Block(first_line, text[start:], bulk, last=True)]
     cuts = _block_cuts(text, start)
     ends = [*cuts[1:], len(text)]
@@ -229,9 +240,10 @@ def _bulk_readable(contract: DelimitedContract, header: list[str], text: str) ->
 
 
 def _block_cuts(text: str, start: int) -> list[int]:
-    """Where blocks of about BLOCK_CHARS characters start (text lines end with LF): at a line
-    that, like the one before it, holds no quote, so that almost surely no quoted line
-    break runs across."""
+    """Where blocks of about BLOCK_CHARS characters start: after an LF, at a line that, like
+    the one before it, holds no quote, so that almost surely no quoted line break runs
+    across. (Lines that end with a lone CR are not seen here: a block with one says so
+    when it is read, as one that runs on does.)"""
     cuts = [start]
     at = text.find("\n", start + BLOCK_CHARS) + 1
     while 0 < at < len(text):
@@ -329,6 +341,9 @@ class _RecordLoader:
     def run_lines(self) -> None:
         """Read the block's lines in bulk (see the module's docstring)."""
         split = self.escaped.replace(self.contract.delimiter, "\t").splitlines()
+        if not self.block.last and len(split) != self.block.text.count("\n"):
+            self.overrun = True  # a line ends with a lone CR: the next block's numbers are off
+            return
         if max(map(len, split), default=0) >= csv.field_size_limit():
             self.run()  # the csv reader says which field is too large
             return
@@ -412,7 +427,8 @@ class _RecordLoader:
 
     def run(self) -> None:
         """Read the block's records one by one with the csv reader."""
-        reader = self.contract.reader(iter(physical_lines(self.escaped)))
+        records = physical_lines(self.escaped)
+        reader = self.contract.reader(iter(records))
         consumed = self.block.first_line - 1
         while True:
             try:
@@ -422,6 +438,9 @@ class _RecordLoader:
                     self.take()
                 break
             except csv.Error as exc:
+                if reader.line_num >= len(records) and not self.block.last:
+                    self.overrun = True  # the record may go on in the next block
+                    return
                 start, consumed = consumed + 1, self.block.first_line - 1 + reader.line_num
                 self.rows_read += 1
                 self._refuse(start, consumed, f"malformed CSV record: {exc}")

@@ -43,7 +43,7 @@ EVENT_ID = checks.UUID_CHECK
 EVENT_TYPE = checks.required("event_type")
 OCCURRED_AT = checks.iso_timestamp_utc("occurred_at")
 COLUMNS = ("event_id", "event_type", "occurred_at", *TEXT_MEMBERS, *OBJECT_MEMBERS)
-COPY_CHUNK_ROWS = 10_000
+COPY_BLOCK_CHARS = 1 << 22  # COPY text sent at a time
 WEB_EVENTS_LOCK = 3_600_361  # advisory lock key: one web load at a time adds event ids
 # PostgreSQL's jsonb cannot hold the NUL character, which JSON may escape.
 NUL_ESCAPE = b"\\u0000"
@@ -105,9 +105,13 @@ def _escaped_copy_line(doc: dict, tail: str) -> str:
 
 @dataclass
 class PreparedEvents:
+    """A file's valid events, each event_id's first copy, as COPY text lines up to their
+    line numbers (one text, sent from the worker process that prepared it as it is)."""
+
     rows_read: int
     refused: list[RefusedRow]
-    events: dict[str, str]  # event_id -> COPY line up to its line number, first copy
+    event_ids: str = ""  # comma-separated, in file order
+    copy_text: str = ""  # one line (ending with a line feed) per event id
     earliest: str = "9999-12-31"  # the earliest occurred_at among them, as delivered
 
 
@@ -119,7 +123,7 @@ def prepare_events(data: bytes, source: Source) -> PreparedEvents:
     text = decompress(data)
     lines = text.split(b"\n")
     numbers = [number for number, line in enumerate(lines, 1) if line and not line.isspace()]
-    prepared = PreparedEvents(len(numbers), [], {})
+    prepared = PreparedEvents(len(numbers), [])
     if b"\\" in text:  # those lines take the exact way
         plain_numbers = [number for number in numbers if b"\\" not in lines[number - 1]]
     else:
@@ -137,17 +141,24 @@ def prepare_events(data: bytes, source: Source) -> PreparedEvents:
         merged = sorted([(number, event.event_id, event.occurred_at, copy_line)
                          for number, event, copy_line in zip(plain_numbers, plain, quick, strict=True)
                          if copy_line is not None] + checked)
-        rows = [(event_id, occurred_at, copy_line) for _, event_id, occurred_at, copy_line in merged]
+        _, ids, times, accepted = map(list, zip(*merged, strict=True))
+    elif exact:  # some refused
+        kept = [index for index, copy_line in enumerate(quick) if copy_line is not None]
+        ids = [plain[index].event_id for index in kept]
+        times = [plain[index].occurred_at for index in kept]
+        accepted = [quick[index] for index in kept]
     else:
-        rows = zip(map(attrgetter("event_id"), plain), map(attrgetter("occurred_at"), plain), quick,
-                   strict=True)
-    events, earliest = prepared.events, prepared.earliest
-    for event_id, occurred_at, copy_line in rows:
-        if copy_line is not None:  # else refused
-            events.setdefault(event_id, copy_line)  # the first copy wins
-            if occurred_at < earliest:
-                earliest = occurred_at
-    prepared.earliest = earliest
+        ids = list(map(attrgetter("event_id"), plain))
+        times = list(map(attrgetter("occurred_at"), plain))
+        accepted = quick
+    events = dict(zip(ids, accepted, strict=True))
+    if len(events) < len(ids):  # an event id comes twice: its first copy wins
+        events = {}
+        for event_id, copy_line in zip(ids, accepted, strict=True):
+            events.setdefault(event_id, copy_line)
+    prepared.earliest = min(times, default=prepared.earliest)
+    prepared.event_ids = ",".join(events)  # event ids hold no comma (a UUID)
+    prepared.copy_text = "\n".join(events.values()) + "\n" if events else ""
     prepared.refused.sort(key=lambda row: row.line_number)
     return prepared
 
@@ -173,22 +184,22 @@ def _exact_event(line: bytes, number: int, refused: list[RefusedRow]) -> tuple[s
 
 def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batch) -> ParseOutcome:
     partition = batch.partitions[RAW_TABLE]
-    new_ids = _not_yet_loaded(conn, prepared, partition)
-    new_lines = [prepared.events[event_id] for event_id in new_ids]
+    copy_text, new_count = _not_yet_loaded(conn, prepared, partition)
     target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name)
+    if target.row_end != "\n":  # no other line feed is left in COPY text
+        copy_text = copy_text.replace("\n", target.row_end)
     with conn.cursor().copy(target.statement) as copy:
-        for offset in range(0, len(new_lines), COPY_CHUNK_ROWS):
-            copy.write(target.row_end.join(new_lines[offset : offset + COPY_CHUNK_ROWS])
-                       + target.row_end)
+        for offset in range(0, len(copy_text), COPY_BLOCK_CHARS):
+            copy.write(copy_text[offset : offset + COPY_BLOCK_CHARS])
     loaded = prepared.rows_read - len(prepared.refused)
     return ParseOutcome(prepared.rows_read, loaded, prepared.refused,
-                        rows_duplicate=loaded - len(new_lines))
+                        rows_duplicate=loaded - new_count)
 
 
 def _not_yet_loaded(
     conn: psycopg.Connection, prepared: PreparedEvents, partition: DatePartition
-) -> list[str]:
-    """The event ids the raw layer does not hold yet, in file order.
+) -> tuple[str, int]:
+    """The COPY text of the events whose ids the raw layer does not hold yet, and their count.
 
     Web loads take a lock first, so no other load can add one of these ids before
     this transaction commits; a COPY straight into the partition then never meets
@@ -200,20 +211,25 @@ def _not_yet_loaded(
     ids of its earlier files are in `partition.keys`.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
-    events = prepared.events
-    if not events:
-        return []
+    if not prepared.event_ids:
+        return "", 0
+    ids = prepared.event_ids.split(",")
     loaded = {row[0] for row in conn.execute(
-        # in the key's collation, so that its index answers; the ids are UUIDs, sent as
-        # one text (an array parameter costs psycopg Python work per element)
+        # in the key's collation, so that its index answers; the ids are sent as one
+        # text (an array parameter costs psycopg Python work per element)
         'select event_id from raw_web.events where _business_date >= %s::date - 1 '
         'and event_id collate "C" = any(string_to_array(%s, \',\'))',
-        (prepared.earliest[:10], ",".join(events)))}
-    new = [event_id for event_id in events if event_id not in loaded
-           and event_id not in partition.keys]
+        (prepared.earliest[:10], prepared.event_ids))}
+    copy_text = prepared.copy_text
+    if loaded or not partition.keys.isdisjoint(ids):  # keep the lines of new ids only
+        lines = copy_text.split("\n")
+        kept = [index for index, event_id in enumerate(ids)
+                if event_id not in loaded and event_id not in partition.keys]
+        copy_text = "".join([lines[index] + "\n" for index in kept])
+        ids = [ids[index] for index in kept]
     if partition.fresh:
-        partition.keys.update(new)
-    return new
+        partition.keys.update(ids)
+    return copy_text, len(ids)
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_events),)

@@ -65,7 +65,7 @@ def matches(name: str, regex: str, expected: str, optional: bool = False) -> Che
 
 
 def required(name: str) -> Check:
-    return Check(name, r"\S[^\t]*", r"(?s).*?\S.*", "a value")
+    return Check(name, r"\S[^\t]*+", r"(?s).*?\S.*", "a value")
 
 
 def integer(name: str, optional: bool = False) -> Check:
@@ -139,7 +139,7 @@ def record_pattern(columns: Sequence[str], checks: Sequence[Check]) -> re.Patter
     for name in columns:
         check = by_name.get(name)
         if check is None:
-            parts.append(r"[^\t]*")
+            parts.append(r"[^\t]*+")  # possessive: a field ends at a tab, no going back
         else:
             parts.append(f"(?:{check.fast}){'?' if check.optional else ''}")
     return re.compile("\t".join(parts))

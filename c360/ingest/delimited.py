@@ -1,16 +1,21 @@
 """Delimited text files (the contact center, store and privacy exports) into raw tables.
 
-`prepare` decodes the file and checks its header (in the worker thread, while
-the previous file is stored); `store` reads the records a block at a time and
-streams each block to COPY, so PostgreSQL stores one block while Python reads the
-next, also within one large file.
+`prepare` (in a worker process, files.py) decodes the file, checks its header and
+cuts the rest into blocks of about BLOCK_CHARS at line ends; `read_block` turns a
+block's records into COPY text and refused rows; `store` streams the blocks' COPY
+text to PostgreSQL in file order. A file of a few blocks has them read while it
+is prepared; a larger one has them read by all the workers while it is stored,
+so PostgreSQL stores one block while the next ones are read, also within one
+large file. A cut is made where neither line beside it holds a quote; should a
+quoted line break still run across one, the block before says so and the rest
+of the file is read as one block.
 
 The text is escaped for COPY (backslash and tab) first: neither means anything to
 the CSV dialects, so fields come out ready for COPY. Records are then read in two
 ways that give the same result:
 
 - Line by line, in bulk: a physical line without a quote character is one record
-  whose fields are split by the delimiter, so the whole file's delimiters become
+  whose fields are split by the delimiter, so the whole block's delimiters become
   tabs in one pass and one regular expression per line (`checks.record_pattern`,
   run by `map`, no Python code per line) accepts the valid ones. Runs of accepted
   lines become COPY text joined in C (lines and line numbers zipped). Only

@@ -168,10 +168,12 @@ def _is_object_text(text: str) -> bool:
 
 
 def _all_object_texts(texts: Sequence[str]) -> bool:
-    # every item starts with "{" or is NULL; items end with "}" or "N", never a colon
-    shape = "\n".join(texts).encode().translate(_NUMBER_STARTS)
-    return (all(text[0] in "{\\" for text in texts) and shape.find(b":\0") < 0
-            and shape.find(b",\0") < 0 and shape.find(b"[\0") < 0)
+    # every item starts with "{" or is NULL ("\\N"); items end with "}" or "N", never a colon
+    joined = "\n" + "\n".join(texts)
+    if joined.count("\n{") + joined.count("\n\\") != len(texts):
+        return False
+    shape = joined.encode().translate(_NUMBER_STARTS)
+    return shape.find(b":\0") < 0 and shape.find(b",\0") < 0 and shape.find(b"[\0") < 0
 
 
 def _failures(values: Sequence[str], all_good: Callable[[Sequence[str]], bool],

@@ -39,7 +39,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import cached_property, partial
-from itertools import chain, repeat
+from itertools import chain, compress, count, repeat
+from operator import contains, is_
 
 import psycopg
 
@@ -353,9 +354,10 @@ class _RecordLoader:
             self.run()  # the csv reader says which field is too large
             return
         first_number = self.block.first_line
-        accepted = map(self.pattern.fullmatch, split)
-        irregular = {i for i, match in enumerate(accepted) if match is None}
-        quoted = {i for i, line in enumerate(split) if '"' in line} if '"' in self.escaped else set()
+        # indexes found by C loops (compress), no Python code per line
+        irregular = set(compress(count(), map(is_, map(self.pattern.fullmatch, split), repeat(None))))
+        quoted = set(compress(count(), map(contains, split, repeat('"')))) \
+            if '"' in self.escaped else set()
         records = physical_lines(self.escaped) if quoted else []  # for the csv reader, ends kept
         position = 0  # the first line not read yet
         for index in [*sorted(irregular | quoted), len(split)]:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -145,6 +146,14 @@ def _copy_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t")
 
 
+_ESCAPED = re.compile(r"\\([\\t])")
+
+
+def _unescaped(text: str) -> str:
+    """The text before _copy_escape."""
+    return _ESCAPED.sub(lambda m: "\t" if m[1] == "t" else "\\", text)
+
+
 @dataclass(frozen=True)
 class Block:
     """Consecutive physical lines of a file, from line `first_line` on, as delivered.
@@ -157,6 +166,7 @@ class Block:
     text: str
     bulk: bool  # its lines may be read in bulk (see the module's docstring)
     last: bool
+    line_feeds: int = 0  # in the text, when it is not the last
 
 
 @dataclass
@@ -234,8 +244,9 @@ def _blocks(contract: DelimitedContract, header: list[str], text: str, start: in
     ends = [*cuts[1:], len(text)]
     blocks = []
     for begin, end in zip(cuts, ends, strict=True):
-        blocks.append(Block(first_line, text[begin:end], True, end == len(text)))
-        first_line += text.count("\n", begin, end)
+        line_feeds = text.count("\n", begin, end)
+        blocks.append(Block(first_line, text[begin:end], True, end == len(text), line_feeds))
+        first_line += line_feeds
     return blocks
 
 
@@ -347,7 +358,7 @@ class _RecordLoader:
     def run_lines(self) -> None:
         """Read the block's lines in bulk (see the module's docstring)."""
         split = self.escaped.replace(self.contract.delimiter, "\t").splitlines()
-        if not self.block.last and len(split) != self.block.text.count("\n"):
+        if not self.block.last and len(split) != self.block.line_feeds:
             self.overrun = True  # a line ends with a lone CR: the next block's numbers are off
             return
         if max(map(len, split), default=0) >= csv.field_size_limit():
@@ -382,17 +393,18 @@ class _RecordLoader:
 
     def _irregular_line(self, fields: str, number: int) -> None:
         """A line without quotes that the fast check did not accept."""
-        delivered = self.lines[number - self.block.first_line].rstrip("\r\n")
-        if not delivered:  # a blank line holds no record
+        if not fields:  # a blank line holds no record
             return
         self.rows_read += 1
+        delivered = _unescaped(fields.replace("\t", self.contract.delimiter))
         row = delivered.split(self.contract.delimiter)
         if len(row) != self.width:
-            self._refuse(number, number, f"{len(row)} fields where the header has {self.width}")
+            self._refuse_line(number, delivered,
+                              f"{len(row)} fields where the header has {self.width}")
             return
         reasons = self.contract.reasons(dict(zip(self.header, row, strict=True)))
         if reasons:
-            self._refuse(number, number, "; ".join(reasons))
+            self._refuse_line(number, delivered, "; ".join(reasons))
             return
         self._add(f"{fields}\t{number}\n")
 
@@ -456,6 +468,9 @@ class _RecordLoader:
         """Run the exact checks on the record as delivered (not escaped for COPY)."""
         fields = _record_at(self.contract, self.lines, start - self.block.first_line + 1)
         return self.contract.reasons(dict(zip(self.header, fields, strict=True)))
+
+    def _refuse_line(self, number: int, delivered: str, reason: str) -> None:
+        self.refused.append(RefusedRow(number, delivered, reason))
 
     def _refuse(self, start: int, end: int, reason: str) -> None:
         first = self.block.first_line

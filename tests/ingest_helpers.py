@@ -27,7 +27,7 @@ def ingest_workers(request, monkeypatch) -> str:
     are loaded so), which the results must not show."""
     if request.param == IN_WORKERS:
         monkeypatch.setattr(files, "MIN_PARALLEL_BYTES", 0)
-        monkeypatch.setattr(delimited, "BLOCK_CHARS", 1)
+        monkeypatch.setattr(delimited, "BLOCK_BYTES", 1)
         monkeypatch.setattr(delimited, "READ_AHEAD_BLOCKS", 2)  # the rest: read in store
     return request.param
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from c360.ingest import contact_center
+from c360.ingest import contact_center, delimited
 from c360.ingest.files import content_hash, load_delivery, read_delivery
 from c360.ingest.ledger import Source
 from c360.ingest.partitions import date_partitions
@@ -249,3 +250,13 @@ def test_lines_that_end_with_a_lone_cr_keep_their_numbers(warehouse_dsn, tmp_pat
     assert [(f.rows_read, f.rows_loaded) for f in report.files] == [(5, 5)]
     assert fetch(warehouse_dsn, f"select interaction_id, _line_number from {RAW} order by 2") == [
         (f"CC-20261121-{n:06d}", n + 1) for n in range(1, 6)]
+
+
+def test_a_block_left_in_the_file_is_read_only_as_it_was_prepared(tmp_path):
+    path = write(tmp_path, [interaction(1)])
+    delivered = path.read_bytes()
+    span = delimited.FileSpan(str(path), 3, 40, zlib.crc32(delivered[3:40]))
+    assert span.read() == delivered[3:40].decode()
+    path.write_bytes(delivered.replace(b"interaction_id", b"interaction_ID"))  # re-delivered
+    with pytest.raises(delimited.FileChangedWhileLoading, match="changed while it was loaded"):
+        span.read()

@@ -1,7 +1,7 @@
 """Delimited text files (the contact center, store and privacy exports) into raw tables.
 
 `prepare` (in a worker process, files.py) decodes the file, checks its header and
-cuts the rest into blocks of about BLOCK_CHARS at line ends; `read_block` turns a
+cuts the rest into blocks of about BLOCK_BYTES at line ends; `read_block` turns a
 block's records into COPY text and refused rows; `store` streams the blocks' COPY
 text to PostgreSQL in file order. A file of a few blocks has them read while it
 is prepared; a larger one has them read by all the workers while it is stored,
@@ -36,12 +36,14 @@ import contextlib
 import csv
 import io
 import re
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from itertools import chain, compress, count, repeat
 from operator import contains, is_
+from pathlib import Path
 
 import psycopg
 
@@ -51,7 +53,7 @@ from c360.ingest.ledger import RefusedRow, Source
 
 BOM = "\ufeff"
 COPY_CHUNK_ROWS = 10_000
-BLOCK_CHARS = 1 << 20  # about this much of a file one worker reads at a time (files.in_order)
+BLOCK_BYTES = 1 << 20  # about this much of a file one worker reads at a time (files.in_order)
 READ_AHEAD_BLOCKS = 8  # a file of at most this many blocks is read while it is prepared
 # Line separators that str.splitlines honours besides CR and LF; physical lines do not.
 _OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -69,7 +71,7 @@ class DelimitedContract:
 
     def file_kind(self, pattern: str) -> FileKind:
         return FileKind(pattern, (self.raw_table,), partial(prepare_delimited, self),
-                        partial(store_delimited, self))
+                        partial(store_delimited, self), partial(begin_reading, self))
 
     def reader(self, lines: Iterator[str]) -> Iterator[list[str]]:
         return csv.reader(lines, delimiter=self.delimiter, quotechar='"', strict=True)
@@ -163,10 +165,40 @@ class Block:
     (`BlockRows.overrun`), and the rest of the file is read as one block."""
 
     first_line: int
-    text: str
+    text: str  # empty while it is in `span`
     bulk: bool  # its lines may be read in bulk (see the module's docstring)
     last: bool
     line_feeds: int = 0  # in the text, when it is not the last
+    span: FileSpan | None = None
+
+    def read(self) -> Block:
+        """The block with its text, read from the file if it is still there."""
+        return self if self.span is None else replace(self, text=self.span.read(), span=None)
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """Where a block's bytes are in the delivered file. The worker that reads the block
+    reads them there, rather than have the whole file sent to it through the loading
+    process, and checks that they are what the file held when it was prepared."""
+
+    path: str
+    start: int
+    end: int
+    crc: int  # zlib.crc32 of the bytes
+
+    def read(self) -> str:
+        with open(self.path, "rb") as file:
+            file.seek(self.start)
+            data = file.read(self.end - self.start)
+        if zlib.crc32(data) != self.crc:
+            raise FileChangedWhileLoading(f"{self.path} changed while it was loaded: "
+                                          f"bytes {self.start}-{self.end} are not what they were")
+        return data.decode()
+
+
+class FileChangedWhileLoading(Exception):
+    """A file was replaced while it was loaded: the load fails, and its retry loads the new one."""
 
 
 @dataclass
@@ -189,9 +221,11 @@ class PreparedFile:
     rows: list[BlockRows]
 
 
-def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) -> PreparedFile:
-    """Decode the file, check its header, cut it into blocks and, unless there are many (a
-    large file, whose blocks are better read by several workers), read them."""
+def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source,
+                      path: Path) -> PreparedFile:
+    """Decode the file, check its header and cut it into blocks; read them when they are
+    few, else leave them where they are in the file, for the workers to read (a large file
+    is read by several)."""
     text = decode_utf8(data)
     header_lines: list[str] = []
     lines = _taken(_lines_of(text), header_lines)
@@ -207,10 +241,15 @@ def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source) 
     if problem:
         header_text = _raw_text(header_lines, 1, len(header_lines))
         raise FileRefused(problem, header_text, _count_records(header_reader))
-    data_start = sum(map(len, header_lines))
-    blocks = _blocks(contract, header, text, data_start, len(header_lines) + 1)
+    data_start = len(BOM.encode()) * data.startswith(BOM.encode()) + len("".join(header_lines).encode())
+    if not _bulk_readable(contract, header, text):
+        return PreparedFile(header, [Block(len(header_lines) + 1, text[len("".join(header_lines)):],
+                                           bulk=False, last=True)], [])
+    blocks = _blocks(data, data_start, len(header_lines) + 1, str(path.resolve()))
     if len(blocks) > READ_AHEAD_BLOCKS:
         return PreparedFile(header, blocks, [])
+    blocks = [replace(block, text=data[block.span.start:block.span.end].decode(), span=None)
+              for block in blocks]
     return PreparedFile(header, blocks, [read_block(contract, header, block) for block in blocks])
 
 
@@ -232,20 +271,19 @@ def _taken(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
         yield line
 
 
-def _blocks(contract: DelimitedContract, header: list[str], text: str, start: int,
-            first_line: int) -> list[Block]:
-    """The text from `start` on (physical line `first_line`) in blocks."""
-    if start == len(text):
+def _blocks(data: bytes, start: int, first_line: int, path: str) -> list[Block]:
+    """The file's bytes from `start` on (physical line `first_line`) in blocks, left in the
+    file (`FileSpan`). The cuts are found in the bytes: a quote or a line feed is one byte
+    in UTF-8, which no other character's bytes are."""
+    if start == len(data):
         return []
-    bulk = _bulk_readable(contract, header, text)
-    if not bulk:
-        return [Block(first_line, text[start:], bulk, last=True)]
-    cuts = _block_cuts(text, start)
-    ends = [*cuts[1:], len(text)]
+    cuts = _block_cuts(data, start)
+    ends = [*cuts[1:], len(data)]
     blocks = []
     for begin, end in zip(cuts, ends, strict=True):
-        line_feeds = text.count("\n", begin, end)
-        blocks.append(Block(first_line, text[begin:end], True, end == len(text), line_feeds))
+        line_feeds = data.count(b"\n", begin, end)
+        span = FileSpan(path, begin, end, zlib.crc32(data[begin:end]))
+        blocks.append(Block(first_line, "", True, end == len(data), line_feeds, span))
         first_line += line_feeds
     return blocks
 
@@ -256,35 +294,64 @@ def _bulk_readable(contract: DelimitedContract, header: list[str], text: str) ->
                 or _has_other_line_breaks(text))
 
 
-def _block_cuts(text: str, start: int) -> list[int]:
-    """Where blocks of about BLOCK_CHARS characters start: after an LF, at a line that, like
-    the one before it, holds no quote, so that almost surely no quoted line break runs
+def _block_cuts(data: bytes, start: int) -> list[int]:
+    """Where blocks of about BLOCK_BYTES bytes start: after an LF, at a line that, like the
+    one before it, holds no quote, so that almost surely no quoted line break runs
     across. (Lines that end with a lone CR are not seen here: a block with one says so
     when it is read, as one that runs on does.)"""
     cuts = [start]
-    at = text.find("\n", start + BLOCK_CHARS) + 1
-    while 0 < at < len(text):
-        line_end = text.find("\n", at)
-        if '"' in text[text.rfind("\n", 0, at - 1) + 1 : at] or '"' in text[at:line_end]:
+    at = data.find(b"\n", start + BLOCK_BYTES) + 1
+    while 0 < at < len(data):
+        line_end = data.find(b"\n", at)
+        if b'"' in data[data.rfind(b"\n", 0, at - 1) + 1 : at] or b'"' in data[at:line_end]:
             at = line_end + 1
         else:
             cuts.append(at)
-            at = text.find("\n", at + BLOCK_CHARS) + 1
+            at = data.find(b"\n", at + BLOCK_BYTES) + 1
     return cuts
 
 
+@dataclass(frozen=True)
+class FileReading:
+    """A prepared file whose blocks are being read (`begin_reading`)."""
+
+    header: list[str]
+    rows: Iterator[BlockRows]  # each block's, in order
+
+
+def begin_reading(contract: DelimitedContract, prepared: PreparedFile,
+                  workers: Executor | None) -> FileReading:
+    """Have the workers read the blocks not read yet, from now on (the file's ledger entry
+    is written meanwhile)."""
+    read = partial(read_block, contract, prepared.header)
+    unread = prepared.blocks[len(prepared.rows):]
+    rows = chain(prepared.rows, in_order(workers, read, unread))  # submitted now
+    return FileReading(prepared.header, _until_overrun(read, prepared.blocks, rows))
+
+
+def _until_overrun(read: Callable[[Block], BlockRows], blocks: list[Block],
+                   rows: Iterator[BlockRows]) -> Iterator[BlockRows]:
+    """The rows of each block; when one overruns its end, of the rest of the file read as
+    one block instead."""
+    for index, block_rows in enumerate(rows):
+        if block_rows.overrun:
+            rest = [block.read() for block in blocks[index:]]
+            yield read(Block(rest[0].first_line, "".join(b.text for b in rest), True, True))
+            return
+        yield block_rows
+
+
 def store_delimited(
-    contract: DelimitedContract, conn: psycopg.Connection, prepared: PreparedFile, batch: Batch
+    contract: DelimitedContract, conn: psycopg.Connection, reading: FileReading, batch: Batch
 ) -> ParseOutcome:
     outcome = ParseOutcome(0, 0)
-    if not prepared.blocks:
+    if not reading.header:  # an empty file
         return outcome
     partition = batch.partitions[contract.raw_table]
     target = partition.copy_target(  # an empty field is NULL in the raw layer
-        conn, prepared.header, batch.ledger_id, batch.source.source_name, null="")
-    read = partial(read_block, contract, prepared.header)
+        conn, reading.header, batch.ledger_id, batch.source.source_name, null="")
     with conn.cursor().copy(target.statement) as copy:
-        for rows in _read_blocks(read, prepared, batch.workers):
+        for rows in reading.rows:
             for chunk in rows.copy_chunks:  # PostgreSQL stores a block while the next is read
                 copy.write(chunk if target.row_end == "\n" else
                            chunk.replace("\n", target.row_end))
@@ -294,25 +361,11 @@ def store_delimited(
     return outcome
 
 
-def _read_blocks(read: Callable[[Block], BlockRows], prepared: PreparedFile,
-                 workers: Executor | None) -> Iterator[BlockRows]:
-    """Each block read, in order; when one overruns its end, the rest of the file is read as
-    one block instead."""
-    blocks = prepared.blocks
-    unread = blocks[len(prepared.rows):]
-    for index, rows in enumerate(chain(prepared.rows, in_order(workers, read, unread))):
-        if rows.overrun:
-            rest = blocks[index:]
-            yield read(Block(rest[0].first_line, "".join(b.text for b in rest), True, True))
-            return
-        yield rows
-
-
 def read_block(contract: DelimitedContract, header: list[str], block: Block) -> BlockRows:
     """The block's records checked and turned into COPY text, each row its fields, its line
     number and a line end (no other line end is left in COPY text: the store step may put
     the load metadata before each). Run by a worker process (files.py)."""
-    load = _RecordLoader(contract, header, block)
+    load = _RecordLoader(contract, header, block.read())
     if block.bulk:
         load.run_lines()
     else:

@@ -28,7 +28,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -90,14 +90,21 @@ class ParseOutcome:
     rows_duplicate: int = 0
 
 
+def _as_prepared(prepared: Any, workers: Executor | None) -> Any:
+    return prepared
+
+
 @dataclass(frozen=True)
 class FileKind:
     """Which files of a date's folder a kind takes, the raw tables it fills, and how."""
 
     pattern: str  # glob within the date's folder
     raw_tables: tuple[str, ...]
-    prepare: Callable[[bytes, Source], Any]  # no database; raises FileRefused
+    prepare: Callable[[bytes, Source, Path], Any]  # the file's bytes; no database; raises FileRefused
     store: Callable[[psycopg.Connection, Any, Batch], ParseOutcome]
+    # given what `prepare` gave, starts work that `store` will use (on the workers, while
+    # the ledger is written) and gives what `store` takes
+    begin: Callable[[Any, Executor | None], Any] = _as_prepared
 
 
 @dataclass
@@ -123,7 +130,7 @@ def read_delivery(path: Path, source: Source, kind: FileKind, known_hash: str | 
         delivery.skipped = True
         return delivery
     try:
-        delivery.prepared = kind.prepare(data, source)
+        delivery.prepared = kind.prepare(data, source, path)
     except FileRefused as refusal:
         delivery.refusal = refusal
     return delivery
@@ -135,6 +142,8 @@ def load_delivery(
 ) -> FileLoad:
     """Load one file in the caller's transaction (see `date_partitions`)."""
     source, kind = delivery.source, delivery.kind
+    if delivery.prepared is not None:
+        delivery.prepared = kind.begin(delivery.prepared, workers)
     previous = ledger.lock_entry(conn, source)
     if previous is not None and previous.content_hash == delivery.digest:
         return FileLoad(
@@ -146,6 +155,8 @@ def load_delivery(
         )
     if delivery.skipped:  # another load changed the ledger since the file was read
         delivery = read_delivery(path, source, kind, known_hash=None)
+        if delivery.prepared is not None:
+            delivery.prepared = kind.begin(delivery.prepared, workers)
     if previous is None:
         ledger_id = ledger.open_entry(conn, source)
     else:
@@ -248,14 +259,18 @@ def worker_processes(size: int) -> Iterator[Executor | None]:
 
 def in_order(workers: Executor | None, function: Callable[[Item], Result], items: Iterable[Item],
              ahead: int = 2 * MAX_WORKERS) -> Iterator[Result]:
-    """function(item) for each item, in order: computed by the workers (at most `ahead`
-    results under way or waiting) while the caller uses earlier ones, or here, one at a
-    time, without workers."""
+    """function(item) for each item, in order: computed by the workers (the first `ahead`
+    submitted at once, then one more as each result is taken) while the caller uses
+    earlier ones, or here, one at a time, without workers."""
     if workers is None:
-        yield from map(function, items)
-        return
+        return map(function, items)
     items = iter(items)
     pending = deque(workers.submit(function, item) for item in itertools.islice(items, ahead))
+    return _results(workers, function, items, pending)
+
+
+def _results(workers: Executor, function: Callable[[Item], Result], items: Iterator[Item],
+             pending: deque[Future[Result]]) -> Iterator[Result]:
     try:
         while pending:
             result = pending.popleft().result()

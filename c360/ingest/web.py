@@ -115,7 +115,7 @@ class PreparedEvents:
     earliest: str = "9999-12-31"  # the earliest occurred_at among them, as delivered
 
 
-def prepare_events(data: bytes, source: Source) -> PreparedEvents:
+def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     """Parse and check every line; keep the first copy of each event_id in the file.
 
     Plain lines are read the quick way (web_plain), the rest and those it does not

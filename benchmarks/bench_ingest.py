@@ -10,7 +10,8 @@ an UNLOGGED table without indexes, and their ratio.
 
 The machine may be busy, so every figure is measured --repeats times (3 by
 default), each repeat in a fresh warehouse database, the loader and the plain
-COPY of a silo one right after the other (in alternating order), and the medians
+COPY of a silo one right after the other (in alternating order), each after the
+server has settled (no autovacuum at work, a checkpoint made), and the medians
 are printed: rows/s of each, and the median of the per-repeat ratios. It prints
 figures; it is not a test. Run it with `make bench-ingest` or:
 
@@ -54,6 +55,7 @@ WEB_COLUMNS = ("event_id", "event_type", "occurred_at", "anonymous_id", "user_id
                "page_url", "referrer", "utm", "traits", "properties")
 DUPLICATE_EVERY = 100  # one web event in this many repeats the one before
 BAD_EVERY = 10_000  # one POS line in this many has an unparseable quantity
+SETTLE_POLLS = 600  # of 0.1 s: at most a minute
 SETTINGS = ("wal_level", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers",
             "max_wal_size")
 
@@ -197,6 +199,18 @@ class Figure:
                                                             strict=True))
         return (f"{self.silo:<16}{self.rows:>11,}{loader:>15,.0f}{plain:>15,.0f}"
                 f"{ratio:>8.2f}{floor:>15,.0f}{floor_ratio:>8.2f}   {spread}")
+
+
+def settle(dsn: str) -> None:
+    """Wait for the work that one measurement leaves the server (autovacuum analysing the
+    new partitions, dirty buffers to write), so that it does not slow the next one."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(SETTLE_POLLS):
+            if not conn.execute("select count(*) from pg_stat_activity "
+                                "where backend_type = 'autovacuum worker'").fetchone()[0]:
+                break
+            time.sleep(0.1)
+        conn.execute("checkpoint")
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -357,12 +371,13 @@ def main() -> None:
             bootstrap(dsn)
             for silo, (_, load, raw_table, copy_plain) in silos.items():
                 figure = figures[silo]
-                if repeat % 2 == 0:
-                    figure.loader_seconds.append(timed(lambda load=load, dsn=dsn: load(dsn)))
-                    figure.copy_seconds.append(copy_plain(dsn))
-                else:
-                    figure.copy_seconds.append(copy_plain(dsn))
-                    figure.loader_seconds.append(timed(lambda load=load, dsn=dsn: load(dsn)))
+                for loader_now in (True, False) if repeat % 2 == 0 else (False, True):
+                    settle(dsn)
+                    if loader_now:
+                        figure.loader_seconds.append(timed(lambda load=load, dsn=dsn: load(dsn)))
+                    else:
+                        figure.copy_seconds.append(copy_plain(dsn))
+                settle(dsn)
                 figure.floor_seconds.append(raw_layout_copy(dsn, raw_table))
                 print(f"  repeat {repeat + 1}: {silo}: loader {figure.loader_seconds[-1]:.2f}s, "
                       f"plain COPY {figure.copy_seconds[-1]:.2f}s, "

@@ -13,10 +13,11 @@ line) and raises FileRefused for a file that breaks its contract; `store` writes
 the prepared rows in the file's transaction. While one file is stored, the next
 ones are prepared in worker processes, so Python's work runs beside PostgreSQL's
 and on more than one core (one process could not keep up with PostgreSQL). A
-kind's `store` may hand more work to the same processes (`in_order`): the
-delimited files check their records there, a block at a time. The workers are
-forked, so they start at once and need nothing pickled but their arguments; a
-daemonic process (which may not have children) does the work itself.
+kind's `begin` may hand more work to the same processes when the file's turn
+comes (`in_order`): a large delimited file has its blocks read there. The
+workers are forked, so they start at once with the loader's code; only tasks'
+arguments and results cross between processes. A daemonic process (which may not
+have children) does the work itself.
 """
 
 from __future__ import annotations
@@ -72,14 +73,12 @@ class FileRefused(Exception):
 
 @dataclass(frozen=True)
 class Batch:
-    """The file being loaded, the ledger id its raw rows carry as _batch_id, the date
-    partitions of the raw tables it writes (by parent table name), and the worker
-    processes it may use (None: do the work here)."""
+    """The file being loaded, the ledger id its raw rows carry as _batch_id, and the date
+    partitions of the raw tables it writes (by parent table name)."""
 
     source: Source
     ledger_id: int
     partitions: Mapping[str, DatePartition]
-    workers: Executor | None = None
 
 
 @dataclass
@@ -100,7 +99,8 @@ class FileKind:
 
     pattern: str  # glob within the date's folder
     raw_tables: tuple[str, ...]
-    prepare: Callable[[bytes, Source, Path], Any]  # the file's bytes; no database; raises FileRefused
+    # the file's bytes, source and path; no database; raises FileRefused
+    prepare: Callable[[bytes, Source, Path], Any]
     store: Callable[[psycopg.Connection, Any, Batch], ParseOutcome]
     # given what `prepare` gave, starts work that `store` will use (on the workers, while
     # the ledger is written) and gives what `store` takes
@@ -162,7 +162,7 @@ def load_delivery(
     else:
         ledger_id = previous.ledger_id
         ledger.discard_previous_load(conn, source, ledger_id, kind.raw_tables)
-    result = _store(conn, delivery, Batch(source, ledger_id, partitions, workers))
+    result = _store(conn, delivery, Batch(source, ledger_id, partitions))
     ledger.record(conn, ledger_id, result, delivery.digest)
     return result
 

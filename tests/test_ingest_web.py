@@ -158,6 +158,19 @@ def test_corrupt_gzip_is_refused_whole(warehouse_dsn, tmp_path):
     assert failure.message.startswith("truncated or corrupt gzip: Not a gzipped file")
 
 
+@pytest.mark.parametrize(("damage", "reason"), [
+    (lambda data: data[:40] + bytes(b ^ 0xFF for b in data[40:60]) + data[60:], "Error -3"),
+    (lambda data: data[:-8] + bytes(4) + data[-4:], "CRC check failed"),
+], ids=["broken deflate block", "wrong checksum"])
+def test_damaged_gzip_is_refused_whole_with_the_reason(warehouse_dsn, tmp_path, damage, reason):
+    path = events_file(tmp_path, 9, [event(n) for n in range(1, 200)])
+    path.write_bytes(damage(path.read_bytes()))
+    [failure] = load(warehouse_dsn, tmp_path).contract_failures
+    assert failure.message.startswith("truncated or corrupt gzip: ") and reason in failure.message
+    assert event_ids(warehouse_dsn) == []
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
 def test_non_utf8_content_is_refused_whole(warehouse_dsn, tmp_path):
     path = tmp_path / f"web/{DAY}/events-09.jsonl.gz"
     path.parent.mkdir(parents=True)

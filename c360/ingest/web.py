@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orjson
 import psycopg
+from isal import igzip, isal_zlib
 
 from c360.ingest import checks
 from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, load_silo_files
@@ -50,10 +51,20 @@ NUL_ESCAPE = b"\\u0000"
 
 
 def decompress(data: bytes) -> bytes:
+    """The file's text; ISA-L inflates it in a third of zlib's time. A file it refuses is
+    read again by the standard library, whose reasons are the clearer ("Not a gzipped
+    file") and the ones every refusal states."""
     try:
-        text = gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise FileRefused(f"truncated or corrupt gzip: {exc}") from exc
+        text = igzip.decompress(data)
+    except (EOFError, OSError, isal_zlib.error):
+        try:
+            text = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise FileRefused(f"truncated or corrupt gzip: {exc}") from exc
+    return _checked_utf8(text)
+
+
+def _checked_utf8(text: bytes) -> bytes:
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as exc:

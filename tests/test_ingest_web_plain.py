@@ -6,6 +6,7 @@ import itertools
 import re
 import uuid
 
+import msgspec
 import orjson
 
 from c360.ingest import web, web_plain
@@ -133,3 +134,13 @@ def test_a_file_read_in_one_call_gives_what_reading_line_by_line_gives():
     ]
     for case in cases:
         assert web_plain.read_all_plain(case) == list(map(web_plain.read_plain, case))
+
+
+def test_an_object_column_is_checked_in_bulk_and_its_failures_found_one_by_one():
+    raws = [msgspec.Raw(text) for text in (
+        b'{"a":"b"}', b"null", b'{"price": 1}', b'"text"', b'{"list":["x",[-2]]}', b'{"t":"a:b"}')]
+    texts, failures = web_plain._object_column(raws)
+    assert texts == ['{"a":"b"}', web_plain.NULL, '{"price": 1}', '"text"',
+                     '{"list":["x",[-2]]}', '{"t":"a:b"}']
+    assert failures == {2, 3, 4}
+    assert web_plain._object_column(raws[:2] + raws[5:]) == ([texts[0], texts[1], texts[5]], set())

@@ -53,6 +53,7 @@ class PlainEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 _DECODER = msgspec.json.Decoder(PlainEvent)
 _decode = _DECODER.decode
 UNREADABLE = PlainEvent("", "", "")  # no quick check accepts an empty event id
+_SEPARATOR = b"\x1f"  # between JSON texts joined: no JSON text holds a raw control character
 
 # Shapes with every (hex) digit replaced by NUL, which no checked value can hold.
 _HEX_DIGITS = bytes.maketrans(b"0123456789abcdefABCDEF", bytes(22))
@@ -65,10 +66,9 @@ _UTC_SHAPES = frozenset(
 _MINUTE_TENS, _SECOND_TENS = 14, 17  # where they sit in a timestamp of that shape
 # month and day of every date but 29 February, which the exact check decides
 _MONTH_DAYS = frozenset(f"{date(2001, 1, 1) + timedelta(days=n):%m-%d}" for n in range(365))
-# What may start a JSON number, and JSON's blanks: without escapes, a number follows
-# a colon, comma or bracket, maybe after blanks (a string holding ": 1" sends its
-# line the exact way, which is only slower).
-_NUMBER_STARTS = bytes.maketrans(b"0123456789- \t\r\n", bytes(15))
+# What may start a JSON number as NUL, what may come before one as SOH (see _holds_number).
+_NUMBER_STARTS = bytes.maketrans(b"0123456789-:,[", bytes(11) + b"\1\1\1")
+_JSON_BLANKS = b" \t\r\n"
 
 
 def read_plain(line: bytes) -> PlainEvent:
@@ -149,31 +149,34 @@ def _all_utc_timestamps(values: Sequence[str]) -> bool:
             and all(map(_is_date_and_hour, {value[:13] for value in values})))
 
 
-def _object_texts(raws: Sequence[msgspec.Raw]) -> list[str]:
-    """The JSON texts, NULL for null, decoded in one go: a separator that JSON text cannot
-    hold (a raw control character) before each, and only null starts with "null"."""
+def _object_column(raws: Sequence[msgspec.Raw]) -> tuple[list[str], set[int]]:
+    """The members' JSON texts (NULL for null), and the indexes of those the quick check does
+    not accept: JSON objects without numbers, and null.
+
+    The texts are joined once, with a separator that JSON text cannot hold (a raw
+    control character) before each, and checked in bulk there before they are decoded
+    in one go; only a column that fails in bulk is looked at text by text. Each text is
+    one JSON value, so one that starts with "null" is null."""
     if not raws:
-        return []
-    joined = b"\x1f" + b"\x1f".join(raws)
-    return joined.decode().replace("\x1fnull", "\x1f" + NULL).split("\x1f")[1:]
+        return [], set()
+    joined = _SEPARATOR + _SEPARATOR.join(raws)
+    texts = joined.decode().replace("\x1fnull", "\x1f" + NULL).split("\x1f")[1:]
+    if (joined.count(b"\x1f{") + joined.count(b"\x1fnull") == len(raws)
+            and not _holds_number(joined)):
+        return texts, set()
+    return texts, {index for index, text in enumerate(texts) if not _is_object_text(text)}
+
+
+def _holds_number(json_texts: bytes) -> bool:
+    """Whether a number is among the values: without escapes, a number follows a colon,
+    comma or bracket, maybe after blanks (a string holding ": 1" is taken for one, which
+    only sends its line the exact way)."""
+    return json_texts.translate(_NUMBER_STARTS, _JSON_BLANKS).find(b"\1\0") >= 0
 
 
 def _is_object_text(text: str) -> bool:
-    """A JSON object without numbers (or NULL); the text holds no backslash but NULL's."""
-    if text == NULL:
-        return True
-    shape = text.encode().translate(_NUMBER_STARTS)
-    return text[0] == "{" and shape.find(b":\0") < 0 and shape.find(b",\0") < 0 \
-        and shape.find(b"[\0") < 0
-
-
-def _all_object_texts(texts: Sequence[str]) -> bool:
-    # every item starts with "{" or is NULL ("\\N"); items end with "}" or "N", never a colon
-    joined = "\n" + "\n".join(texts)
-    if joined.count("\n{") + joined.count("\n\\") != len(texts):
-        return False
-    shape = joined.encode().translate(_NUMBER_STARTS)
-    return shape.find(b":\0") < 0 and shape.find(b",\0") < 0 and shape.find(b"[\0") < 0
+    """A JSON object without numbers (or NULL)."""
+    return text == NULL or (text[0] == "{" and not _holds_number(text.encode()))
 
 
 def _failures(values: Sequence[str], all_good: Callable[[Sequence[str]], bool],
@@ -198,8 +201,8 @@ def copy_lines(events: Sequence[PlainEvent], numbers: Sequence[int]) -> list[str
         columns.append([NULL if value is None else value
                         for value in map(attrgetter(name), events)])
     for name in OBJECT_MEMBERS:
-        texts = _object_texts(list(map(attrgetter(name), events)))
-        refused |= _failures(texts, _all_object_texts, _is_object_text)
+        texts, failures = _object_column(list(map(attrgetter(name), events)))
+        refused |= failures
         columns.append(texts)
     lines: list[str | None] = list(map("\t".join, zip(*columns, map(str, numbers), strict=True)))
     for index in refused:

@@ -24,6 +24,7 @@ import argparse
 import gzip
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -31,7 +32,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -183,9 +184,13 @@ class Figure:
 
     silo: str
     rows: int
-    loader_seconds: list[float]
-    copy_seconds: list[float]  # plain COPY of the delivered rows into an UNLOGGED table
-    floor_seconds: list[float]  # COPY of the loaded raw rows into the raw table's own layout
+    loader_seconds: list[float] = field(default_factory=list)
+    copy_seconds: list[float] = field(default_factory=list)  # plain COPY of the delivered rows
+    floor_seconds: list[float] = field(default_factory=list)  # COPY into the raw layout
+    # CPU seconds during the loader: its own process and workers', the cluster's
+    loader_python_cpu: list[float] = field(default_factory=list)
+    loader_server_cpu: list[float] = field(default_factory=list)
+    copy_server_cpu: list[float] = field(default_factory=list)  # the cluster's, plain COPY
 
     def line(self) -> str:
         loader = self.rows / statistics.median(self.loader_seconds)
@@ -199,6 +204,38 @@ class Figure:
                                                             strict=True))
         return (f"{self.silo:<16}{self.rows:>11,}{loader:>15,.0f}{plain:>15,.0f}"
                 f"{ratio:>8.2f}{floor:>15,.0f}{floor_ratio:>8.2f}   {spread}")
+
+    def cpu_line(self) -> str:
+        seconds = statistics.median(self.loader_seconds)
+        python = statistics.median(self.loader_python_cpu)
+        server = statistics.median(self.loader_server_cpu)
+        return (f"{self.silo:<16}{seconds:>10.2f}{python:>12.2f}{server:>12.2f}"
+                f"{(python + server) / seconds:>12.2f}{python / server:>14.2f}"
+                f"{statistics.median(self.copy_server_cpu):>14.2f}")
+
+
+def python_cpu_seconds() -> float:
+    """CPU seconds of this process and of its ended children (the loaders' workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def server_cpu_seconds(server: EmbeddedPostgres) -> float:
+    """CPU seconds of the cluster: the postmaster's, its live children's and its ended
+    children's (a backend ends with its connection), from /proc."""
+    postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # from the state on
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(stat.parent.name) == postmaster:  # utime, stime, cutime, cstime
+            ticks += sum(int(value) for value in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def settle(dsn: str) -> None:
@@ -361,7 +398,7 @@ def main() -> None:
                         lambda dsn: plain_copy(dsn, "raw_finance.accounts", account_columns,
                                                iter([accounts_text]), "")),
         }
-        figures = {silo: Figure(silo, rows, [], [], []) for silo, (rows, *_) in silos.items()}
+        figures = {silo: Figure(silo, rows) for silo, (rows, *_) in silos.items()}
         print(f"server settings: {server_settings(server.dsn('finance'))}", flush=True)
         print(f"load average before: {load_average()}", flush=True)
         for repeat in range(args.repeats):
@@ -373,10 +410,14 @@ def main() -> None:
                 figure = figures[silo]
                 for loader_now in (True, False) if repeat % 2 == 0 else (False, True):
                     settle(dsn)
+                    server_before, python_before = server_cpu_seconds(server), python_cpu_seconds()
                     if loader_now:
                         figure.loader_seconds.append(timed(lambda load=load, dsn=dsn: load(dsn)))
+                        figure.loader_python_cpu.append(python_cpu_seconds() - python_before)
+                        figure.loader_server_cpu.append(server_cpu_seconds(server) - server_before)
                     else:
                         figure.copy_seconds.append(copy_plain(dsn))
+                        figure.copy_server_cpu.append(server_cpu_seconds(server) - server_before)
                 settle(dsn)
                 figure.floor_seconds.append(raw_layout_copy(dsn, raw_table))
                 print(f"  repeat {repeat + 1}: {silo}: loader {figure.loader_seconds[-1]:.2f}s, "
@@ -395,6 +436,11 @@ def main() -> None:
               f"{'floor rows/s':>15}{'ratio':>8}   ratio per repeat")
         for figure in figures.values():
             print(figure.line())
+        print(f"\nwhere the loaders' time went (medians; CPU seconds; {os.cpu_count()} cores)")
+        print(f"{'silo':<16}{'loader s':>10}{'Python CPU':>12}{'server CPU':>12}{'cores busy':>12}"
+              f"{'Python/server':>14}{'COPY server':>14}")
+        for figure in figures.values():
+            print(figure.cpu_line())
         print("\nledger (read, loaded, quarantined):",
               ", ".join(f"{s} {r:,}/{lo:,}/{q:,}" for s, r, lo, q in ledger))
         print("COPY: a plain COPY of the delivered rows (PostgreSQL parses the CSV; web: the "
@@ -404,7 +450,11 @@ def main() -> None:
               "made in the same transaction, the load metadata as column defaults, indexes "
               "built when it is attached): "
               "what storing them costs PostgreSQL alone.\n"
-              "ratio: the median of the per-repeat ratios (loader rows/s over the other's).")
+              "ratio: the median of the per-repeat ratios (loader rows/s over the other's).\n"
+              "Python CPU: the loader's process and its worker processes; server CPU: every "
+              "process of the cluster (plain COPY's under COPY server). Where Python/server "
+              "exceeds the cores left beside the one backend that stores the rows, Python is "
+              "the bound.")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

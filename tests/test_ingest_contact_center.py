@@ -144,12 +144,15 @@ def test_header_breaking_the_contract_refuses_the_whole_file(
     assert len(quarantine(warehouse_dsn, "contact_center")) == 1
 
 
-def test_non_utf8_file_is_refused_whole(warehouse_dsn, tmp_path):
-    path = write(tmp_path, [interaction(1), interaction(2)])
-    path.write_bytes(path.read_bytes().replace(b"Jansen", "Jänsen".encode("latin-1"), 1))
+@pytest.mark.parametrize("bom", [False, True], ids=["no BOM", "BOM"])
+def test_non_utf8_file_is_refused_whole(warehouse_dsn, tmp_path, bom):
+    path = write(tmp_path, [interaction(1), interaction(2)], bom=bom)
+    data = path.read_bytes().replace(b"Jansen", "Jänsen".encode("latin-1"), 1)
+    path.write_bytes(data)
     report = load(warehouse_dsn, tmp_path)
     [failure] = report.contract_failures
-    assert failure.message.startswith("not UTF-8: byte 0xe4") and "(line 2)" in failure.message
+    # the offset counts from the file's first byte, the byte-order mark's included
+    assert failure.message.startswith(f"not UTF-8: byte 0xe4 at offset {data.index(0xE4)} (line 2)")
     assert fetch(warehouse_dsn, f"select count(*) from {RAW}") == [(0,)]
     assert ledger(warehouse_dsn, "contact_center") == [(NAME, 0, 0, 0, 0, "quarantined")]
 

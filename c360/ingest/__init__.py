@@ -30,9 +30,9 @@ a date loaded for the first time goes into a partition made in the load's
 transaction (`partitions`): COPY ... FREEZE, no WAL on the embedded cluster
 (wal_level = minimal), the load metadata that a file's rows share as the
 partition's column defaults while it is not attached, so COPY carries only the
-delivered fields and line numbers, and the indexes (BRIN on _batch_id; web's
-key on event_id and date, compared byte by byte) built once when the partition
-is attached instead of row by row. Web looks an event id up only in the
+delivered fields and line numbers, and web's key (event_id and date, compared
+byte by byte) built once when the partition is attached instead of row by row;
+no other index is built (none on _batch_id: warehouse/sql/010_raw.sql). Web looks an event id up only in the
 partitions that can hold an earlier copy (from the day before the file's
 earliest occurred_at on). What is left is Python's: a delimited file's
 quote-free lines are checked and turned into COPY text in bulk (`delimited`),

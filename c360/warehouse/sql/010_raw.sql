@@ -16,10 +16,10 @@
 -- _batch_id has no index: the rows of a batch are looked for only when its file
 -- is delivered again with other content (to replace them), and then in the one
 -- date partition that can hold them, which a scan reads in about 0.1 s per
--- million rows (a POS file's 50,000 rows replaced among a million: 0.12 s). Any index on it would be built at every date's first load,
--- when its partition is attached (a BRIN index took 0.15 s per million POS lines,
--- a tenth of the load); 012_raw_batch_indexes.sql drops those earlier versions of
--- this file created.
+-- million rows (a POS file's 50,000 rows among a million replaced in 0.12 s). An
+-- index on it would be built at every date's first load, when the partition is
+-- attached (a BRIN index took 0.15 s per million POS lines, a tenth of the load);
+-- 012_raw_batch_indexes.sql drops those that earlier versions of this file made.
 --
 -- Every raw table is partitioned by _business_date, one partition per date
 -- (named <table>_YYYYMMDD), which the loader creates in the transaction that

@@ -222,12 +222,13 @@ class BlockRows:
 
 @dataclass(frozen=True)
 class PreparedFile:
-    """A decoded file whose header fits the contract, its records cut into blocks, of
-    which the first len(rows) are read already."""
+    """A decoded file whose header fits the contract: the rows of its blocks read already,
+    then the blocks still to read. Only these cross to the loading process, not the
+    text of blocks that are read."""
 
     header: list[str]
-    blocks: list[Block]
     rows: list[BlockRows]
+    unread: list[Block]
 
 
 def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source,
@@ -252,14 +253,16 @@ def prepare_delimited(contract: DelimitedContract, data: bytes, source: Source,
         raise FileRefused(problem, header_text, _count_records(header_reader))
     data_start = _bom_bytes(data) + len("".join(header_lines).encode())
     if not _bulk_readable(contract, header, text):
-        return PreparedFile(header, [Block(len(header_lines) + 1, text[len("".join(header_lines)):],
-                                           bulk=False, last=True)], [])
+        return PreparedFile(header, [], [Block(len(header_lines) + 1,
+                                               text[len("".join(header_lines)):],
+                                               bulk=False, last=True)])
     blocks = _blocks(data, data_start, len(header_lines) + 1, str(path.resolve()))
     if len(blocks) > READ_AHEAD_BLOCKS:
-        return PreparedFile(header, blocks, [])
+        return PreparedFile(header, [], blocks)
     blocks = [replace(block, text=data[block.span.start:block.span.end].decode(), span=None)
               for block in blocks]
-    return PreparedFile(header, blocks, [read_block(contract, header, block) for block in blocks])
+    read = partial(read_block, contract, header)
+    return PreparedFile(header, list(_until_overrun(read, blocks, map(read, blocks))), [])
 
 
 def _lines_of(text: str) -> Iterator[str]:
@@ -333,9 +336,9 @@ def begin_reading(contract: DelimitedContract, prepared: PreparedFile,
     """Have the workers read the blocks not read yet, from now on (the file's ledger entry
     is written meanwhile)."""
     read = partial(read_block, contract, prepared.header)
-    unread = prepared.blocks[len(prepared.rows):]
-    rows = chain(prepared.rows, in_order(workers, read, unread))  # submitted now
-    return FileReading(prepared.header, _until_overrun(read, prepared.blocks, rows))
+    rows = in_order(workers, read, prepared.unread)  # submitted now
+    return FileReading(prepared.header,
+                       chain(prepared.rows, _until_overrun(read, prepared.unread, rows)))
 
 
 def _until_overrun(read: Callable[[Block], BlockRows], blocks: list[Block],

@@ -153,3 +153,35 @@ def test_a_table_lacking_a_contract_column_is_refused(billing, finance_dsn, ware
     assert failure.message == "billing.payments lacks required column(s): method"
     assert [row[0] for row in quarantine(warehouse_dsn, "finance")] == ["billing.payments"]
     assert [f.status for f in report.files[:2]] == ["loaded", "loaded"]
+
+
+def test_many_rows_are_relayed_whole(billing, finance_dsn, warehouse_dsn):
+    billing.execute("""insert into billing.accounts (account_id, last_name, country_code, status,
+                           created_at, updated_at)
+                       select 'FA' || to_char(n, 'FM0000000'), repeat('x', n % 300), 'NL',
+                              'active', '2026-01-01', '2026-11-21 10:00+01'::timestamptz
+                                                      + n * interval '1 second'
+                       from generate_series(10, 20009) n""")
+    [accounts, *_] = extract(finance_dsn, warehouse_dsn).files
+    source = billing.execute("select account_id, last_name, updated_at from billing.accounts "
+                             "where updated_at < '2026-11-22 00:00+01' order by 1").fetchall()
+    assert len(source) == 20_002  # the fixture's two of DAY and these
+    assert (accounts.rows_read, accounts.rows_loaded) == (20_002, 20_002)
+    assert fetch(warehouse_dsn, "select account_id, last_name, updated_at from raw_finance.accounts "
+                                "order by 1") == source
+
+
+def test_a_source_row_failing_mid_extract_fails_the_table_and_loads_none_of_it(
+        billing, finance_dsn, warehouse_dsn):
+    # a source that declares a column otherwise than the contract, with one bad value last
+    billing.execute("alter table billing.accounts alter column date_of_birth type text")
+    billing.execute("""insert into billing.accounts (account_id, country_code, status, date_of_birth,
+                           created_at, updated_at)
+                       select 'FA' || to_char(n, 'FM0000000'), 'NL', 'active',
+                              case when n = 20009 then 'not a date' else '1980-01-01' end,
+                              '2026-01-01', '2026-11-21 10:00+01'
+                       from generate_series(10, 20009) n""")
+    with pytest.raises(psycopg.errors.InvalidDatetimeFormat, match="not a date"):
+        extract(finance_dsn, warehouse_dsn)
+    assert fetch(warehouse_dsn, "select count(*) from raw_finance.accounts") == [(0,)]
+    assert ledger(warehouse_dsn, "finance") == []

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 
 from c360.config import dsn_parts
 from c360.dates import end_of_business_date
@@ -247,19 +247,42 @@ def _copy_rows(
 def _relay(out: psycopg.Copy, into: psycopg.Copy) -> None:
     """Pass the source's COPY data on to the warehouse's, in blocks of about RELAY_BYTES.
 
-    The source sends one message per row, and psycopg sends every binary write to the
-    server on its own: relayed row by row, that was half of the extract's time."""
+    The source sends one message per row. psycopg's reading of one (a generator and a
+    wait) costs about a microsecond, a third of the extract's Python time, so the rows
+    that libpq holds already are taken from it straight; psycopg reads only when none
+    is there (and waits for one). psycopg sends every binary write to the server on its
+    own: relayed row by row, that was half of the extract's time."""
+    pgconn = out.cursor.connection.pgconn
     pending: list[bytes] = []
     size = 0
-    for row in out:
+    while True:
+        nbytes, row = pgconn.get_copy_data(1)  # 1: without waiting
+        if nbytes == 0:  # none held yet
+            row = out.read()
+            nbytes = len(row)
+            if not nbytes:  # the data's end, which psycopg has taken
+                break
+        elif nbytes < 0:  # the data's end, or a failure, taken here
+            _end_copy_out(pgconn, nbytes)
+            break
         pending.append(row)
-        size += len(row)
+        size += nbytes
         if size >= RELAY_BYTES:
             into.write(b"".join(pending))
             pending.clear()
             size = 0
     if pending:
         into.write(b"".join(pending))
+
+
+def _end_copy_out(pgconn: pq.abc.PGconn, status: int) -> None:
+    """Take the COPY's outcome, as psycopg would have, after libpq gave the data's end (-1)
+    or a failure (-2); raise the error psycopg would raise."""
+    if status == -2:
+        raise psycopg.OperationalError(pgconn.get_error_message())
+    while (result := pgconn.get_result()) is not None:
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise psycopg.errors.error_from_result(result)
 
 
 def _raw_holds_versions_above(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import psycopg
@@ -183,5 +185,35 @@ def test_a_source_row_failing_mid_extract_fails_the_table_and_loads_none_of_it(
                        from generate_series(10, 20009) n""")
     with pytest.raises(psycopg.errors.InvalidDatetimeFormat, match="not a date"):
         extract(finance_dsn, warehouse_dsn)
+    assert fetch(warehouse_dsn, "select count(*) from raw_finance.accounts") == [(0,)]
+    assert ledger(warehouse_dsn, "finance") == []
+
+
+def test_a_source_connection_lost_mid_extract_is_a_retryable_unreachable_source(
+        billing, finance_dsn, warehouse_dsn):
+    billing.execute("""insert into billing.accounts (account_id, last_name, country_code, status,
+                           created_at, updated_at)
+                       select 'FA' || to_char(n, 'FM0000000'), repeat('x', 200), 'NL', 'active',
+                              '2026-01-01', '2026-11-21 10:00+01'
+                       from generate_series(10, 400009) n""")
+    stop = threading.Event()
+
+    def end_the_extracts_connection() -> None:  # as a failover or a network cut would
+        with psycopg.connect(finance_dsn, autocommit=True) as admin:
+            while not stop.is_set():
+                if admin.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                                 "where datname = current_database() and query like 'copy (select %%'"
+                                 ).fetchall():
+                    return
+                time.sleep(0.002)
+
+    cutter = threading.Thread(target=end_the_extracts_connection)
+    cutter.start()
+    try:
+        with pytest.raises(FinanceUnreachable, match="connection to the finance database .* was lost"):
+            extract(finance_dsn, warehouse_dsn)
+    finally:
+        stop.set()
+        cutter.join()
     assert fetch(warehouse_dsn, "select count(*) from raw_finance.accounts") == [(0,)]
     assert ledger(warehouse_dsn, "finance") == []

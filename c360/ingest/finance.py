@@ -277,10 +277,15 @@ def _relay(out: psycopg.Copy, into: psycopg.Copy) -> None:
 
 def _end_copy_out(pgconn: pq.abc.PGconn, status: int) -> None:
     """Take the COPY's outcome, as psycopg would have, after libpq gave the data's end (-1)
-    or a failure (-2); raise the error psycopg would raise."""
+    or a failure (-2); raise the error psycopg would raise. Every result is taken before
+    one is raised: reading on after an error is what tells libpq that the server closed
+    the connection (a lost source is then `broken`, and retried as unreachable)."""
     if status == -2:
         raise psycopg.OperationalError(pgconn.get_error_message())
+    results = []
     while (result := pgconn.get_result()) is not None:
+        results.append(result)
+    for result in results:
         if result.status != pq.ExecStatus.COMMAND_OK:
             raise psycopg.errors.error_from_result(result)
 

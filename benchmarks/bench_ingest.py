@@ -8,7 +8,7 @@ the plain COPY share that cluster), loads the day with the real loaders and
 prints rows/s per silo next to the rows/s of a plain COPY of the same rows into
 an UNLOGGED table without indexes, and their ratio.
 
-The machine may be busy, so every figure is measured --repeats times (3 by
+The machine may be busy, so every figure is measured --repeats times (5 by
 default), each repeat in a fresh warehouse database, the loader and the plain
 COPY of a silo one right after the other (in alternating order), each after the
 server has settled (no autovacuum at work, a checkpoint made), and the medians
@@ -349,7 +349,7 @@ def main() -> None:
     parser.add_argument("--pos-lines", type=int, default=1_000_000)
     parser.add_argument("--contact-center-rows", type=int, default=200_000)
     parser.add_argument("--finance-accounts", type=int, default=300_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--durable", action="store_true",
                         help="keep fsync, synchronous_commit and full_page_writes on")
     args = parser.parse_args()

@@ -53,7 +53,8 @@ class PlainEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 _DECODER = msgspec.json.Decoder(PlainEvent)
 _decode = _DECODER.decode
 UNREADABLE = PlainEvent("", "", "")  # no quick check accepts an empty event id
-_SEPARATOR = b"\x1f"  # between JSON texts joined: no JSON text holds a raw control character
+_SEPARATOR = "\x1f"  # between JSON texts joined: no JSON text holds a raw control character
+_SEPARATOR_BYTES = _SEPARATOR.encode()
 
 # Shapes with every (hex) digit replaced by NUL, which no checked value can hold.
 _HEX_DIGITS = bytes.maketrans(b"0123456789abcdefABCDEF", bytes(22))
@@ -159,10 +160,10 @@ def _object_column(raws: Sequence[msgspec.Raw]) -> tuple[list[str], set[int]]:
     one JSON value, so one that starts with "null" is null."""
     if not raws:
         return [], set()
-    joined = _SEPARATOR + _SEPARATOR.join(raws)
-    texts = joined.decode().replace("\x1fnull", "\x1f" + NULL).split("\x1f")[1:]
-    if (joined.count(b"\x1f{") + joined.count(b"\x1fnull") == len(raws)
-            and not _holds_number(joined)):
+    joined = _SEPARATOR_BYTES + _SEPARATOR_BYTES.join(raws)
+    texts = joined.decode().replace(_SEPARATOR + "null", _SEPARATOR + NULL).split(_SEPARATOR)[1:]
+    if (joined.count(_SEPARATOR_BYTES + b"{") + joined.count(_SEPARATOR_BYTES + b"null")
+            == len(raws) and not _holds_number(joined)):
         return texts, set()
     return texts, {index for index, text in enumerate(texts) if not _is_object_text(text)}
 

@@ -68,6 +68,22 @@ def test_events_land_with_their_objects_unknown_types_and_late_events_kept(wareh
     assert_balanced(warehouse_dsn, RAW, "web")
 
 
+def test_objects_spread_by_tabs_and_carriage_returns_land(warehouse_dsn, tmp_path):
+    # blanks JSON allows between tokens, which COPY text would read as a field's or a line's end
+    plain = {"page_url": "https://shop.example/p"}
+    events_file(tmp_path, 9, [
+        orjson.dumps(event(1, **plain))[:-1] + b',"utm":{"source":\t"g",\t"medium":"cpc"}}',
+        orjson.dumps(event(2, **plain))[:-1] + b',"traits":{\r"email":"a@example.nl"\r}}',
+        event(3, **plain),
+    ])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (3, 3, 0)
+    assert fetch(warehouse_dsn, f"select utm, traits, _line_number from {RAW} order by event_id") == [
+        ({"source": "g", "medium": "cpc"}, None, 1), (None, {"email": "a@example.nl"}, 2),
+        (None, None, 3)]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
 def test_duplicate_event_ids_in_one_file_are_kept_once(warehouse_dsn, tmp_path):
     events_file(tmp_path, 9, [event(1), event(2), event(1), event(1)])
     [loaded] = load(warehouse_dsn, tmp_path).files

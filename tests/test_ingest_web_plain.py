@@ -114,12 +114,16 @@ def test_lines_the_quick_path_cannot_tell_are_left_to_the_exact_one():
             str(uuid.UUID(int=8)).encode(), VALID_TIME.encode()),
         b'{"event_id":"x","event_id":"%s"}' % str(uuid.UUID(int=9)).encode(),
         b"not json",
+        # blanks in an object that COPY text would read as a field's or a line's end
+        orjson.dumps(event(10))[:-1] + b',"utm":{"source":\t"g"}}',
+        orjson.dumps(event(11))[:-1] + b',"traits":{"email":\r"a@example.nl"}}',
     ]
     quick = [quick_copy_line(line) for line in left]
-    assert quick == [None, None, None, None, None, None, quick[6], None, None, None]
+    assert quick == [None, None, None, None, None, None, quick[6], None, None, None, None, None]
     assert quick[6] == exact_copy_line(left[6])
     exact = [exact_copy_line(line) is not None for line in left]
-    assert exact == [True, True, True, True, False, False, True, True, False, False]
+    assert exact == [True, True, True, True, False, False, True, True, False, False, True, True]
+    assert "\t" not in exact_copy_line(left[10]).split("\t")[8]
 
 
 def test_a_file_read_in_one_call_gives_what_reading_line_by_line_gives():
@@ -138,9 +142,10 @@ def test_a_file_read_in_one_call_gives_what_reading_line_by_line_gives():
 
 def test_an_object_column_is_checked_in_bulk_and_its_failures_found_one_by_one():
     raws = [msgspec.Raw(text) for text in (
-        b'{"a":"b"}', b"null", b'{"price": 1}', b'"text"', b'{"list":["x",[-2]]}', b'{"t":"a:b"}')]
+        b'{"a":"b"}', b"null", b'{"price": 1}', b'"text"', b'{"list":["x",[-2]]}', b'{"t":"a:b"}',
+        b'{"a":\t"b"}')]
     texts, failures = web_plain._object_column(raws)
     assert texts == ['{"a":"b"}', web_plain.NULL, '{"price": 1}', '"text"',
-                     '{"list":["x",[-2]]}', '{"t":"a:b"}']
-    assert failures == {2, 3, 4}
-    assert web_plain._object_column(raws[:2] + raws[5:]) == ([texts[0], texts[1], texts[5]], set())
+                     '{"list":["x",[-2]]}', '{"t":"a:b"}', '{"a":\t"b"}']
+    assert failures == {2, 3, 4, 6}
+    assert web_plain._object_column(raws[:2] + raws[5:6]) == ([texts[0], texts[1], texts[5]], set())

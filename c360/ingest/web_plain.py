@@ -70,6 +70,9 @@ _MONTH_DAYS = frozenset(f"{date(2001, 1, 1) + timedelta(days=n):%m-%d}" for n in
 # What may start a JSON number as NUL, what may come before one as SOH (see _holds_number).
 _NUMBER_STARTS = bytes.maketrans(b"0123456789-:,[", bytes(11) + b"\1\1\1")
 _JSON_BLANKS = b" \t\r\n"
+# JSON blanks that COPY text would take for a field's or a line's end: an object whose
+# text holds one is written anew by the exact path.
+_COPY_BREAKING_BLANKS = (b"\t", b"\r")
 
 
 def read_plain(line: bytes) -> PlainEvent:
@@ -152,7 +155,7 @@ def _all_utc_timestamps(values: Sequence[str]) -> bool:
 
 def _object_column(raws: Sequence[msgspec.Raw]) -> tuple[list[str], set[int]]:
     """The members' JSON texts (NULL for null), and the indexes of those the quick check does
-    not accept: JSON objects without numbers, and null.
+    not accept: JSON objects without numbers or blanks that COPY would misread, and null.
 
     The texts are joined once, with a separator that JSON text cannot hold (a raw
     control character) before each, and checked in bulk there before they are decoded
@@ -163,7 +166,7 @@ def _object_column(raws: Sequence[msgspec.Raw]) -> tuple[list[str], set[int]]:
     joined = _SEPARATOR_BYTES + _SEPARATOR_BYTES.join(raws)
     texts = joined.decode().replace(_SEPARATOR + "null", _SEPARATOR + NULL).split(_SEPARATOR)[1:]
     if (joined.count(_SEPARATOR_BYTES + b"{") + joined.count(_SEPARATOR_BYTES + b"null")
-            == len(raws) and not _holds_number(joined)):
+            == len(raws) and not _holds_number(joined) and not _breaks_copy(joined)):
         return texts, set()
     return texts, {index for index, text in enumerate(texts) if not _is_object_text(text)}
 
@@ -175,9 +178,16 @@ def _holds_number(json_texts: bytes) -> bool:
     return json_texts.translate(_NUMBER_STARTS, _JSON_BLANKS).find(b"\1\0") >= 0
 
 
+def _breaks_copy(json_texts: bytes) -> bool:
+    return any(blank in json_texts for blank in _COPY_BREAKING_BLANKS)
+
+
 def _is_object_text(text: str) -> bool:
-    """A JSON object without numbers (or NULL)."""
-    return text == NULL or (text[0] == "{" and not _holds_number(text.encode()))
+    """A JSON object without numbers or blanks that break COPY text (or NULL)."""
+    if text == NULL:
+        return True
+    encoded = text.encode()
+    return text[0] == "{" and not _holds_number(encoded) and not _breaks_copy(encoded)
 
 
 def _failures(values: Sequence[str], all_good: Callable[[Sequence[str]], bool],

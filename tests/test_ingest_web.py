@@ -84,6 +84,17 @@ def test_objects_spread_by_tabs_and_carriage_returns_land(warehouse_dsn, tmp_pat
     assert_balanced(warehouse_dsn, RAW, "web")
 
 
+def test_blank_lines_are_skipped_and_events_keep_their_line_numbers(warehouse_dsn, tmp_path):
+    path = tmp_path / f"web/{DAY}/events-09.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    lines = [orjson.dumps(event(n, page_url="https://shop.example/p")) for n in (1, 2, 3)]
+    path.write_bytes(gzip.compress(b"\n" + lines[0] + b"\n \t\n" + lines[1] + b"\n\n" + lines[2]))
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (3, 3, 0)
+    assert [n for _, n in event_ids(warehouse_dsn)] == [2, 4, 6]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
 def test_duplicate_event_ids_in_one_file_are_kept_once(warehouse_dsn, tmp_path):
     events_file(tmp_path, 9, [event(1), event(2), event(1), event(1)])
     [loaded] = load(warehouse_dsn, tmp_path).files

@@ -21,7 +21,7 @@ def exact_copy_line(line: bytes, number: int = 1) -> str | None:
 
 
 def quick_copy_line(line: bytes, number: int = 1) -> str | None:
-    [copy_line] = web_plain.copy_lines([web_plain.read_plain(line)], [number])
+    [copy_line] = web_plain.copy_lines([web_plain.read_plain(line)], [number]).lines
     return copy_line
 
 
@@ -69,7 +69,7 @@ def test_a_column_of_one_value_passes_in_bulk_exactly_when_the_value_does():
     for value in timestamp_candidates():
         lines = [orjson.dumps(event(n, occurred_at=value)) for n in range(3)]
         quick = web_plain.copy_lines(list(map(web_plain.read_plain, lines)), [1, 2, 3])
-        assert [line is not None for line in quick] == [web_plain.is_utc_timestamp(value)] * 3, value
+        assert [line is not None for line in quick.lines] == [web_plain.is_utc_timestamp(value)] * 3, value
 
 
 def test_a_file_column_that_fails_in_bulk_is_checked_value_by_value():
@@ -80,7 +80,7 @@ def test_a_file_column_that_fails_in_bulk_is_checked_value_by_value():
     lines = [orjson.dumps(event(n, event_id=ids[n], occurred_at=times[n]))
              for n in range(len(times))]
     quick = web_plain.copy_lines(list(map(web_plain.read_plain, lines)), range(1, len(lines) + 1))
-    assert [line is not None for line in quick] == [True, True, False, True, True, False, True,
+    assert [line is not None for line in quick.lines] == [True, True, False, True, True, False, True,
                                                     False, False]
 
 

@@ -50,6 +50,7 @@ import psycopg
 from c360.ingest.checks import AtLeastOne, Check, record_pattern
 from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, in_order
 from c360.ingest.ledger import RefusedRow, Source
+from c360.ingest.line_numbers import line_number_texts
 
 BOM_BYTES = "\ufeff".encode()
 COPY_CHUNK_ROWS = 10_000
@@ -440,7 +441,7 @@ class _RecordLoader:
             if index < position:  # within a quoted record already read
                 continue
             if index > position:  # lines position .. index - 1 are valid records
-                numbers = map(str, range(first_number + position, first_number + index))
+                numbers = line_number_texts(range(first_number + position, first_number + index))
                 self._add("".join(chain.from_iterable(
                     zip(split[position:index], repeat("\t"), numbers, repeat("\n")))),
                     index - position)

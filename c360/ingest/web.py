@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from operator import attrgetter
+from itertools import repeat
 from pathlib import Path
 
 import orjson
@@ -133,15 +134,21 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     accept the exact way (orjson, field by field)."""
     text = decompress(data)
     lines = text.split(b"\n")
-    numbers = [number for number, line in enumerate(lines, 1) if line and not line.isspace()]
+    if not lines[-1]:  # the line feed that ends the last line
+        lines.pop()
+    if all(map(bytes.startswith, lines, repeat(b"{"))):  # no blank line to skip
+        numbers: Sequence[int] = range(1, len(lines) + 1)
+    else:
+        numbers = [number for number, line in enumerate(lines, 1) if line and not line.isspace()]
     prepared = PreparedEvents(len(numbers), [])
     if b"\\" in text:  # those lines take the exact way
         plain_numbers = [number for number in numbers if b"\\" not in lines[number - 1]]
     else:
         plain_numbers = numbers
-    plain = read_all_plain([lines[number - 1] for number in plain_numbers])
+    plain = read_all_plain(lines if len(plain_numbers) == len(lines)
+                           else [lines[number - 1] for number in plain_numbers])
     quick = copy_lines(plain, plain_numbers)
-    exact = [number for number, copy_line in zip(plain_numbers, quick, strict=True)
+    exact = [number for number, copy_line in zip(plain_numbers, quick.lines, strict=True)
              if copy_line is None]
     if len(plain_numbers) < len(numbers):
         taken = set(plain_numbers)
@@ -149,24 +156,22 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     checked = [(number, *found) for number in exact
                if (found := _exact_event(lines[number - 1], number, prepared.refused))]
     if checked:  # lines accepted both ways: merged in file order
-        merged = sorted([(number, event.event_id, event.occurred_at, copy_line)
-                         for number, event, copy_line in zip(plain_numbers, plain, quick, strict=True)
+        merged = sorted([(number, event_id, occurred_at, copy_line)
+                         for number, event_id, occurred_at, copy_line in zip(
+                             plain_numbers, quick.event_ids, quick.occurred_at, quick.lines,
+                             strict=True)
                          if copy_line is not None] + checked)
         _, ids, times, accepted = map(list, zip(*merged, strict=True))
     elif exact:  # some refused
-        kept = [index for index, copy_line in enumerate(quick) if copy_line is not None]
-        ids = [plain[index].event_id for index in kept]
-        times = [plain[index].occurred_at for index in kept]
-        accepted = [quick[index] for index in kept]
+        kept = [index for index, copy_line in enumerate(quick.lines) if copy_line is not None]
+        ids = [quick.event_ids[index] for index in kept]
+        times = [quick.occurred_at[index] for index in kept]
+        accepted = [quick.lines[index] for index in kept]
     else:
-        ids = list(map(attrgetter("event_id"), plain))
-        times = list(map(attrgetter("occurred_at"), plain))
-        accepted = quick
-    events = dict(zip(ids, accepted, strict=True))
-    if len(events) < len(ids):  # an event id comes twice: its first copy wins
-        events = {}
-        for event_id, copy_line in zip(ids, accepted, strict=True):
-            events.setdefault(event_id, copy_line)
+        ids, times, accepted = quick.event_ids, quick.occurred_at, quick.lines
+    # Filled from the file's end, so that of an event id's copies the first is the one
+    # kept (the rows go to COPY in reverse order, which nothing depends on).
+    events = dict(zip(reversed(ids), reversed(accepted), strict=True))
     prepared.earliest = min(times, default=prepared.earliest)
     prepared.event_ids = ",".join(events)  # event ids hold no comma (a UUID)
     prepared.copy_text = "\n".join(events.values()) + "\n" if events else ""

@@ -19,11 +19,14 @@ or accepts it after all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import repeat
 from operator import attrgetter
 
 import msgspec
+
+from c360.ingest.line_numbers import line_number_texts
 
 NULL = "\\N"  # COPY text's NULL
 JSON_NULL = msgspec.Raw(b"null")
@@ -199,9 +202,18 @@ def _failures(values: Sequence[str], all_good: Callable[[Sequence[str]], bool],
     return {index for index, value in enumerate(values) if not good(value)}
 
 
-def copy_lines(events: Sequence[PlainEvent], numbers: Sequence[int]) -> list[str | None]:
-    """Each event as a COPY text line (its fields, then its line number), or None where
-    the quick checks do not accept it."""
+@dataclass
+class QuickRows:
+    """Events as COPY text lines (their fields, then their line numbers), None where the
+    quick checks do not accept one, and their event ids and occurred_at as delivered."""
+
+    lines: list[str | None]
+    event_ids: list[str]
+    occurred_at: list[str]
+
+
+def copy_lines(events: Sequence[PlainEvent], numbers: Sequence[int]) -> QuickRows:
+    """Each event as a COPY text line, or None where the quick checks do not accept it."""
     ids = list(map(attrgetter("event_id"), events))
     types = list(map(attrgetter("event_type"), events))
     times = list(map(attrgetter("occurred_at"), events))
@@ -215,7 +227,8 @@ def copy_lines(events: Sequence[PlainEvent], numbers: Sequence[int]) -> list[str
         texts, failures = _object_column(list(map(attrgetter(name), events)))
         refused |= failures
         columns.append(texts)
-    lines: list[str | None] = list(map("\t".join, zip(*columns, map(str, numbers), strict=True)))
+    lines: list[str | None] = list(map("\t".join, zip(*columns, line_number_texts(numbers),
+                                                       strict=True)))
     for index in refused:
         lines[index] = None
-    return lines
+    return QuickRows(lines, ids, times)

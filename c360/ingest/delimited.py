@@ -48,7 +48,7 @@ from pathlib import Path
 import psycopg
 
 from c360.ingest.checks import AtLeastOne, Check, record_pattern
-from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, in_order
+from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, in_order, not_utf8
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.line_numbers import line_number_texts
 
@@ -92,12 +92,7 @@ def decode_utf8(data: bytes) -> str:
     try:
         return str(memoryview(data)[start:], "utf-8")
     except UnicodeDecodeError as exc:
-        offset = start + exc.start
-        line = data.count(b"\n", 0, offset) + 1
-        raise FileRefused(
-            f"not UTF-8: byte 0x{data[offset]:02x} at offset {offset} (line {line}) "
-            "is not valid UTF-8"
-        ) from exc
+        raise not_utf8(data, start + exc.start) from exc
 
 
 def _bom_bytes(data: bytes) -> int:

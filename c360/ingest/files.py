@@ -75,6 +75,14 @@ class FileRefused(Exception):
         return FileRefused, (self.reason, self.raw_record, self.rows)
 
 
+def not_utf8(data: bytes, offset: int, of_what: str = "") -> FileRefused:
+    """The refusal of a file whose bytes are not valid UTF-8 at `offset` (of `data`, which
+    `of_what` names when they are not the file's own)."""
+    line = data.count(b"\n", 0, offset) + 1
+    return FileRefused(f"not UTF-8: byte 0x{data[offset]:02x} at offset {offset}{of_what} "
+                       f"(line {line}) is not valid UTF-8")
+
+
 @dataclass(frozen=True)
 class Batch:
     """The file being loaded, the ledger id its raw rows carry as _batch_id, and the date

@@ -27,7 +27,14 @@ import psycopg
 from isal import igzip, isal_zlib
 
 from c360.ingest import checks
-from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, load_silo_files
+from c360.ingest.files import (
+    Batch,
+    FileKind,
+    FileRefused,
+    ParseOutcome,
+    load_silo_files,
+    not_utf8,
+)
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import DatePartition
 from c360.ingest.report import SiloLoadReport
@@ -69,11 +76,7 @@ def _checked_utf8(text: bytes) -> bytes:
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = text.count(b"\n", 0, exc.start) + 1
-        raise FileRefused(
-            f"not UTF-8: byte 0x{text[exc.start]:02x} at offset {exc.start} of the "
-            f"decompressed data (line {line}) is not valid UTF-8"
-        ) from exc
+        raise not_utf8(text, exc.start, " of the decompressed data") from exc
     return text
 
 

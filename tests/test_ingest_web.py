@@ -95,6 +95,24 @@ def test_blank_lines_are_skipped_and_events_keep_their_line_numbers(warehouse_ds
     assert_balanced(warehouse_dsn, RAW, "web")
 
 
+def test_objects_with_numbers_are_stored_alike_either_way(warehouse_dsn, tmp_path):
+    properties = {"price": 1499.95, "qty": 3, "refund": -2.5, "list": [1, 100.0], "tiny": 0.00001}
+    escaped = {"page_url": "https://shop.example/p?q=a\\b"}  # a backslash: the exact way
+    events_file(tmp_path, 9, [
+        event(1, page_url="https://shop.example/p", properties=properties),  # the quick way
+        event(2, **escaped, properties=properties),
+        # numbers orjson writes otherwise: the exact way, which stores orjson's writing
+        orjson.dumps(event(3, page_url="https://shop.example/p", properties=None))[:-1]
+        + b',"properties":{"price":1499.950,"qty":3,"refund":-2.5,"list":[1,1e2],"tiny":0.00001}}',
+    ])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (3, 3, 0)
+    stored = fetch(warehouse_dsn, f"select properties::text from {RAW} order by event_id")
+    assert stored[0] == stored[1] == stored[2]
+    assert orjson.loads(stored[0][0]) == properties
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
 def test_duplicate_event_ids_in_one_file_are_kept_once(warehouse_dsn, tmp_path):
     events_file(tmp_path, 9, [event(1), event(2), event(1), event(1)])
     [loaded] = load(warehouse_dsn, tmp_path).files
@@ -243,7 +261,7 @@ def test_plain_and_escaped_lines_load_alike_and_the_first_copy_of_an_event_wins(
         event(1, **plain),  # a later copy, plain: not kept
         event(2, **plain),  # plain: the quick way
         event(2),  # a later copy with a backslash: not kept
-        event(3, **plain, properties={"price": 1.50}),  # a number: the exact way
+        event(3, **plain, properties={"price": 1.50}),  # written 1.5, as orjson writes it: quick
         event(4, **plain, occurred_at="2024-02-29T10:00:00Z"),  # a rare day: the exact way
         event(5, **plain, event_id="not-a-uuid"),  # plain but broken: refused with its reason
         event(6, **plain, occurred_at="2026-11-21T10:00:00+01:00"),

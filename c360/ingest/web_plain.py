@@ -5,8 +5,9 @@ none holds a raw control character either (msgspec refuses those, as JSON does):
 no value needs escaping for COPY. msgspec reads such a line into the members the
 contract names (`PlainEvent`, which refuses other members and wrong JSON types);
 the objects stay the JSON text they were delivered as, which jsonb stores as it
-would store orjson's writing of them, unless they hold a number (orjson writes
-1.50 as 1.5, and refuses what a double cannot hold), so those are left out.
+would store orjson's writing of them, as long as each number in them is written
+as orjson writes what it reads (it writes 1.50 as 1.5, 1e5 as 100000.0, and
+refuses what a double cannot hold): objects with other numbers are left out.
 
 The field checks then run over a file's column at once, as byte translations
 and comparisons in C instead of a regular expression per value; only a column
@@ -18,6 +19,7 @@ or accepts it after all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,6 +75,13 @@ _MONTH_DAYS = frozenset(f"{date(2001, 1, 1) + timedelta(days=n):%m-%d}" for n in
 # What may start a JSON number as NUL, what may come before one as SOH (see _holds_number).
 _NUMBER_STARTS = bytes.maketrans(b"0123456789-:,[", bytes(11) + b"\1\1\1")
 _JSON_BLANKS = b" \t\r\n"
+# A number token after what may come before one (a string holding ": 1" gives one too).
+_NUMBER_TOKEN = re.compile(rb"[:,\[][ \t\r\n]*(-?[0-9][0-9eE.+-]*)")
+# A number that orjson writes as it is written here: an integer of up to 15 digits but -0,
+# or a decimal of up to 15 significant digits (6 after the point) whose fraction ends in
+# no 0 but for ".0", not below 0.00001 (those orjson writes with an exponent).
+_AS_ORJSON_WRITES = re.compile(
+    rb"0|-?[1-9][0-9]{0,14}|-?(?:0\.(?!0{5})|[1-9][0-9]{0,8}\.)(?:0|[0-9]{0,5}[1-9])")
 # JSON blanks that COPY text would take for a field's or a line's end: an object whose
 # text holds one is written anew by the exact path.
 _COPY_BREAKING_BLANKS = (b"\t", b"\r")
@@ -158,7 +167,8 @@ def _all_utc_timestamps(values: Sequence[str]) -> bool:
 
 def _object_column(raws: Sequence[msgspec.Raw]) -> tuple[list[str], set[int]]:
     """The members' JSON texts (NULL for null), and the indexes of those the quick check does
-    not accept: JSON objects without numbers or blanks that COPY would misread, and null.
+    not accept: JSON objects whose numbers are as orjson writes them, without blanks that
+    COPY would misread, and null.
 
     The texts are joined once, with a separator that JSON text cannot hold (a raw
     control character) before each, and checked in bulk there before they are decoded
@@ -169,7 +179,8 @@ def _object_column(raws: Sequence[msgspec.Raw]) -> tuple[list[str], set[int]]:
     joined = _SEPARATOR_BYTES + _SEPARATOR_BYTES.join(raws)
     texts = joined.decode().replace(_SEPARATOR + "null", _SEPARATOR + NULL).split(_SEPARATOR)[1:]
     if (joined.count(_SEPARATOR_BYTES + b"{") + joined.count(_SEPARATOR_BYTES + b"null")
-            == len(raws) and not _holds_number(joined) and not _breaks_copy(joined)):
+            == len(raws) and not _breaks_copy(joined)
+            and (not _holds_number(joined) or _numbers_as_orjson_writes(joined))):
         return texts, set()
     return texts, {index for index, text in enumerate(texts) if not _is_object_text(text)}
 
@@ -185,12 +196,18 @@ def _breaks_copy(json_texts: bytes) -> bool:
     return any(blank in json_texts for blank in _COPY_BREAKING_BLANKS)
 
 
+def _numbers_as_orjson_writes(json_text: bytes) -> bool:
+    return all(map(_AS_ORJSON_WRITES.fullmatch, _NUMBER_TOKEN.findall(json_text)))
+
+
 def _is_object_text(text: str) -> bool:
-    """A JSON object without numbers or blanks that break COPY text (or NULL)."""
+    """A JSON object whose numbers are as orjson writes them, without blanks that break
+    COPY text (or NULL)."""
     if text == NULL:
         return True
     encoded = text.encode()
-    return text[0] == "{" and not _holds_number(encoded) and not _breaks_copy(encoded)
+    return (text[0] == "{" and not _breaks_copy(encoded)
+            and (not _holds_number(encoded) or _numbers_as_orjson_writes(encoded)))
 
 
 def _failures(values: Sequence[str], all_good: Callable[[Sequence[str]], bool],

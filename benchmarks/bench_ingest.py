@@ -96,11 +96,27 @@ def web_events(count: int, rng: random.Random) -> Iterator[dict]:
             "referrer": "https://www.google.com/" if n % 4 == 0 else None,
             "utm": {"source": "google", "medium": "cpc", "campaign": "winter"} if n % 5 == 0
             else None,
-            "properties": {"path": f"/products/{n % 500}", "title": "Warmtepomp"},
         }
+        if properties := event_properties(event_type, n):
+            doc["properties"] = properties
         if n % 40 == 0:
             doc["traits"] = {"email": f"person{visitor}@example.nl", "first_name": "Anna"}
         yield doc
+
+
+def event_properties(event_type: str, n: int) -> dict | None:
+    """The properties the contract lists for the event type (SOURCES.md, 3), numbers included."""
+    line = ("heat_pumps", "solar", "smart_home")[n % 3]
+    return {
+        "page_view": {"path": f"/products/{n % 500}", "title": "Warmtepomp"},
+        "newsletter_signup": {"list": "weekly"},
+        "product_configured": {"product_line": line, "configuration_id": f"CFG-{n}",
+                               "price": round(500 + n % 12_000 + (n % 100) / 100, 2)},
+        "webinar_registration": {"webinar_id": f"W-{n % 40}", "topic": "Zonnepanelen"},
+        "expert_chat": {"topic": line, "duration_seconds": 60 + n % 1500},
+        "order_completed": {"order_id": f"O-{n}", "revenue": round(20 + n % 1500 + 0.95, 2),
+                            "currency": "EUR", "product_line": line},
+    }.get(event_type)
 
 
 def write_web_day(landing: Path, count: int, rng: random.Random) -> tuple[list[Path], str]:

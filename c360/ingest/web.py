@@ -148,8 +148,10 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
         plain_numbers = [number for number in numbers if b"\\" not in lines[number - 1]]
     else:
         plain_numbers = numbers
-    plain = read_all_plain(lines if len(plain_numbers) == len(lines)
-                           else [lines[number - 1] for number in plain_numbers])
+    if len(plain_numbers) < len(lines):
+        plain = read_all_plain([lines[number - 1] for number in plain_numbers])
+    else:
+        plain = read_all_plain(lines, text)  # which is the lines joined
     quick = copy_lines(plain, plain_numbers)
     exact = [number for number, copy_line in zip(plain_numbers, quick.lines, strict=True)
              if copy_line is None]

@@ -96,8 +96,10 @@ def read_plain(line: bytes) -> PlainEvent:
         return UNREADABLE
 
 
-def read_all_plain(lines: list[bytes]) -> list[PlainEvent]:
+def read_all_plain(lines: list[bytes], joined: bytes | None = None) -> list[PlainEvent]:
     """Every line read by msgspec: in one call when each is one plain event, else line by line.
+    `joined` is the lines joined by line feeds (maybe one more at the end), when the caller
+    holds that text already.
 
     msgspec's reading of JSON lines takes any whitespace between values, so it is
     trusted only when the count comes out right and every line starts with "{" and
@@ -107,7 +109,7 @@ def read_all_plain(lines: list[bytes]) -> list[PlainEvent]:
     if all(map(bytes.startswith, lines, repeat(b"{"))) and all(
             map(bytes.endswith, lines, repeat(b"}"))):
         try:
-            events = _DECODER.decode_lines(b"\n".join(lines))
+            events = _DECODER.decode_lines(b"\n".join(lines) if joined is None else joined)
         except msgspec.DecodeError:
             pass
         else:

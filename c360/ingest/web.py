@@ -52,7 +52,7 @@ EVENT_ID = checks.UUID_CHECK
 EVENT_TYPE = checks.required("event_type")
 OCCURRED_AT = checks.iso_timestamp_utc("occurred_at")
 COLUMNS = ("event_id", "event_type", "occurred_at", *TEXT_MEMBERS, *OBJECT_MEMBERS)
-COPY_BLOCK_CHARS = 1 << 22  # COPY text sent at a time
+COPY_BLOCK_BYTES = 1 << 22  # COPY text sent at a time
 WEB_EVENTS_LOCK = 3_600_361  # advisory lock key: one web load at a time adds event ids
 # PostgreSQL's jsonb cannot hold the NUL character, which JSON may escape.
 NUL_ESCAPE = b"\\u0000"
@@ -121,12 +121,13 @@ def _escaped_copy_line(doc: dict, tail: str) -> str:
 @dataclass
 class PreparedEvents:
     """A file's valid events, each event_id's first copy, as COPY text lines up to their
-    line numbers (one text, sent from the worker process that prepared it as it is)."""
+    line numbers (one text, encoded once by the worker process that prepared it and
+    sent on to PostgreSQL as it is)."""
 
     rows_read: int
     refused: list[RefusedRow]
     event_ids: str = ""  # comma-separated, in file order
-    copy_text: str = ""  # one line (ending with a line feed) per event id
+    copy_text: bytes = b""  # one line (ending with a line feed) per event id, UTF-8
     earliest: str = "9999-12-31"  # the earliest occurred_at among them, as delivered
 
 
@@ -179,7 +180,7 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     events = dict(zip(reversed(ids), reversed(accepted), strict=True))
     prepared.earliest = min(times, default=prepared.earliest)
     prepared.event_ids = ",".join(events)  # event ids hold no comma (a UUID)
-    prepared.copy_text = "\n".join(events.values()) + "\n" if events else ""
+    prepared.copy_text = ("\n".join(events.values()) + "\n").encode() if events else b""
     prepared.refused.sort(key=lambda row: row.line_number)
     return prepared
 
@@ -208,10 +209,10 @@ def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batc
     copy_text, new_count = _not_yet_loaded(conn, prepared, partition)
     target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name)
     if target.row_end != "\n":  # no other line feed is left in COPY text
-        copy_text = copy_text.replace("\n", target.row_end)
-    with conn.cursor().copy(target.statement) as copy:
-        for offset in range(0, len(copy_text), COPY_BLOCK_CHARS):
-            copy.write(copy_text[offset : offset + COPY_BLOCK_CHARS])
+        copy_text = copy_text.replace(b"\n", target.row_end.encode())
+    with conn.cursor().copy(target.statement) as copy, memoryview(copy_text) as text:
+        for offset in range(0, len(text), COPY_BLOCK_BYTES):
+            copy.write(text[offset : offset + COPY_BLOCK_BYTES])
     loaded = prepared.rows_read - len(prepared.refused)
     return ParseOutcome(prepared.rows_read, loaded, prepared.refused,
                         rows_duplicate=loaded - new_count)
@@ -219,7 +220,7 @@ def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batc
 
 def _not_yet_loaded(
     conn: psycopg.Connection, prepared: PreparedEvents, partition: DatePartition
-) -> tuple[str, int]:
+) -> tuple[bytes, int]:
     """The COPY text of the events whose ids the raw layer does not hold yet, and their count.
 
     Web loads take a lock first, so no other load can add one of these ids before
@@ -233,7 +234,7 @@ def _not_yet_loaded(
     """
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     if not prepared.event_ids:
-        return "", 0
+        return b"", 0
     ids = prepared.event_ids.split(",")
     loaded = {row[0] for row in conn.execute(
         # in the key's collation, so that its index answers; the ids are sent as one
@@ -243,10 +244,10 @@ def _not_yet_loaded(
         (prepared.earliest[:10], prepared.event_ids))}
     copy_text = prepared.copy_text
     if loaded or not partition.keys.isdisjoint(ids):  # keep the lines of new ids only
-        lines = copy_text.split("\n")
+        lines = copy_text.split(b"\n")
         kept = [index for index, event_id in enumerate(ids)
                 if event_id not in loaded and event_id not in partition.keys]
-        copy_text = "".join([lines[index] + "\n" for index in kept])
+        copy_text = b"".join([lines[index] + b"\n" for index in kept])
         ids = [ids[index] for index in kept]
     if partition.fresh:
         partition.keys.update(ids)

@@ -210,7 +210,7 @@ class FileChangedWhileLoading(Exception):
 class BlockRows:
     """What a block's reading gives: its valid records as COPY text, its refused ones."""
 
-    copy_chunks: list[str]
+    copy_chunks: list[bytes]  # UTF-8, encoded where the block was read
     rows_read: int
     refused: list[RefusedRow]
     overrun: bool = False
@@ -362,7 +362,7 @@ def store_delimited(
         for rows in reading.rows:
             for chunk in rows.copy_chunks:  # PostgreSQL stores a block while the next is read
                 copy.write(chunk if target.row_end == "\n" else
-                           chunk.replace("\n", target.row_end))
+                           chunk.replace(b"\n", target.row_end.encode()))
             outcome.rows_read += rows.rows_read
             outcome.refused += rows.refused
     outcome.rows_loaded = outcome.rows_read - len(outcome.refused)
@@ -395,7 +395,7 @@ class _RecordLoader:
         self.check_every_record = bool(contract.record_checks)
         self.rows_read = 0
         self.refused: list[RefusedRow] = []
-        self.chunks: list[str] = []
+        self.chunks: list[bytes] = []
         self.overrun = False
         self._parts: list[str] = []
         self._part_rows = 0
@@ -412,7 +412,7 @@ class _RecordLoader:
     def take(self, at_least: int = COPY_CHUNK_ROWS) -> None:
         """Make the COPY text gathered so far a chunk, once it holds `at_least` rows."""
         if self._parts and self._part_rows >= at_least:
-            self.chunks.append("".join(self._parts))
+            self.chunks.append("".join(self._parts).encode())
             self._parts.clear()
             self._part_rows = 0
 

@@ -110,6 +110,20 @@ def test_next_run_takes_only_new_versions_and_reruns_change_nothing(
     assert len(ledger(warehouse_dsn, "finance")) == 6  # one row per table and date
 
 
+def test_a_rerun_that_finds_new_versions_of_its_date_adds_them_with_their_load_metadata(
+    billing, finance_dsn, warehouse_dsn
+):
+    account(billing, "FA0000002", "2026-11-21 12:00+01")  # the watermark stops at noon
+    extract(finance_dsn, warehouse_dsn)  # a new partition: the metadata comes from defaults
+    account(billing, "FA0000004", "2026-11-21 18:00+01")  # changed later that day
+    [accounts, *_] = extract(finance_dsn, warehouse_dsn).files  # into the partition it made
+    assert (accounts.rows_read, accounts.rows_loaded, accounts.status) == (3, 3, "loaded")
+    rows = fetch(warehouse_dsn, "select account_id, _batch_id, _business_date::text, _source_name "
+                                "from raw_finance.accounts order by 1")
+    assert [row[0] for row in rows] == ["FA0000001", "FA0000002", "FA0000004"]
+    assert {row[1:] for row in rows} == {(accounts.ledger_id, str(DAY), "billing.accounts")}
+
+
 def test_a_reset_watermark_re_extracts_without_loading_versions_twice(
     billing, finance_dsn, warehouse_dsn
 ):

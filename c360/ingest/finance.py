@@ -39,7 +39,7 @@ from c360.config import dsn_parts
 from c360.dates import end_of_business_date
 from c360.ingest import ledger
 from c360.ingest.ledger import RefusedRow, Source
-from c360.ingest.partitions import DatePartition, date_partitions
+from c360.ingest.partitions import FILE_METADATA, DatePartition, date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
 from c360.warehouse.bootstrap import bootstrap
 
@@ -94,7 +94,6 @@ TABLES = (
         ("amount", "numeric(12,2)"), ("method", "text"), ("updated_at", "timestamptz"),
     )),
 )
-META_COLUMNS = ("_batch_id", "_business_date", "_source_name")
 
 
 def _describe(dsn: str) -> str:
@@ -225,18 +224,20 @@ def _copy_rows(
     window = sql.SQL("updated_at < {until}").format(until=sql.Literal(until))
     if watermark is not None:
         window = sql.SQL("{} and updated_at > {}").format(window, sql.Literal(watermark))
-    copy_out = sql.SQL(
-        "copy (select {cols}, {batch}::bigint, {day}::date, {name}::text from {table} "
-        "where {window}) to stdout (format binary)"
-    ).format(
-        cols=select_list, batch=sql.Literal(ledger_id), day=sql.Literal(source.business_date),
-        name=sql.Literal(source.source_name),
-        table=sql.Identifier(SOURCE_SCHEMA, table.name), window=window,
-    )
-    columns = sql.SQL(", ").join(
-        map(sql.Identifier, [name for name, _ in table.columns] + list(META_COLUMNS))
-    )
-    if not _raw_holds_versions_above(warehouse, table, watermark):
+    names = [name for name, _ in table.columns]
+    straight_in = not _raw_holds_versions_above(warehouse, table, watermark)
+    if straight_in and partition.fresh:  # the load metadata comes from column defaults
+        partition.take_load_metadata(warehouse, ledger_id, source.source_name)
+    else:  # in every row
+        select_list = sql.SQL("{}, {}::bigint, {}::date, {}::text").format(
+            select_list, sql.Literal(ledger_id), sql.Literal(source.business_date),
+            sql.Literal(source.source_name))
+        names += FILE_METADATA
+    copy_out = sql.SQL("copy (select {cols} from {table} where {window}) to stdout (format binary)"
+                       ).format(cols=select_list, table=sql.Identifier(SOURCE_SCHEMA, table.name),
+                                window=window)
+    columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    if straight_in:
         read = _copy_straight_in(source_conn, warehouse, table, partition, source, copy_out,
                                  columns, window)
         return read, read

@@ -84,15 +84,12 @@ class DatePartition:
         docstring); an attached one, which other loads write too, gets it in every row.
         `null` is the text that stands for NULL, when not COPY's own.
         """
-        metadata = (str(ledger_id), self.business_date.isoformat(), source_name)
         if self.fresh:
-            conn.execute(sql.SQL("alter table {} {}").format(self.identifier, sql.SQL(", ").join(
-                sql.SQL("alter column {} set default {}").format(sql.Identifier(name),
-                                                                 sql.Literal(value))
-                for name, value in zip(FILE_METADATA, metadata, strict=True))))
+            self.take_load_metadata(conn, ledger_id, source_name)
             copied, row_end = (*columns, "_line_number"), "\n"
         else:
             copied = (*columns, "_line_number", *FILE_METADATA)
+            metadata = (str(ledger_id), self.business_date.isoformat(), source_name)
             row_end = "\t" + "\t".join(map(copy_text_escape, metadata)) + "\n"
         options = [self.copy_options]
         if null is not None:
@@ -101,6 +98,15 @@ class DatePartition:
             self.identifier, sql.SQL(", ").join(map(sql.Identifier, copied)),
             sql.SQL(", ").join(options))
         return CopyTarget(statement, row_end)
+
+    def take_load_metadata(self, conn: psycopg.Connection, ledger_id: int, source_name: str) -> None:
+        """Have the rows COPY writes next into this fresh partition get the load metadata of
+        one file (or extract) from the column defaults."""
+        metadata = (ledger_id, self.business_date, source_name)
+        conn.execute(sql.SQL("alter table {} {}").format(self.identifier, sql.SQL(", ").join(
+            sql.SQL("alter column {} set default {}").format(sql.Identifier(name),
+                                                             sql.Literal(value))
+            for name, value in zip(FILE_METADATA, metadata, strict=True))))
 
     def attach(self, conn: psycopg.Connection) -> None:
         """Attach a fresh partition, without the defaults its loads set."""

@@ -72,6 +72,21 @@ def test_a_date_loads_into_its_own_partition(warehouse_dsn, tmp_path):
                                                   ("raw_privacy.requests_20261122", DAY + timedelta(days=1))]
 
 
+def test_the_earlier_brin_indexes_on_finance_updated_at_are_dropped(warehouse_dsn):
+    bootstrap(warehouse_dsn)
+    finance_tables = ("raw_finance.accounts", "raw_finance.invoices", "raw_finance.payments")
+    with psycopg.connect(warehouse_dsn) as conn:  # as 014_finance_updated_at_brin.sql made them
+        for table in finance_tables:
+            conn.execute(f"create index {table.split('.')[1]}_updated_at_brin on {table} "
+                         "using brin (updated_at)")
+    indexes = """select count(*) from pg_index i join pg_class c on c.oid = i.indexrelid
+                 join pg_am am on am.oid = c.relam
+                 where i.indrelid = any(%s::regclass[]) and am.amname = 'brin'"""
+    assert fetch(warehouse_dsn, indexes, (list(finance_tables),)) == [(3,)]
+    bootstrap(warehouse_dsn)
+    assert fetch(warehouse_dsn, indexes, (list(finance_tables),)) == [(0,)]
+
+
 def test_a_warehouse_with_unpartitioned_raw_tables_is_migrated(warehouse_dsn):
     bootstrap(warehouse_dsn)
     with psycopg.connect(warehouse_dsn) as conn:  # as the earlier schema left it, with rows and a view

@@ -36,7 +36,7 @@ import psycopg
 from psycopg import pq, sql
 
 from c360.config import dsn_parts
-from c360.dates import end_of_business_date
+from c360.dates import AMSTERDAM, end_of_business_date
 from c360.ingest import ledger
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import FILE_METADATA, DatePartition, date_partitions
@@ -294,11 +294,17 @@ def _end_copy_out(pgconn: pq.abc.PGconn, status: int) -> None:
 def _raw_holds_versions_above(
     warehouse: psycopg.Connection, table: BillingTable, watermark: datetime | None
 ) -> bool:
-    """Whether a version newer than the watermark (any, without one) is already in raw_finance."""
-    query = sql.SQL("select exists (select from {} where {})").format(
-        table.raw_table,
-        sql.SQL("true") if watermark is None else sql.SQL("updated_at > {}").format(sql.Literal(watermark)),
-    )
+    """Whether a version newer than the watermark (any, without one) is already in raw_finance.
+
+    A date's partition holds versions updated before that date ended in Amsterdam, so
+    one newer than the watermark can only be in the partitions of the watermark's date
+    and later: only those are read (on a nightly run, yesterday's changes)."""
+    if watermark is None:
+        newer = sql.SQL("true")
+    else:
+        newer = sql.SQL("_business_date >= {} and updated_at > {}").format(
+            sql.Literal(watermark.astimezone(AMSTERDAM).date()), sql.Literal(watermark))
+    query = sql.SQL("select exists (select from {} where {})").format(table.raw_table, newer)
     return warehouse.execute(query).fetchone()[0]
 
 

@@ -32,9 +32,12 @@ transaction (`partitions`): COPY ... FREEZE, no WAL on the embedded cluster
 partition's column defaults while it is not attached, so COPY carries only the
 delivered fields and line numbers, and web's key (event_id and date, compared
 byte by byte) built once when the partition is attached instead of row by row;
-no other index is built (none on _batch_id: warehouse/sql/010_raw.sql). Web
-looks an event id up only in the partitions that can hold an earlier copy (from
-the day before the file's earliest occurred_at on). What is left is Python's: a delimited file's
+no other index is built (none on _batch_id: warehouse/sql/010_raw.sql). Finance's
+extract goes the same way (the source's binary COPY relayed into the date's new
+partition, the load metadata as column defaults; raw_finance's key built at attach,
+no index on updated_at: finance.py). Web looks an event id up only in the
+partitions that can hold an earlier copy (from the day before the file's earliest
+occurred_at on). What is left is Python's: a delimited file's
 quote-free lines are checked and turned into COPY text in bulk (`delimited`),
 a web file's plain lines are read by msgspec and checked column by column in
 bulk (`web_plain`), the others parsed by orjson and checked field by field,

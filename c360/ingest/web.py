@@ -126,7 +126,7 @@ class PreparedEvents:
 
     rows_read: int
     refused: list[RefusedRow]
-    event_ids: str = ""  # comma-separated, in file order
+    event_ids: str = ""  # comma-separated, in the order of copy_text's lines
     copy_text: bytes = b""  # one line (ending with a line feed) per event id, UTF-8
     earliest: str = "9999-12-31"  # the earliest occurred_at among them, as delivered
 

@@ -169,8 +169,8 @@ def _all_utc_timestamps(values: Sequence[str]) -> bool:
 
 def _object_column(raws: Sequence[msgspec.Raw]) -> tuple[list[str], set[int]]:
     """The members' JSON texts (NULL for null), and the indexes of those the quick check does
-    not accept: JSON objects whose numbers are as orjson writes them, without blanks that
-    COPY would misread, and null.
+    not accept (it accepts null, and JSON objects whose numbers are as orjson writes them
+    and that hold no blank COPY would misread).
 
     The texts are joined once, with a separator that JSON text cannot hold (a raw
     control character) before each, and checked in bulk there before they are decoded

@@ -361,8 +361,7 @@ def store_delimited(
     with conn.cursor().copy(target.statement) as copy:
         for rows in reading.rows:
             for chunk in rows.copy_chunks:  # PostgreSQL stores a block while the next is read
-                copy.write(chunk if target.row_end == "\n" else
-                           chunk.replace(b"\n", target.row_end.encode()))
+                copy.write(target.with_row_ends(chunk))
             outcome.rows_read += rows.rows_read
             outcome.refused += rows.refused
     outcome.rows_loaded = outcome.rows_read - len(outcome.refused)

@@ -44,7 +44,11 @@ class CopyTarget:
     the line end)."""
 
     statement: sql.Composed
-    row_end: str
+    row_end: bytes
+
+    def with_row_ends(self, copy_text: bytes) -> bytes:
+        """COPY text whose lines end in a line feed, each line feed made `row_end`."""
+        return copy_text if self.row_end == b"\n" else copy_text.replace(b"\n", self.row_end)
 
 
 def partition_name(parent: str, business_date: date) -> str:
@@ -86,11 +90,11 @@ class DatePartition:
         """
         if self.fresh:
             self.take_load_metadata(conn, ledger_id, source_name)
-            copied, row_end = (*columns, "_line_number"), "\n"
+            copied, row_end = (*columns, "_line_number"), b"\n"
         else:
             copied = (*columns, "_line_number", *FILE_METADATA)
             metadata = (str(ledger_id), self.business_date.isoformat(), source_name)
-            row_end = "\t" + "\t".join(map(copy_text_escape, metadata)) + "\n"
+            row_end = ("\t" + "\t".join(map(copy_text_escape, metadata)) + "\n").encode()
         options = [self.copy_options]
         if null is not None:
             options.append(sql.SQL("null {}").format(sql.Literal(null)))

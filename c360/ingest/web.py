@@ -208,8 +208,7 @@ def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batc
     partition = batch.partitions[RAW_TABLE]
     copy_text, new_count = _not_yet_loaded(conn, prepared, partition)
     target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name)
-    if target.row_end != "\n":  # no other line feed is left in COPY text
-        copy_text = copy_text.replace(b"\n", target.row_end.encode())
+    copy_text = target.with_row_ends(copy_text)  # no other line feed is left in COPY text
     with conn.cursor().copy(target.statement) as copy, memoryview(copy_text) as text:
         for offset in range(0, len(text), COPY_BLOCK_BYTES):
             copy.write(text[offset : offset + COPY_BLOCK_BYTES])

@@ -61,16 +61,12 @@ SETTINGS = ("wal_level", "fsync", "synchronous_commit", "full_page_writes", "sha
             "max_wal_size")
 
 
-def _copy_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def _copy_field(value) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, dict):
-        return _copy_escape(orjson.dumps(value).decode())
-    return _copy_escape(value)
+        return partitions.copy_text_escape(orjson.dumps(value).decode())
+    return partitions.copy_text_escape(value)
 
 
 # -- generators ---------------------------------------------------------------------------

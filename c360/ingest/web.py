@@ -36,7 +36,7 @@ from c360.ingest.files import (
     not_utf8,
 )
 from c360.ingest.ledger import RefusedRow, Source
-from c360.ingest.partitions import DatePartition
+from c360.ingest.partitions import DatePartition, copy_text_escape
 from c360.ingest.report import SiloLoadReport
 from c360.ingest.web_plain import (
     NULL,
@@ -113,8 +113,7 @@ def _escaped_copy_line(doc: dict, tail: str) -> str:
             fields.append(NULL)
             continue
         text = value if type(value) is str else orjson.dumps(value).decode()
-        fields.append(text.replace("\\", "\\\\").replace("\t", "\\t")
-                      .replace("\n", "\\n").replace("\r", "\\r"))
+        fields.append(copy_text_escape(text))
     return "\t".join((*fields, tail))
 
 

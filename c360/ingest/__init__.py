@@ -39,8 +39,9 @@ no index on updated_at: finance.py). Web looks an event id up only in the
 partitions that can hold an earlier copy (from the day before the file's earliest
 occurred_at on). What is left is Python's: a delimited file's
 quote-free lines are checked and turned into COPY text in bulk (`delimited`),
-a web file's plain lines are read by msgspec and checked column by column in
-bulk (`web_plain`), the others parsed by orjson and checked field by field,
+a web file's lines are walked by one loop that numba compiles, which writes the
+COPY rows of those it can accept without Python objects per value (`web_rows`),
+the others parsed by orjson and checked field by field,
 and the next file is prepared while one is stored. That work costs more
 CPU per row than PostgreSQL's own parsing in a plain COPY, so where the cores
 are busy the loaders are bound by Python: the benchmark prints the figures. No

@@ -1,32 +1,31 @@
 """Web: gzip-compressed JSON Lines event logs, up to 24 files a day (contracts/SOURCES.md, 3).
 
-A plain line (no backslash) is read the quick way, a file's plain lines checked
-in bulk (web_plain); a line that this quick reading does not show valid (an
-escape, an unknown member, a number in an object, a broken rule) is parsed by
-orjson and checked field by field, which accepts it or says why it is refused.
-Delivery is at least once, so an event is kept once: of the copies in one file
-the first wins, and an event_id the raw layer already holds, from an earlier file
-or day, is not loaded again; the rest go into raw_web.events with one COPY. Such a
-duplicate counts as loaded, so the ledger balance holds, and is also counted in
-the ledger's rows_duplicate. Unknown event types and late events (occurred on an
-earlier day) are kept.
+Lines are read the quick way where that is safe (web_rows: one compiled loop
+writes them as COPY rows); a line it leaves (an escape, an unknown member, a
+number in an object written otherwise than orjson writes it, a broken rule) is
+parsed by orjson and checked field by field, which accepts it or says why it is
+refused. Delivery is at least once, so an event is kept once: of the copies in
+one file the first wins, and an event_id the raw layer already holds, from an
+earlier file or day, is not loaded again; the rest go into raw_web.events with
+one COPY. Such a duplicate counts as loaded, so the ledger balance holds, and is
+also counted in the ledger's rows_duplicate. Unknown event types and late events
+(occurred on an earlier day) are kept.
 """
 
 from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import repeat
 from pathlib import Path
 
+import numpy as np
 import orjson
 import psycopg
 from isal import igzip, isal_zlib
 
-from c360.ingest import checks
+from c360.ingest import checks, web_rows
 from c360.ingest.files import (
     Batch,
     FileKind,
@@ -38,20 +37,16 @@ from c360.ingest.files import (
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import DatePartition, copy_text_escape
 from c360.ingest.report import SiloLoadReport
-from c360.ingest.web_plain import (
-    NULL,
-    OBJECT_MEMBERS,
-    TEXT_MEMBERS,
-    copy_lines,
-    read_all_plain,
-)
 
 SOURCE_SYSTEM = "web"
 RAW_TABLE = "raw_web.events"
 EVENT_ID = checks.UUID_CHECK
 EVENT_TYPE = checks.required("event_type")
 OCCURRED_AT = checks.iso_timestamp_utc("occurred_at")
-COLUMNS = ("event_id", "event_type", "occurred_at", *TEXT_MEMBERS, *OBJECT_MEMBERS)
+COLUMNS = web_rows.MEMBERS
+TEXT_MEMBERS = COLUMNS[web_rows.REQUIRED:web_rows.TEXTS]
+OBJECT_MEMBERS = COLUMNS[web_rows.TEXTS:]
+NULL = "\\N"  # COPY text's NULL
 COPY_BLOCK_BYTES = 1 << 22  # COPY text sent at a time
 WEB_EVENTS_LOCK = 3_600_361  # advisory lock key: one web load at a time adds event ids
 # PostgreSQL's jsonb cannot hold the NUL character, which JSON may escape.
@@ -120,8 +115,8 @@ def _escaped_copy_line(doc: dict, tail: str) -> str:
 @dataclass
 class PreparedEvents:
     """A file's valid events, each event_id's first copy, as COPY text lines up to their
-    line numbers (one text, encoded once by the worker process that prepared it and
-    sent on to PostgreSQL as it is)."""
+    line numbers (one text, made by the worker process that prepared it and sent on to
+    PostgreSQL as it is)."""
 
     rows_read: int
     refused: list[RefusedRow]
@@ -133,55 +128,58 @@ class PreparedEvents:
 def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     """Parse and check every line; keep the first copy of each event_id in the file.
 
-    Plain lines are read the quick way (web_plain), the rest and those it does not
-    accept the exact way (orjson, field by field)."""
+    Lines are read the quick way (web_rows) where it can be, the others the exact way
+    (orjson, field by field)."""
     text = decompress(data)
-    lines = text.split(b"\n")
-    if not lines[-1]:  # the line feed that ends the last line
-        lines.pop()
-    if all(map(bytes.startswith, lines, repeat(b"{"))):  # no blank line to skip
-        numbers: Sequence[int] = range(1, len(lines) + 1)
-    else:
-        numbers = [number for number, line in enumerate(lines, 1) if line and not line.isspace()]
-    prepared = PreparedEvents(len(numbers), [])
-    if b"\\" in text:  # those lines take the exact way
-        plain_numbers = [number for number in numbers if b"\\" not in lines[number - 1]]
-    else:
-        plain_numbers = numbers
-    if len(plain_numbers) < len(lines):
-        plain = read_all_plain([lines[number - 1] for number in plain_numbers])
-    else:
-        plain = read_all_plain(lines, text)  # which is the lines joined
-    quick = copy_lines(plain, plain_numbers)
-    exact = [number for number, copy_line in zip(plain_numbers, quick.lines, strict=True)
-             if copy_line is None]
-    if len(plain_numbers) < len(numbers):
-        taken = set(plain_numbers)
-        exact += [number for number in numbers if number not in taken]
-    checked = [(number, *found) for number in exact
-               if (found := _exact_event(lines[number - 1], number, prepared.refused))]
-    if checked:  # lines accepted both ways: merged in file order
-        merged = sorted([(number, event_id, occurred_at, copy_line)
-                         for number, event_id, occurred_at, copy_line in zip(
-                             plain_numbers, quick.event_ids, quick.occurred_at, quick.lines,
-                             strict=True)
-                         if copy_line is not None] + checked)
-        _, ids, times, accepted = map(list, zip(*merged, strict=True))
-    elif exact:  # some refused
-        kept = [index for index, copy_line in enumerate(quick.lines) if copy_line is not None]
-        ids = [quick.event_ids[index] for index in kept]
-        times = [quick.occurred_at[index] for index in kept]
-        accepted = [quick.lines[index] for index in kept]
-    else:
-        ids, times, accepted = quick.event_ids, quick.occurred_at, quick.lines
-    # Filled from the file's end, so that of an event id's copies the first is the one
-    # kept (the rows go to COPY in reverse order, which nothing depends on).
-    events = dict(zip(reversed(ids), reversed(accepted), strict=True))
+    quick = web_rows.read(text)
+    others = zip(quick.others_numbers.tolist(), quick.others_starts.tolist(),
+                 quick.others_ends.tolist(), strict=True)
+    prepared = PreparedEvents(len(quick.row_ends) + len(quick.others_numbers), [])
+    exact = [(number, *found) for number, start, end in others
+             if (found := _exact_event(text[start:end], number, prepared.refused))]
+    id_text = quick.event_ids()
+    ids = id_text.split(",") if id_text else []
+    keep, exact = _first_copies(ids, quick.row_numbers, exact)
+    prepared.copy_text = quick.copy_text(keep)
+    prepared.event_ids = id_text if keep is None else ",".join(
+        [event_id for event_id, kept in zip(ids, keep.tolist(), strict=True) if kept])
+    if exact:
+        prepared.event_ids = ",".join([event_id for event_id in (prepared.event_ids, *(
+            event_id for _, event_id, _, _ in exact)) if event_id])
+        prepared.copy_text += "".join([line + "\n" for *_, line in exact]).encode()
+    times = [found[2] for found in exact]
+    if quick.earliest is not None:
+        times.append(quick.earliest)
     prepared.earliest = min(times, default=prepared.earliest)
-    prepared.event_ids = ",".join(events)  # event ids hold no comma (a UUID)
-    prepared.copy_text = ("\n".join(events.values()) + "\n").encode() if events else b""
     prepared.refused.sort(key=lambda row: row.line_number)
     return prepared
+
+
+def _first_copies(
+    ids: list[str], numbers: np.ndarray, exact: list[tuple[int, str, str, str]]
+) -> tuple[np.ndarray | None, list[tuple[int, str, str, str]]]:
+    """Which quick rows (None: all) and which exactly read events (in line order) are the
+    first copy of their event id in the file."""
+    first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))  # id: first row
+    keep = None
+    if len(first) < len(ids):
+        keep = np.zeros(len(ids), np.uint8)
+        keep[np.fromiter(first.values(), np.int64, len(first))] = 1
+    kept, seen = [], set()
+    for event in exact:
+        number, event_id = event[0], event[1]
+        if event_id in seen:
+            continue
+        seen.add(event_id)
+        row = first.get(event_id)
+        if row is not None:
+            if numbers[row] < number:
+                continue
+            if keep is None:
+                keep = np.ones(len(ids), np.uint8)
+            keep[row] = 0
+        kept.append(event)
+    return keep, kept
 
 
 def _exact_event(line: bytes, number: int, refused: list[RefusedRow]) -> tuple[str, str, str] | None:
@@ -257,4 +255,5 @@ FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_
 
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:
     """Load the date's hourly event files, each event once."""
+    web_rows.load_compiled()
     return load_silo_files(warehouse_dsn, SOURCE_SYSTEM, landing_dir, business_date, FILE_KINDS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -203,19 +204,23 @@ def _exact_event(line: bytes, number: int, refused: list[RefusedRow]) -> tuple[s
 
 def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batch) -> ParseOutcome:
     partition = batch.partitions[RAW_TABLE]
-    copy_text, new_count = _not_yet_loaded(conn, prepared, partition)
-    target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name)
-    copy_text = target.with_row_ends(copy_text)  # no other line feed is left in COPY text
-    with conn.cursor().copy(target.statement) as copy, memoryview(copy_text) as text:
-        for offset in range(0, len(text), COPY_BLOCK_BYTES):
-            copy.write(text[offset : offset + COPY_BLOCK_BYTES])
+    # a thread for the work on the ids beside PostgreSQL's (psycopg waits for the server
+    # without holding the GIL); leaving the block waits for what it still does
+    with ThreadPoolExecutor(1) as beside:
+        copy_text, new_count = _not_yet_loaded(conn, prepared, partition, beside)
+        target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name)
+        copy_text = target.with_row_ends(copy_text)  # no other line feed is left in COPY text
+        with conn.cursor().copy(target.statement) as copy, memoryview(copy_text) as text:
+            for offset in range(0, len(text), COPY_BLOCK_BYTES):
+                copy.write(text[offset : offset + COPY_BLOCK_BYTES])
     loaded = prepared.rows_read - len(prepared.refused)
     return ParseOutcome(prepared.rows_read, loaded, prepared.refused,
                         rows_duplicate=loaded - new_count)
 
 
 def _not_yet_loaded(
-    conn: psycopg.Connection, prepared: PreparedEvents, partition: DatePartition
+    conn: psycopg.Connection, prepared: PreparedEvents, partition: DatePartition,
+    beside: Executor,
 ) -> tuple[bytes, int]:
     """The COPY text of the events whose ids the raw layer does not hold yet, and their count.
 
@@ -226,28 +231,35 @@ def _not_yet_loaded(
     hold a copy are searched: an event is delivered on or after the day it occurred
     (a day of slack for time zones), so those from a day before the earliest
     occurred_at of the file on. The date's fresh partition is not attached yet; the
-    ids of its earlier files are in `partition.keys`.
+    ids of its earlier files are in `partition.keys`, which are searched, and then
+    take this file's ids, on the `beside` thread while PostgreSQL works.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     if not prepared.event_ids:
         return b"", 0
-    ids = prepared.event_ids.split(",")
+    in_earlier_files = beside.submit(_ids_and_whether_known, prepared.event_ids, partition.keys)
     loaded = {row[0] for row in conn.execute(
         # in the key's collation, so that its index answers; the ids are sent as one
         # text (an array parameter costs psycopg Python work per element)
         'select event_id from raw_web.events where _business_date >= %s::date - 1 '
         'and event_id collate "C" = any(string_to_array(%s, \',\'))',
         (prepared.earliest[:10], prepared.event_ids))}
+    ids, known = in_earlier_files.result()
     copy_text = prepared.copy_text
-    if loaded or not partition.keys.isdisjoint(ids):  # keep the lines of new ids only
+    if loaded or known:  # keep the lines of new ids only
         lines = copy_text.split(b"\n")
         kept = [index for index, event_id in enumerate(ids)
                 if event_id not in loaded and event_id not in partition.keys]
         copy_text = b"".join([lines[index] + b"\n" for index in kept])
         ids = [ids[index] for index in kept]
     if partition.fresh:
-        partition.keys.update(ids)
+        beside.submit(partition.keys.update, ids)
     return copy_text, len(ids)
+
+
+def _ids_and_whether_known(event_ids: str, keys: set[str]) -> tuple[list[str], bool]:
+    ids = event_ids.split(",")
+    return ids, not keys.isdisjoint(ids)
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_events),)

@@ -38,6 +38,7 @@ from psycopg import pq, sql
 from c360.config import dsn_parts
 from c360.dates import AMSTERDAM, end_of_business_date
 from c360.ingest import ledger
+from c360.ingest.files import freeze_long_lived_objects
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import FILE_METADATA, DatePartition, date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
@@ -119,6 +120,7 @@ def extract_business_date(
 ) -> SiloLoadReport:
     """Extract what billing changed up to the end of `business_date` into raw_finance."""
     bootstrap(warehouse_dsn)
+    freeze_long_lived_objects()
     report = SiloLoadReport(SOURCE_SYSTEM, business_date)
     until = end_of_business_date(business_date)
     source_conn = connect_source(finance_dsn)

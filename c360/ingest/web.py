@@ -19,6 +19,7 @@ import zlib
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -141,12 +142,10 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     id_text = quick.event_ids()
     ids = id_text.split(",") if id_text else []
     keep, exact = _first_copies(ids, quick.row_numbers, exact)
-    prepared.copy_text = quick.copy_text(keep)
-    prepared.event_ids = id_text if keep is None else ",".join(
-        [event_id for event_id, kept in zip(ids, keep.tolist(), strict=True) if kept])
-    if exact:
-        prepared.event_ids = ",".join([event_id for event_id in (prepared.event_ids, *(
-            event_id for _, event_id, _, _ in exact)) if event_id])
+    prepared.copy_text, prepared.event_ids = quick.copy_text(keep), id_text
+    if keep is not None or exact:  # quick rows left out, or events read exactly after them
+        kept = ids if keep is None else list(compress(ids, keep.tolist()))
+        prepared.event_ids = ",".join([*kept, *(event_id for _, event_id, _, _ in exact)])
         prepared.copy_text += "".join([line + "\n" for *_, line in exact]).encode()
     times = [found[2] for found in exact]
     if quick.earliest is not None:

@@ -13,7 +13,7 @@ import orjson
 import psycopg
 import pytest
 
-from c360.ingest import delimited, files
+from c360.ingest import delimited, files, handover
 from c360.simulator.finance_db import create_billing as create_billing_schema
 
 DAY = date(2026, 11, 21)
@@ -23,10 +23,12 @@ IN_WORKERS = "in worker processes, blocks of a line"
 @pytest.fixture(params=["in the loading process", IN_WORKERS])
 def ingest_workers(request, monkeypatch) -> str:
     """Run the test's loads both ways: in the loading process (small files are), and in
-    worker processes with delimited files cut at every line that may be cut (large files
-    are loaded so), which the results must not show."""
+    worker processes with delimited files cut at every line that may be cut and the
+    workers' COPY text handed over in shared memory however small (large files are
+    loaded so), which the results must not show."""
     if request.param == IN_WORKERS:
         monkeypatch.setattr(files, "MIN_PARALLEL_BYTES", 0)
+        monkeypatch.setattr(handover, "MIN_SHARED_BYTES", 1)
         monkeypatch.setattr(delimited, "BLOCK_BYTES", 1)
         monkeypatch.setattr(delimited, "READ_AHEAD_BLOCKS", 2)  # the rest: read in store
     return request.param

@@ -16,7 +16,8 @@ and on more than one core (one process could not keep up with PostgreSQL). A
 kind's `begin` may hand more work to the same processes when the file's turn
 comes (`in_order`): a large delimited file has its blocks read there. The
 workers are forked, so they start at once with the loader's code; only tasks'
-arguments and results cross between processes. A daemonic process (which may not
+arguments and results cross between processes (a large COPY text through shared
+memory, `handover`). A daemonic process (which may not
 have children) does the work itself.
 """
 
@@ -41,7 +42,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from c360.ingest import ledger
+from c360.ingest import handover, ledger
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import DatePartition, date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
@@ -275,9 +276,12 @@ def worker_processes(size: int) -> Iterator[Executor | None]:
     if size < MIN_PARALLEL_BYTES or count < 2 or multiprocessing.current_process().daemon:
         yield None
         return
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                             initializer=keep_freed_memory) as workers:
-        yield workers
+    try:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=keep_freed_memory) as workers:
+            yield workers
+    finally:
+        handover.remove_unmapped()
 
 
 def keep_freed_memory() -> None:

@@ -19,6 +19,7 @@ table, its rows carrying the metadata.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,9 +47,11 @@ class CopyTarget:
     statement: sql.Composed
     row_end: bytes
 
-    def with_row_ends(self, copy_text: bytes) -> bytes:
+    def with_row_ends(self, copy_text: bytes | mmap.mmap) -> bytes | mmap.mmap:
         """COPY text whose lines end in a line feed, each line feed made `row_end`."""
-        return copy_text if self.row_end == b"\n" else copy_text.replace(b"\n", self.row_end)
+        if self.row_end == b"\n":
+            return copy_text
+        return bytes(copy_text).replace(b"\n", self.row_end)
 
 
 def partition_name(parent: str, business_date: date) -> str:

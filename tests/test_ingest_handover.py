@@ -1,0 +1,60 @@
+"""Workers hand large bytes over in shared memory, and nothing of them is left there."""
+
+from __future__ import annotations
+
+import mmap
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from c360.ingest import files, handover
+from c360.ingest.handover import HandedBytes
+
+LARGE = bytes(range(256)) * 8192  # 2 MiB
+
+
+def handed(size: int) -> HandedBytes:
+    return HandedBytes(LARGE[:size])
+
+
+def left_over() -> list[str]:
+    return sorted(path.name for path in handover.SHARED_MEMORY_DIR.glob("c360-handover-*"))
+
+
+def test_large_bytes_come_back_from_a_worker_mapped_and_unlinked():
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as workers:
+        large = workers.submit(handed, len(LARGE)).result()
+        small = workers.submit(handed, 1000).result()
+    assert type(large.data) is mmap.mmap and large.data[:] == LARGE
+    assert type(small.data) is bytes and small.data == LARGE[:1000]
+    assert left_over() == []
+
+
+def test_without_shared_memory_the_bytes_are_pickled(tmp_path, monkeypatch):
+    monkeypatch.setattr(handover, "SHARED_MEMORY_DIR", tmp_path / "absent")
+    back = pickle.loads(pickle.dumps(HandedBytes(LARGE)))
+    assert type(back.data) is bytes and back.data == LARGE
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux's /proc")
+def test_a_folder_that_cannot_take_the_file_leaves_the_bytes_pickled(monkeypatch):
+    monkeypatch.setattr(handover, "SHARED_MEMORY_DIR", Path("/proc"))  # no files made there, even by root
+    back = pickle.loads(pickle.dumps(HandedBytes(LARGE)))
+    assert type(back.data) is bytes and back.data == LARGE
+
+
+def handed_and_not_taken(size: int) -> bytes:
+    """A result as a worker sends it, which the loading process then never reads."""
+    return pickle.dumps(handed(size))
+
+
+def test_what_a_stopped_load_never_mapped_is_removed_with_its_workers():
+    with pytest.raises(RuntimeError), files.worker_processes(size=1 << 30) as workers:
+        workers.submit(handed_and_not_taken, len(LARGE)).result()
+        assert len(left_over()) == 1
+        raise RuntimeError("the load stops")
+    assert left_over() == []

@@ -22,11 +22,15 @@ from __future__ import annotations
 import mmap
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
+
+if TYPE_CHECKING:  # numba, which it imports, costs a load of another silo 0.6 s
+    from c360.ingest.key_set import KeySet
 
 # The load metadata that every row of one file shares (010_raw.sql).
 FILE_METADATA = ("_batch_id", "_business_date", "_source_name")
@@ -65,8 +69,8 @@ class DatePartition:
     business_date: date
     fresh: bool  # created in this transaction, attached at its end
     # keys stored in a fresh partition, which the parent does not show before it is
-    # attached (web: event ids of the date's earlier files)
-    keys: set[str] = field(default_factory=set)
+    # attached (web: event ids of the date's earlier files), kept by the load that needs them
+    keys: KeySet | None = None
 
     @property
     def identifier(self) -> sql.Identifier:

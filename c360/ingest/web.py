@@ -27,7 +27,7 @@ import orjson
 import psycopg
 from isal import igzip, isal_zlib
 
-from c360.ingest import checks, web_rows
+from c360.ingest import checks, key_set, web_rows
 from c360.ingest.files import (
     Batch,
     FileKind,
@@ -44,6 +44,7 @@ from c360.ingest.report import SiloLoadReport
 SOURCE_SYSTEM = "web"
 RAW_TABLE = "raw_web.events"
 EVENT_ID = checks.UUID_CHECK
+UUID_LENGTH = 36  # every valid event id: 8-4-4-4-12 hexadecimal digits
 EVENT_TYPE = checks.required("event_type")
 OCCURRED_AT = checks.iso_timestamp_utc("occurred_at")
 COLUMNS = web_rows.MEMBERS
@@ -233,13 +234,16 @@ def _not_yet_loaded(
     hold a copy are searched: an event is delivered on or after the day it occurred
     (a day of slack for time zones), so those from a day before the earliest
     occurred_at of the file on. The date's fresh partition is not attached yet; the
-    ids of its earlier files are in `partition.keys`, which are searched, and then
-    take this file's ids, on the `beside` thread while PostgreSQL works.
+    ids of its earlier files are in `partition.keys`, which take this file's ids and
+    tell which they held, on the `beside` thread while PostgreSQL looks up the others.
     """
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     if not prepared.event_ids:
         return b"", 0
-    in_earlier_files = beside.submit(_ids_and_whether_known, prepared.event_ids, partition.keys)
+    ids = prepared.event_ids.encode()
+    if partition.fresh and partition.keys is None:
+        partition.keys = key_set.KeySet(UUID_LENGTH)
+    in_earlier_files = beside.submit(partition.keys.add, ids) if partition.fresh else None
     loaded = {row[0] for row in conn.execute(
         # in the key's collation, so that its index answers; the ids are sent as one
         # text (an array parameter costs psycopg Python work per element) and made an
@@ -249,22 +253,17 @@ def _not_yet_loaded(
         'select event_id from raw_web.events where _business_date >= %s::date - 1 '
         'and event_id collate "C" = any(array(select unnest(string_to_array(%s, \',\'))))',
         (prepared.earliest[:10], prepared.event_ids))}
-    ids, known = in_earlier_files.result()
+    count = (len(ids) + 1) // (UUID_LENGTH + 1)
+    known = np.zeros(count, np.uint8) if in_earlier_files is None else in_earlier_files.result()
+    if loaded:
+        known |= np.fromiter((event_id in loaded for event_id in prepared.event_ids.split(",")),
+                             np.uint8, count)
+    new = known ^ 1
     copy_text = prepared.copy_text.data
-    if loaded or known:  # keep the lines of new ids only
+    if not new.all():  # keep the lines of new ids only
         lines = bytes(copy_text).split(b"\n")
-        kept = [index for index, event_id in enumerate(ids)
-                if event_id not in loaded and event_id not in partition.keys]
-        copy_text = b"".join([lines[index] + b"\n" for index in kept])
-        ids = [ids[index] for index in kept]
-    if partition.fresh:
-        beside.submit(partition.keys.update, ids)
-    return copy_text, len(ids)
-
-
-def _ids_and_whether_known(event_ids: str, keys: set[str]) -> tuple[list[str], bool]:
-    ids = event_ids.split(",")
-    return ids, not keys.isdisjoint(ids)
+        copy_text = b"".join([lines[index] + b"\n" for index in np.flatnonzero(new).tolist()])
+    return copy_text, int(new.sum())
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_events),)
@@ -273,4 +272,5 @@ FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:
     """Load the date's hourly event files, each event once."""
     web_rows.load_compiled()
+    key_set.load_compiled()
     return load_silo_files(warehouse_dsn, SOURCE_SYSTEM, landing_dir, business_date, FILE_KINDS)

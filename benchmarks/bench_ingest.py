@@ -291,8 +291,9 @@ def raw_layout_copy(dsn: str, raw_table: str) -> float:
     """Seconds to store the rows the loader wrote once more as the loader stores a new date:
     COPY ... FREEZE into a table made in the same transaction, with the raw table's columns
     and defaults, the load metadata as column defaults (the file loaders set them per file),
-    whose indexes are built when it is attached to a parent like the raw table. What
-    PostgreSQL alone needs to store them."""
+    whose indexes are built when it is attached to a parent like the raw table, in the
+    loader's COPY format (web: binary). What PostgreSQL alone needs to store them."""
+    options = sql.SQL("format binary" if raw_table == web.RAW_TABLE else "format text")
     table = sql.Identifier(*raw_table.split("."))
     with psycopg.connect(dsn, autocommit=True) as conn:
         columns = [r[0] for r in conn.execute(
@@ -302,8 +303,8 @@ def raw_layout_copy(dsn: str, raw_table: str) -> float:
         )]
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
         data = bytearray()
-        with conn.cursor().copy(sql.SQL("copy (select {} from {}) to stdout").format(
-                cols, table)) as out:
+        with conn.cursor().copy(sql.SQL("copy (select {} from {}) to stdout ({})").format(
+                cols, table, options)) as out:
             for block in out:
                 data += block
         conn.execute("drop table if exists bench_floor, bench_floor_parent")
@@ -317,8 +318,8 @@ def raw_layout_copy(dsn: str, raw_table: str) -> float:
                                  "alter column _business_date set default {}, "
                                  "alter column _source_name set default 'a/file/name.csv'")
                          .format(sql.Literal(DAY)))
-            with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin (freeze)").format(
-                    cols)) as copy:
+            with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin (freeze, {})")
+                                    .format(cols, options)) as copy:
                 for offset in range(0, len(data), 1 << 20):
                     copy.write(data[offset:offset + (1 << 20)])
             conn.execute("alter table bench_floor alter column _batch_id drop default, "

@@ -252,6 +252,12 @@ def test_reloading_a_date_and_redelivering_a_changed_file(warehouse_dsn, tmp_pat
     assert [n for n, _ in event_ids(warehouse_dsn)] == [str(uuid.UUID(int=n)) for n in (1, 3, 4)]
     assert quarantine(warehouse_dsn, "web") == []
     assert_balanced(warehouse_dsn, RAW, "web")
+    # the re-delivered file went into the attached partition, each row with its metadata
+    assert fetch(warehouse_dsn, f"select r.event_id, l.source_name from {RAW} r join ops.load_ledger l "
+                                f"on (l.ledger_id, l.business_date, l.source_name) = "
+                                f"(r._batch_id, r._business_date, r._source_name) order by 1") == [
+        (str(uuid.UUID(int=n)), f"web/2026-11-21/events-{hour}.jsonl.gz")
+        for n, hour in ((1, "09"), (3, "10"), (4, "09"))]
 
 
 def test_plain_and_escaped_lines_load_alike_and_the_first_copy_of_an_event_wins(warehouse_dsn, tmp_path):

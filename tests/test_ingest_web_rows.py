@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+import struct
 import uuid
 
 import numpy as np
@@ -15,20 +16,52 @@ from c360.ingest import web, web_rows
 VALID_TIME = "2026-11-21T09:14:03.123Z"
 
 
-def exact_copy_line(line: bytes, number: int = 1) -> str | None:
+def exact_row(line: bytes, number: int = 1) -> bytes | None:
     refused = []
     found = web._exact_event(line, number, refused)
     return None if found is None else found[2]
 
 
-def quick_copy_line(line: bytes, number: int = 1) -> str | None:
+def quick_row(line: bytes, number: int = 1) -> bytes | None:
     """The line's COPY row when the quick reading accepts it as line `number` of a file."""
     quick = web_rows.read(b"\n" * (number - 1) + line + b"\n")
     if not len(quick.row_ends):
         assert quick.others_numbers.tolist() == [number]
         return None
     assert quick.row_numbers.tolist() == [number] and not len(quick.others_numbers)
-    return quick.copy_text().decode().removesuffix("\n")
+    return quick.copy_rows()
+
+
+def split_rows(data: bytes) -> list[bytes]:
+    """Binary COPY rows, each its bytes (read here by the format's description)."""
+    rows, at = [], 0
+    while at < len(data):
+        [count], end = struct.unpack_from(">h", data, at), at + 2
+        for _ in range(count):
+            [length] = struct.unpack_from(">i", data, end)
+            end += 4 + max(length, 0)
+        rows.append(data[at:end])
+        at = end
+    return rows
+
+
+def row_values(row: bytes) -> list:
+    """A web row's values: text as str, jsonb as the object, the line number as int."""
+    [count], at, values = struct.unpack_from(">h", row), 2, []
+    for index in range(count):
+        [length] = struct.unpack_from(">i", row, at)
+        value, at = (None if length < 0 else row[at + 4:at + 4 + length]), at + 4 + max(length, 0)
+        if value is not None:
+            if index >= len(web_rows.MEMBERS):
+                value = struct.unpack(">q", value)[0]
+            elif index >= web_rows.TEXTS:
+                assert value[:1] == b"\x01"  # jsonb's version
+                value = orjson.loads(value[1:])
+            else:
+                value = value.decode()
+        values.append(value)
+    assert at == len(row)
+    return values
 
 
 def event(n: int, **changes) -> dict:
@@ -61,22 +94,22 @@ def timestamp_candidates() -> list[str]:
 def test_quick_checks_accept_exactly_what_the_fast_forms_accept():
     fast_utc = re.compile(web.OCCURRED_AT.fast).fullmatch
     for value in timestamp_candidates():
-        accepted = quick_copy_line(orjson.dumps(event(1, occurred_at=value))) is not None
+        accepted = quick_row(orjson.dumps(event(1, occurred_at=value))) is not None
         assert accepted == bool(fast_utc(value)), value
     fast_uuid = re.compile(web.EVENT_ID.fast).fullmatch
     good = str(uuid.UUID(int=2**128 - 1))
     for value in [good, good.upper(), good.replace("-", ""), good + "0", good[:-1], "h" * 36,
                   "hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh", good.replace("f", "g", 1), "",
                   good[:8] + "_" + good[9:]]:
-        accepted = quick_copy_line(orjson.dumps(event(1, event_id=value))) is not None
+        accepted = quick_row(orjson.dumps(event(1, event_id=value))) is not None
         assert accepted == bool(fast_uuid(value)), value
     fast_type = re.compile(web.EVENT_TYPE.fast).fullmatch
     for value in ["page_view", " page_view", "\u00a0x", "x y", ""]:
-        accepted = quick_copy_line(orjson.dumps(event(1, event_type=value))) is not None
+        accepted = quick_row(orjson.dumps(event(1, event_type=value))) is not None
         assert accepted == bool(fast_type(value)), value
     # a type starting beyond ASCII is left to the exact path, which accepts it
-    assert quick_copy_line(orjson.dumps(event(1, event_type="é"))) is None
-    assert exact_copy_line(orjson.dumps(event(1, event_type="é"))) is not None
+    assert quick_row(orjson.dumps(event(1, event_type="é"))) is None
+    assert exact_row(orjson.dumps(event(1, event_type="é"))) is not None
 
 
 def test_a_file_keeps_the_lines_the_checks_accept_and_leaves_the_others_in_order():
@@ -112,11 +145,13 @@ def test_quick_lines_are_the_exact_paths_lines():
     ]
     for number, doc in enumerate(docs, 1):
         line = orjson.dumps(doc)
-        assert quick_copy_line(line, number) is not None, doc
-        assert quick_copy_line(line, number) == exact_copy_line(line, number), doc
+        assert quick_row(line, number) is not None, doc
+        assert quick_row(line, number) == exact_row(line, number), doc
+        assert row_values(quick_row(line, number)) == [
+            doc.get(name) for name in web_rows.MEMBERS] + [number], doc
     spaced = b'{ "event_id" : "%s" ,\t"event_type":"login",\r"occurred_at": "%s" , "utm" : null }' % (
         str(uuid.UUID(int=11)).encode(), VALID_TIME.encode())
-    assert quick_copy_line(spaced, 12) == exact_copy_line(spaced, 12) is not None
+    assert quick_row(spaced, 12) == exact_row(spaced, 12) is not None
 
 
 def test_lines_the_quick_path_cannot_tell_are_left_to_the_exact_one():
@@ -136,9 +171,6 @@ def test_lines_the_quick_path_cannot_tell_are_left_to_the_exact_one():
             str(uuid.UUID(int=8)).encode(), VALID_TIME.encode()),
         b'{"event_id":"x","event_id":"%s"}' % str(uuid.UUID(int=9)).encode(),
         b"not json",
-        # blanks in an object that COPY text would read as a field's or a line's end
-        orjson.dumps(event(10))[:-1] + b',"utm":{"source":\t"g"}}',
-        orjson.dumps(event(11))[:-1] + b',"traits":{"email":\r"a@example.nl"}}',
         orjson.dumps(event(12, user_id=True)),
         orjson.dumps(event(13, traits=["a"])),
         orjson.dumps(event(14, event_type=None)),
@@ -147,12 +179,21 @@ def test_lines_the_quick_path_cannot_tell_are_left_to_the_exact_one():
         b"{}",
         b"[1, 2]",
     ]
-    quick = [quick_copy_line(line) for line in left]
+    quick = [quick_row(line) for line in left]
     assert quick == [None] * len(left)
-    exact = [exact_copy_line(line) is not None for line in left]
-    assert exact == [True, True, True, True, False, False, True, True, False, False, True, True,
+    exact = [exact_row(line) is not None for line in left]
+    assert exact == [True, True, True, True, False, False, True, True, False, False,
                      False, False, False, True, False, False]
-    assert "\t" not in exact_copy_line(left[10]).split("\t")[8]
+
+
+def test_objects_spread_by_blanks_are_read_quickly_as_they_were_delivered():
+    lines = [orjson.dumps(event(10))[:-1] + b',"utm":{"source":\t"g"}}',
+             orjson.dumps(event(11))[:-1] + b',"traits":{"email":\r"a@example.nl" }}']
+    for line in lines:
+        row = quick_row(line)
+        assert row is not None and row != exact_row(line)
+        assert row_values(row) == row_values(exact_row(line))  # the same jsonb
+        assert line[line.rindex(b'":{') + 2:-1] in row  # the object's text as delivered
 
 
 def test_a_file_read_in_one_walk_gives_what_reading_line_by_line_gives():
@@ -167,9 +208,9 @@ def test_a_file_read_in_one_walk_gives_what_reading_line_by_line_gives():
     for case in broken:
         text = b"\n".join(case) + b"\n"
         quick = web_rows.read(text)
-        one_by_one = [quick_copy_line(line, number) for number, line in enumerate(case, 1)
+        one_by_one = [quick_row(line, number) for number, line in enumerate(case, 1)
                       if line.strip()]
-        rows = iter(quick.copy_text().decode().splitlines())
+        rows = iter(split_rows(quick.copy_rows()))
         others = set(quick.others_numbers.tolist())
         numbers = [number for number, line in enumerate(case, 1) if line.strip()]
         assert [None if number in others else next(rows) for number in numbers] == one_by_one
@@ -185,10 +226,12 @@ def test_rows_are_kept_by_a_mask_and_hold_no_more_than_their_lines():
         str(uuid.UUID(int=9)).encode())
     text = b"\n".join([*lines, minimal])
     quick = web_rows.read(text)
-    assert len(quick.copy_text()) <= len(text) + 1
-    kept = quick.copy_text(np.array([1, 0, 1, 0], np.uint8)).decode().splitlines()
-    assert kept == [quick.copy_text().decode().splitlines()[n] for n in (0, 2)]
-    assert web_rows.read(b"").copy_text() == b"" and web_rows.read(b"\n\n").event_ids() == ""
+    rows = split_rows(quick.copy_rows())
+    assert len(rows[-1]) == len(minimal) + web_rows.ROW_OVER_LINE - 6  # the longest a row gets
+    assert all(len(row) <= len(line) + web_rows.ROW_OVER_LINE
+               for row, line in zip(rows, [*lines, minimal], strict=True))
+    assert split_rows(quick.copy_rows(np.array([1, 0, 1, 0], np.uint8))) == [rows[0], rows[2]]
+    assert web_rows.read(b"").copy_rows() == b"" and web_rows.read(b"\n\n").event_ids() == ""
 
 
 def test_numbers_pass_the_quick_check_only_as_orjson_writes_them():

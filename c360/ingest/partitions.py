@@ -19,7 +19,6 @@ table, its rows carrying the metadata.
 
 from __future__ import annotations
 
-import mmap
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,18 +43,19 @@ def copy_text_escape(value: str) -> str:
 
 @dataclass(frozen=True)
 class CopyTarget:
-    """A COPY of one file's rows: each row is its delivered fields, a tab, its line
-    number and then `row_end` (the load metadata where the rows must carry it, and
-    the line end)."""
+    """A COPY of one file's rows: each row is its delivered fields and its line number,
+    then the load metadata where the rows must carry it (`metadata`; empty where the
+    partition's column defaults give it)."""
 
     statement: sql.Composed
-    row_end: bytes
+    metadata: tuple[int, date, str] | tuple[()]
 
-    def with_row_ends(self, copy_text: bytes | mmap.mmap) -> bytes | mmap.mmap:
-        """COPY text whose lines end in a line feed, each line feed made `row_end`."""
-        if self.row_end == b"\n":
+    def with_row_ends(self, copy_text: bytes) -> bytes:
+        """COPY text whose lines end in a line feed, the metadata put before each."""
+        if not self.metadata:
             return copy_text
-        return bytes(copy_text).replace(b"\n", self.row_end)
+        row_end = "".join(f"\t{copy_text_escape(str(value))}" for value in self.metadata)
+        return copy_text.replace(b"\n", f"{row_end}\n".encode())
 
 
 def partition_name(parent: str, business_date: date) -> str:
@@ -87,28 +87,31 @@ class DatePartition:
 
     def copy_target(
         self, conn: psycopg.Connection, columns: Sequence[str], ledger_id: int, source_name: str,
-        null: str | None = None,
+        null: str | None = None, binary: bool = False,
     ) -> CopyTarget:
-        """COPY of one file's rows into this partition, `columns` then _line_number.
+        """COPY of one file's rows into this partition, `columns` then _line_number, in
+        text or in binary format.
 
         A fresh partition gets the file's metadata as column defaults (see the module's
         docstring); an attached one, which other loads write too, gets it in every row.
         `null` is the text that stands for NULL, when not COPY's own.
         """
+        copied = (*columns, "_line_number")
+        metadata = ()
         if self.fresh:
             self.take_load_metadata(conn, ledger_id, source_name)
-            copied, row_end = (*columns, "_line_number"), b"\n"
         else:
-            copied = (*columns, "_line_number", *FILE_METADATA)
-            metadata = (str(ledger_id), self.business_date.isoformat(), source_name)
-            row_end = ("\t" + "\t".join(map(copy_text_escape, metadata)) + "\n").encode()
+            copied += FILE_METADATA
+            metadata = (ledger_id, self.business_date, source_name)
         options = [self.copy_options]
         if null is not None:
             options.append(sql.SQL("null {}").format(sql.Literal(null)))
+        if binary:
+            options.append(sql.SQL("format binary"))
         statement = sql.SQL("copy {} ({}) from stdin ({})").format(
             self.identifier, sql.SQL(", ").join(map(sql.Identifier, copied)),
             sql.SQL(", ").join(options))
-        return CopyTarget(statement, row_end)
+        return CopyTarget(statement, metadata)
 
     def take_load_metadata(self, conn: psycopg.Connection, ledger_id: int, source_name: str) -> None:
         """Have the rows COPY writes next into this fresh partition get the load metadata of

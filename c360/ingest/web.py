@@ -15,6 +15,7 @@ also counted in the ledger's rows_duplicate. Unknown event types and late events
 from __future__ import annotations
 
 import gzip
+import struct
 import zlib
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import orjson
 import psycopg
 from isal import igzip, isal_zlib
 
-from c360.ingest import checks, key_set, web_rows
+from c360.ingest import binary_copy, checks, key_set, web_rows
 from c360.ingest.files import (
     Batch,
     FileKind,
@@ -38,7 +39,7 @@ from c360.ingest.files import (
 )
 from c360.ingest.handover import HandedBytes
 from c360.ingest.ledger import RefusedRow, Source
-from c360.ingest.partitions import DatePartition, copy_text_escape
+from c360.ingest.partitions import DatePartition
 from c360.ingest.report import SiloLoadReport
 
 SOURCE_SYSTEM = "web"
@@ -50,8 +51,7 @@ OCCURRED_AT = checks.iso_timestamp_utc("occurred_at")
 COLUMNS = web_rows.MEMBERS
 TEXT_MEMBERS = COLUMNS[web_rows.REQUIRED:web_rows.TEXTS]
 OBJECT_MEMBERS = COLUMNS[web_rows.TEXTS:]
-NULL = "\\N"  # COPY text's NULL
-COPY_BLOCK_BYTES = 1 << 22  # COPY text sent at a time
+COPY_BLOCK_BYTES = 1 << 22  # COPY data sent at a time
 WEB_EVENTS_LOCK = 3_600_361  # advisory lock key: one web load at a time adds event ids
 # PostgreSQL's jsonb cannot hold the NUL character, which JSON may escape.
 NUL_ESCAPE = b"\\u0000"
@@ -103,31 +103,38 @@ def event_problems(doc: dict) -> list[str]:
     return problems
 
 
-def _escaped_copy_line(doc: dict, tail: str) -> str:
-    """The event as a COPY text line, every value escaped."""
-    fields = []
+def _binary_row(doc: dict, number: int) -> bytes:
+    """The event as a binary COPY row: its members, then its line number."""
+    fields = [struct.pack(">h", len(COLUMNS) + 1)]
     for name in COLUMNS:
         value = doc.get(name)
         if value is None:
-            fields.append(NULL)
-            continue
-        text = value if type(value) is str else orjson.dumps(value).decode()
-        fields.append(copy_text_escape(text))
-    return "\t".join((*fields, tail))
+            fields.append(binary_copy.NULL)
+        elif type(value) is str:
+            fields.append(binary_copy.field(value.encode()))
+        else:
+            fields.append(binary_copy.field(binary_copy.JSONB_VERSION + orjson.dumps(value)))
+    fields.append(binary_copy.fields(number))
+    return b"".join(fields)
 
 
 @dataclass
 class PreparedEvents:
-    """A file's valid events, each event_id's first copy, as COPY text lines up to their
+    """A file's valid events, each event_id's first copy, as binary COPY rows up to their
     line numbers (one text, made by the worker process that prepared it, handed over in
     shared memory and sent on to PostgreSQL as it is)."""
 
     rows_read: int
     refused: list[RefusedRow]
-    event_ids: str = ""  # comma-separated, in the order of copy_text's lines
-    # one line (ending with a line feed) per event id, UTF-8
-    copy_text: HandedBytes = field(default_factory=lambda: HandedBytes(b""))
+    event_ids: str = ""  # comma-separated, in the order of the rows
+    # one row per event id, without binary COPY's signature and trailer
+    rows: HandedBytes = field(default_factory=lambda: HandedBytes(b""))
     earliest: str = "9999-12-31"  # the earliest occurred_at among them, as delivered
+
+    @property
+    def count(self) -> int:
+        """How many events there are (ids of UUID_LENGTH characters, a comma between)."""
+        return (len(self.event_ids) + 1) // (UUID_LENGTH + 1)
 
 
 def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
@@ -145,12 +152,12 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     id_text = quick.event_ids()
     ids = id_text.split(",") if id_text else []
     keep, exact = _first_copies(ids, quick.row_numbers, exact)
-    copy_text, prepared.event_ids = quick.copy_text(keep), id_text
+    rows, prepared.event_ids = quick.copy_rows(keep), id_text
     if keep is not None or exact:  # quick rows left out, or events read exactly after them
         kept = ids if keep is None else list(compress(ids, keep.tolist()))
         prepared.event_ids = ",".join([*kept, *(event_id for _, event_id, _, _ in exact)])
-        copy_text += "".join([line + "\n" for *_, line in exact]).encode()
-    prepared.copy_text = HandedBytes(copy_text)
+        rows += b"".join([row for *_, row in exact])
+    prepared.rows = HandedBytes(rows)
     times = [found[2] for found in exact]
     if quick.earliest is not None:
         times.append(quick.earliest)
@@ -187,7 +194,7 @@ def _first_copies(
 
 
 def _exact_event(line: bytes, number: int, refused: list[RefusedRow]) -> tuple[str, str, str] | None:
-    """(event id, occurred_at, COPY line) of a valid line; a refused one joins `refused`."""
+    """(event id, occurred_at, COPY row) of a valid line; a refused one joins `refused`."""
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -202,7 +209,7 @@ def _exact_event(line: bytes, number: int, refused: list[RefusedRow]) -> tuple[s
     if problems := event_problems(doc):
         refused.append(RefusedRow(number, line.decode(), "; ".join(problems)))
         return None
-    return doc["event_id"], doc["occurred_at"], _escaped_copy_line(doc, str(number))
+    return doc["event_id"], doc["occurred_at"], _binary_row(doc, number)
 
 
 def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batch) -> ParseOutcome:
@@ -210,22 +217,27 @@ def store_events(conn: psycopg.Connection, prepared: PreparedEvents, batch: Batc
     # a thread for the work on the ids beside PostgreSQL's (psycopg waits for the server
     # without holding the GIL); leaving the block waits for what it still does
     with ThreadPoolExecutor(1) as beside:
-        copy_text, new_count = _not_yet_loaded(conn, prepared, partition, beside)
-        target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name)
-        copy_text = target.with_row_ends(copy_text)  # no other line feed is left in COPY text
-        with conn.cursor().copy(target.statement) as copy, memoryview(copy_text) as text:
-            for offset in range(0, len(text), COPY_BLOCK_BYTES):
-                copy.write(text[offset : offset + COPY_BLOCK_BYTES])
+        keep = _not_yet_loaded(conn, prepared, partition, beside)
+        target = partition.copy_target(conn, COLUMNS, batch.ledger_id, batch.source.source_name,
+                                       binary=True)
+        rows = prepared.rows.data
+        if keep is not None or target.metadata:
+            rows = binary_copy.rows_kept(rows, keep, target.metadata)
+        with conn.cursor().copy(target.statement) as copy, memoryview(rows) as data:
+            copy.write(binary_copy.SIGNATURE)
+            for offset in range(0, len(data), COPY_BLOCK_BYTES):
+                copy.write(data[offset : offset + COPY_BLOCK_BYTES])
+            copy.write(binary_copy.TRAILER)
     loaded = prepared.rows_read - len(prepared.refused)
-    return ParseOutcome(prepared.rows_read, loaded, prepared.refused,
-                        rows_duplicate=loaded - new_count)
+    new = prepared.count if keep is None else int(keep.sum())
+    return ParseOutcome(prepared.rows_read, loaded, prepared.refused, rows_duplicate=loaded - new)
 
 
 def _not_yet_loaded(
     conn: psycopg.Connection, prepared: PreparedEvents, partition: DatePartition,
     beside: Executor,
-) -> tuple[bytes, int]:
-    """The COPY text of the events whose ids the raw layer does not hold yet, and their count.
+) -> np.ndarray | None:
+    """Which events' ids the raw layer does not hold yet (a mask of the rows; None: all).
 
     Web loads take a lock first, so no other load can add one of these ids before
     this transaction commits; a COPY straight into the partition then never meets
@@ -239,7 +251,7 @@ def _not_yet_loaded(
     """
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     if not prepared.event_ids:
-        return b"", 0
+        return None
     ids = prepared.event_ids.encode()
     if partition.fresh and partition.keys is None:
         partition.keys = key_set.KeySet(UUID_LENGTH)
@@ -253,17 +265,12 @@ def _not_yet_loaded(
         'select event_id from raw_web.events where _business_date >= %s::date - 1 '
         'and event_id collate "C" = any(array(select unnest(string_to_array(%s, \',\'))))',
         (prepared.earliest[:10], prepared.event_ids))}
-    count = (len(ids) + 1) // (UUID_LENGTH + 1)
-    known = np.zeros(count, np.uint8) if in_earlier_files is None else in_earlier_files.result()
+    known = (np.zeros(prepared.count, np.uint8) if in_earlier_files is None
+             else in_earlier_files.result())
     if loaded:
         known |= np.fromiter((event_id in loaded for event_id in prepared.event_ids.split(",")),
-                             np.uint8, count)
-    new = known ^ 1
-    copy_text = prepared.copy_text.data
-    if not new.all():  # keep the lines of new ids only
-        lines = bytes(copy_text).split(b"\n")
-        copy_text = b"".join([lines[index] + b"\n" for index in np.flatnonzero(new).tolist()])
-    return copy_text, int(new.sum())
+                             np.uint8, prepared.count)
+    return None if not known.any() else known ^ 1
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), prepare_events, store_events),)

@@ -2,18 +2,17 @@
 
 msgspec first tells that a file's text is valid JSON, one object after another;
 a loop compiled by numba then walks the text once, byte by byte, and writes each
-line's members straight into COPY text, in the raw table's column order, without
-a Python object per value (those objects were most of a load's Python time).
-It accepts a line only where the quick reading is safe:
+line's members straight into binary COPY rows (binary_copy), in the raw table's
+column order, without a Python object per value (those objects were most of a
+load's Python time). It accepts a line only where the quick reading is safe:
 
 - no backslash in it, so no JSON string holds an escape (nor, as JSON forbids it,
-  a raw control character): no value needs escaping for COPY;
+  a raw control character): every string is stored as its bytes are;
 - the contract's members only, each once, of the right JSON types;
 - event_id a UUID, event_type not starting with a blank, occurred_at in UTC of a
   shape and date the exact check accepts (every date but 29 February);
-- objects without the blanks that COPY text would misread (tab, carriage return)
-  and whose numbers are written as orjson writes what it reads (an integer of up
-  to 15 digits but -0; a decimal of up to 15 significant digits, 6 after the
+- objects whose numbers are written as orjson writes what it reads (an integer of
+  up to 15 digits but -0; a decimal of up to 15 significant digits, 6 after the
   point, whose fraction ends in no 0 but for ".0", not below 0.00001): jsonb then
   stores the delivered text as it stores orjson's writing of it.
 
@@ -26,23 +25,29 @@ line by line instead, each line that msgspec reads as an object walked the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import msgspec
 import numpy as np
 from numba import njit
+
+from c360.ingest import binary_copy
+from c360.ingest.binary_copy import write_integer
 
 # The members in the raw table's column order: the first REQUIRED are required strings,
 # those before TEXTS strings or null, the rest objects or null.
 MEMBERS = ("event_id", "event_type", "occurred_at", "anonymous_id", "user_id", "session_id",
            "page_url", "referrer", "utm", "traits", "properties")
 REQUIRED, TEXTS = 3, 8
+_ID_OFFSET = 6  # where a row's event id starts: after the count of fields and its length
+ROW_OVER_LINE = 16  # a row's bytes beyond its line's, at most (_write_row)
 _NAMES = np.frombuffer("".join(MEMBERS).encode(), np.uint8)
 _NAME_ENDS = np.cumsum([len(name) for name in MEMBERS])
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 _TAB, _LF, _CR, _SPACE, _QUOTE, _PLUS, _COMMA, _MINUS, _DOT = 9, 10, 13, 32, 34, 43, 44, 45, 46
 _COLON, _BACKSLASH, _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN, _CLOSE = 58, 92, 91, 93, 123, 125
-_ZERO, _NINE, _N, _Z, _T = 48, 57, 78, 90, 84
+_ZERO, _NINE, _Z, _T = 48, 57, 90, 84
 _ABSENT, _STRING, _NULL, _OBJECT, _OTHER = 0, 1, 2, 3, 4  # a member's JSON type
 _LINE_BREAK = -1  # an object that runs on past its line
 
@@ -58,8 +63,8 @@ _OBJECTS = msgspec.json.Decoder(_AnyObject)
 class QuickRows:
     """A file's lines read the quick way.
 
-    The accepted lines' COPY rows, in file order, are `out[:row_ends[-1]]` (each ending
-    with its line number and a line feed); `earliest` is the earliest occurred_at among
+    The accepted lines' binary COPY rows, in file order, are `out[:row_ends[-1]]` (each
+    ending with its line number); `earliest` is the earliest occurred_at among
     them, as delivered. The other non-blank lines, left to the exact path, are
     text[others_starts[k]:others_ends[k]], line number others_numbers[k]."""
 
@@ -71,27 +76,27 @@ class QuickRows:
     others_starts: np.ndarray
     others_ends: np.ndarray
 
-    def copy_text(self, keep: np.ndarray | None = None) -> bytes:
-        """The rows (those whose `keep` is set, when given) as one text."""
+    def copy_rows(self, keep: np.ndarray | None = None) -> bytes:
+        """The rows (those whose `keep` is set, when given), one after another."""
         if keep is not None:
             return _kept_rows(self.out, self.row_ends, keep).tobytes()
         return self.out[:self.row_ends[-1] if len(self.row_ends) else 0].tobytes()
 
     def event_ids(self) -> str:
-        """The rows' event ids, comma-separated (a row starts with its 36 characters)."""
+        """The rows' event ids, comma-separated (a row starts with them: 36 characters)."""
         return _event_ids(self.out, self.row_ends).tobytes().decode() if len(self.row_ends) else ""
 
 
 def read(text: bytes) -> QuickRows:
     """Read every line of a file's text (valid UTF-8) the quick way where it can be."""
     data = np.frombuffer(text, np.uint8)
-    out = np.empty(len(text) + 64, np.uint8)  # a row is never longer than its line (_write_row)
     try:
         objects = len(_OBJECTS.decode_lines(text))
     except msgspec.DecodeError:
         objects = -1
     if objects >= 0:
         arrays = _arrays(objects)
+        out = _rows_space(text, objects)
         counts = _walk(data, out, *arrays)
         if counts[0] >= 0:
             return _quick_rows(text, out, arrays, counts)
@@ -104,6 +109,7 @@ def read(text: bytes) -> QuickRows:
             continue
         valid[index] = 1
     arrays = _arrays(len(starts))
+    out = _rows_space(text, len(starts))
     counts = _walk_lines(data, starts, ends, numbers, valid, out, *arrays)
     return _quick_rows(text, out, arrays, counts)
 
@@ -111,6 +117,11 @@ def read(text: bytes) -> QuickRows:
 def _arrays(lines: int) -> tuple[np.ndarray, ...]:
     """row_ends, row_numbers, others_numbers, others_starts, others_ends for so many lines."""
     return tuple(np.empty(lines, np.int64) for _ in range(5))
+
+
+def _rows_space(text: bytes, rows: int) -> np.ndarray:
+    """Room for the rows of up to `rows` lines of the text (_write_row)."""
+    return np.empty(len(text) + ROW_OVER_LINE * rows, np.uint8)
 
 
 def _quick_rows(text: bytes, out: np.ndarray, arrays: tuple[np.ndarray, ...], counts) -> QuickRows:
@@ -312,8 +323,7 @@ def _string_end(text, at):
 @njit(cache=True)
 def _container_end(text, at):
     """Past the JSON object or array at text[at] (or _LINE_BREAK), and whether its text
-    may go into COPY text as it is: no escape, tab or carriage return, and each number
-    written as orjson writes it."""
+    may be stored as it is: no escape, and each number written as orjson writes it."""
     plain = True
     depth = 0
     while True:
@@ -330,8 +340,6 @@ def _container_end(text, at):
                 return at + 1, plain
         elif byte == _LF:
             return _LINE_BREAK, False
-        elif byte == _TAB or byte == _CR:
-            plain = False
         elif byte == _MINUS or _ZERO <= byte <= _NINE:
             number_end = at + 1
             while _in_number(text[number_end]):
@@ -450,30 +458,31 @@ def _is_utc_timestamp(text, start, end):
 
 @njit(cache=True)
 def _write_row(text, out, at, kinds, value_starts, value_ends, number):
-    """Write the members as a COPY row, then the line number, at out[at]; where it ends.
-
-    A row is never longer than its line: the three required members alone take 48
-    bytes of the line (names, quotes, colons, commas, braces) that the row does not
-    write, more than its tabs, \\N for the others and a line number take (47 at most)."""
+    """Write the members as a binary COPY row (binary_copy), then the line number, at
+    out[at]; where it ends. A row is at most ROW_OVER_LINE bytes longer than its line:
+    the three required members alone take 48 bytes of the line (names, quotes, colons,
+    commas, braces) that the row does not write, and a row's count, lengths and line
+    number take 58, and the version byte of each object present (whose name the line
+    holds) one."""
+    at = write_integer(out, at, len(kinds) + 1, 2)
     for member in range(len(kinds)):
-        if kinds[member] == _STRING or kinds[member] == _OBJECT:
-            start = value_starts[member]
-            for offset in range(value_ends[member] - start):
-                out[at + offset] = text[start + offset]
-            at += value_ends[member] - start
+        kind = kinds[member]
+        start = value_starts[member]
+        length = value_ends[member] - start
+        if kind == _OBJECT:
+            at = write_integer(out, at, length + 1, 4)
+            out[at] = 1  # jsonb's version
+            at += 1
+        elif kind == _STRING:
+            at = write_integer(out, at, length, 4)
         else:
-            out[at], out[at + 1] = _BACKSLASH, _N
-            at += 2
-        out[at] = _TAB
-        at += 1
-    digits = 1
-    while number >= 10 ** digits:
-        digits += 1
-    for place in range(digits - 1, -1, -1):
-        out[at + place] = _ZERO + number % 10
-        number //= 10
-    out[at + digits] = _LF
-    return at + digits + 1
+            at = write_integer(out, at, -1, 4)  # NULL
+            continue
+        for offset in range(length):
+            out[at + offset] = text[start + offset]
+        at += length
+    at = write_integer(out, at, 8, 4)
+    return write_integer(out, at, number, 8)
 
 
 @njit(cache=True)
@@ -492,12 +501,12 @@ def _before(text, start, end, other_start, other_end):
 def _event_ids(out, row_ends):
     """The rows' event ids, comma-separated."""
     ids = np.empty(37 * len(row_ends) - 1, np.uint8)
-    start = 0
+    start = _ID_OFFSET
     for row in range(len(row_ends)):
         ids[37 * row:37 * row + 36] = out[start:start + 36]
         if row:
             ids[37 * row - 1] = _COMMA
-        start = row_ends[row]
+        start = row_ends[row] + _ID_OFFSET
     return ids
 
 
@@ -523,5 +532,6 @@ def load_compiled() -> None:
              b'"occurred_at":"2026-01-01T00:00:00Z"}')
     quick = read(event + b"\n")
     quick.event_ids()
-    quick.copy_text(np.ones(len(quick.row_ends), np.uint8))  # as web.py keeps first copies
+    rows = quick.copy_rows(np.ones(len(quick.row_ends), np.uint8))  # as web.py keeps first copies
+    binary_copy.rows_kept(rows, None, (1, date(2026, 1, 1), "x"))  # as web.py stores them
     read(event + b"\n{\n")  # a broken line: the text is read line by line

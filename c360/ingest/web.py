@@ -149,13 +149,15 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     prepared = PreparedEvents(len(quick.row_ends) + len(quick.others_numbers), [])
     exact = [(number, *found) for number, start, end in others
              if (found := _exact_event(text[start:end], number, prepared.refused))]
-    id_text = quick.event_ids()
-    ids = id_text.split(",") if id_text else []
-    keep, exact = _first_copies(ids, quick.row_numbers, exact)
-    rows, prepared.event_ids = quick.copy_rows(keep), id_text
-    if keep is not None or exact:  # quick rows left out, or events read exactly after them
-        kept = ids if keep is None else list(compress(ids, keep.tolist()))
-        prepared.event_ids = ",".join([*kept, *(event_id for _, event_id, _, _ in exact)])
+    ids = b",".join(part for part in (
+        quick.event_ids(), ",".join([event_id for _, event_id, _, _ in exact]).encode()) if part)
+    first = _first_copies(ids, quick.row_numbers, [number for number, *_ in exact])
+    rows = quick.copy_rows(None if first is None else first[:len(quick.row_ends)])
+    if first is not None:
+        exact = list(compress(exact, first[len(quick.row_ends):].tolist()))
+        ids = _ids_at(ids, first.view(bool))
+    prepared.event_ids = ids.decode()
+    if exact:
         rows += b"".join([row for *_, row in exact])
     prepared.rows = HandedBytes(rows)
     times = [found[2] for found in exact]
@@ -166,31 +168,26 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
     return prepared
 
 
-def _first_copies(
-    ids: list[str], numbers: np.ndarray, exact: list[tuple[int, str, str, str]]
-) -> tuple[np.ndarray | None, list[tuple[int, str, str, str]]]:
-    """Which quick rows (None: all) and which exactly read events (in line order) are the
-    first copy of their event id in the file."""
-    first = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))  # id: first row
-    keep = None
-    if len(first) < len(ids):
-        keep = np.zeros(len(ids), np.uint8)
-        keep[np.fromiter(first.values(), np.int64, len(first))] = 1
-    kept, seen = [], set()
-    for event in exact:
-        number, event_id = event[0], event[1]
-        if event_id in seen:
-            continue
-        seen.add(event_id)
-        row = first.get(event_id)
-        if row is not None:
-            if numbers[row] < number:
-                continue
-            if keep is None:
-                keep = np.ones(len(ids), np.uint8)
-            keep[row] = 0
-        kept.append(event)
-    return keep, kept
+def _first_copies(ids: bytes, quick_numbers: np.ndarray, exact_numbers: list[int]) -> np.ndarray | None:
+    """Which events (the quick rows', then the exactly read ones', each group in line order,
+    their ids comma-separated in `ids`) are the first copy of their id in the file, by
+    line number; None: all are."""
+    numbers = np.concatenate([quick_numbers, np.array(exact_numbers, np.int64)])
+    in_order = np.argsort(numbers, kind="stable") if exact_numbers else None
+    repeated = key_set.KeySet(UUID_LENGTH, room=len(numbers)).add(
+        ids if in_order is None else _ids_at(ids, in_order))
+    if not repeated.any():
+        return None
+    first = repeated ^ 1
+    if in_order is not None:
+        first[in_order] = first.copy()
+    return first
+
+
+def _ids_at(ids: bytes, which: np.ndarray) -> bytes:
+    """The ids (comma-separated) that `which` picks, by positions or a mask."""
+    table = np.frombuffer(ids + b",", np.uint8).reshape(-1, UUID_LENGTH + 1)
+    return table[which].tobytes()[:-1]
 
 
 def _exact_event(line: bytes, number: int, refused: list[RefusedRow]) -> tuple[str, str, str] | None:

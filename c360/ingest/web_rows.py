@@ -82,9 +82,9 @@ class QuickRows:
             return _kept_rows(self.out, self.row_ends, keep).tobytes()
         return self.out[:self.row_ends[-1] if len(self.row_ends) else 0].tobytes()
 
-    def event_ids(self) -> str:
+    def event_ids(self) -> bytes:
         """The rows' event ids, comma-separated (a row starts with them: 36 characters)."""
-        return _event_ids(self.out, self.row_ends).tobytes().decode() if len(self.row_ends) else ""
+        return _event_ids(self.out, self.row_ends).tobytes() if len(self.row_ends) else b""
 
 
 def read(text: bytes) -> QuickRows:

@@ -9,6 +9,7 @@ import pickle
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from c360.ingest import files, handover
@@ -31,6 +32,21 @@ def test_large_bytes_come_back_from_a_worker_mapped_and_unlinked():
         small = workers.submit(handed, 1000).result()
     assert type(large.data) is mmap.mmap and large.data[:] == LARGE
     assert type(small.data) is bytes and small.data == LARGE[:1000]
+    assert left_over() == []
+
+
+def handed_in_parts(size: int) -> HandedBytes:
+    data = np.frombuffer(LARGE, np.uint8)
+    return HandedBytes(data[:size // 2], b"", memoryview(LARGE)[size // 2:size])
+
+
+def test_bytes_given_in_parts_come_back_as_one():
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as workers:
+        large = workers.submit(handed_in_parts, len(LARGE)).result()
+        small = workers.submit(handed_in_parts, 1000).result()
+    assert type(large.data) is mmap.mmap and large.data[:] == LARGE
+    assert small.data == LARGE[:1000]
+    assert handed_in_parts(1000).data == LARGE[:1000]  # in the process that made them
     assert left_over() == []
 
 

@@ -29,7 +29,7 @@ def quick_row(line: bytes, number: int = 1) -> bytes | None:
         assert quick.others_numbers.tolist() == [number]
         return None
     assert quick.row_numbers.tolist() == [number] and not len(quick.others_numbers)
-    return quick.copy_rows()
+    return b"".join(quick.copy_rows())
 
 
 def split_rows(data: bytes) -> list[bytes]:
@@ -210,7 +210,7 @@ def test_a_file_read_in_one_walk_gives_what_reading_line_by_line_gives():
         quick = web_rows.read(text)
         one_by_one = [quick_row(line, number) for number, line in enumerate(case, 1)
                       if line.strip()]
-        rows = iter(split_rows(quick.copy_rows()))
+        rows = iter(split_rows(b"".join(quick.copy_rows())))
         others = set(quick.others_numbers.tolist())
         numbers = [number for number, line in enumerate(case, 1) if line.strip()]
         assert [None if number in others else next(rows) for number in numbers] == one_by_one
@@ -226,12 +226,15 @@ def test_rows_are_kept_by_a_mask_and_hold_no_more_than_their_lines():
         str(uuid.UUID(int=9)).encode())
     text = b"\n".join([*lines, minimal])
     quick = web_rows.read(text)
-    rows = split_rows(quick.copy_rows())
+    [all_rows] = quick.copy_rows()
+    rows = split_rows(all_rows.tobytes())
     assert len(rows[-1]) == len(minimal) + web_rows.ROW_OVER_LINE - 6  # the longest a row gets
     assert all(len(row) <= len(line) + web_rows.ROW_OVER_LINE
                for row, line in zip(rows, [*lines, minimal], strict=True))
-    assert split_rows(quick.copy_rows(np.array([1, 0, 1, 0], np.uint8))) == [rows[0], rows[2]]
-    assert web_rows.read(b"").copy_rows() == b"" and web_rows.read(b"\n\n").event_ids() == b""
+    runs = quick.copy_rows(np.array([1, 0, 1, 1], np.uint8))  # views of two runs of rows
+    assert [split_rows(run.tobytes()) for run in runs] == [[rows[0]], [rows[2], rows[3]]]
+    assert all(run.base is quick.out for run in runs)
+    assert not b"".join(web_rows.read(b"").copy_rows()) and web_rows.read(b"\n\n").event_ids() == b""
 
 
 def test_numbers_pass_the_quick_check_only_as_orjson_writes_them():

@@ -17,7 +17,9 @@ import mmap
 import os
 from pathlib import Path
 
-Buffer = bytes | mmap.mmap
+import numpy as np
+
+Buffer = bytes | mmap.mmap | np.ndarray  # an array: of bytes (uint8), one after another
 
 SHARED_MEMORY_DIR = Path("/dev/shm")
 MIN_SHARED_BYTES = 1 << 20  # below this a pipe costs less than a file's making and mapping
@@ -26,22 +28,33 @@ _numbers = itertools.count()
 
 
 class HandedBytes:
-    """Bytes (`data`: bytes or a read-only map of them) that a worker returns to the process
-    that forked it, through shared memory when they are large: the file is named after
-    that process, which maps it when it unpickles the result."""
+    """Bytes that a worker returns to the process that forked it, through shared memory
+    when they are large: the file is named after that process, which maps it when it
+    unpickles the result. They may be given in parts (views of the worker's arrays, say),
+    which are written to the file one after another, never joined in the worker."""
 
-    def __init__(self, data: Buffer):
-        self.data = data
+    def __init__(self, *parts: Buffer):
+        self.parts = parts
+
+    @property
+    def data(self) -> Buffer:
+        """The bytes (a read-only map of them where they were handed over)."""
+        if len(self.parts) != 1:
+            self.parts = (b"".join(self.parts),)
+        return self.parts[0]
 
     def __reduce__(self):
-        if self.data and len(self.data) >= MIN_SHARED_BYTES and SHARED_MEMORY_DIR.is_dir():
+        size = sum(len(part) for part in self.parts)
+        if size and size >= MIN_SHARED_BYTES and SHARED_MEMORY_DIR.is_dir():
             path = SHARED_MEMORY_DIR / f"{_PREFIX}{os.getppid()}-{os.getpid()}-{next(_numbers)}"
             try:
-                path.write_bytes(self.data)
+                with open(path, "xb") as file:
+                    for part in self.parts:
+                        file.write(part)
             except OSError:  # a full or read-only folder (Docker's /dev/shm is 64 MB by default)
                 path.unlink(missing_ok=True)
             else:
-                return _mapped, (str(path), len(self.data))
+                return _mapped, (str(path), size)
         return HandedBytes, (bytes(self.data),)
 
 

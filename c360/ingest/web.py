@@ -158,8 +158,8 @@ def prepare_events(data: bytes, source: Source, path: Path) -> PreparedEvents:
         ids = _ids_at(ids, first.view(bool))
     prepared.event_ids = ids.decode()
     if exact:
-        rows += b"".join([row for *_, row in exact])
-    prepared.rows = HandedBytes(rows)
+        rows.append(b"".join([row for *_, row in exact]))
+    prepared.rows = HandedBytes(*rows)
     times = [found[2] for found in exact]
     if quick.earliest is not None:
         times.append(quick.earliest)

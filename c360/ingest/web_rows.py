@@ -76,11 +76,16 @@ class QuickRows:
     others_starts: np.ndarray
     others_ends: np.ndarray
 
-    def copy_rows(self, keep: np.ndarray | None = None) -> bytes:
-        """The rows (those whose `keep` is set, when given), one after another."""
-        if keep is not None:
-            return _kept_rows(self.out, self.row_ends, keep).tobytes()
-        return self.out[:self.row_ends[-1] if len(self.row_ends) else 0].tobytes()
+    def copy_rows(self, keep: np.ndarray | None = None) -> list[np.ndarray]:
+        """The rows (those whose `keep` is set, when given), as views of `out`: one per run
+        of rows kept one after another, to be written on without a copy."""
+        ends = self.row_ends
+        if keep is None or keep.all():
+            return [self.out[:ends[-1] if len(ends) else 0]]
+        starts = np.concatenate(([0], ends[:-1]))
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], keep.astype(np.int8), [0]))))
+        return [self.out[starts[first]:ends[last - 1]]
+                for first, last in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)]
 
     def event_ids(self) -> bytes:
         """The rows' event ids, comma-separated (a row starts with them: 36 characters)."""
@@ -510,20 +515,6 @@ def _event_ids(out, row_ends):
     return ids
 
 
-@njit(cache=True)
-def _kept_rows(out, row_ends, keep):
-    """The rows whose `keep` is set, one after another."""
-    kept = np.empty(row_ends[-1] if len(row_ends) else 0, np.uint8)
-    at = start = 0
-    for row in range(len(row_ends)):
-        if keep[row]:
-            length = row_ends[row] - start
-            kept[at:at + length] = out[start:row_ends[row]]
-            at += length
-        start = row_ends[row]
-    return kept[:at]
-
-
 def load_compiled() -> None:
     """Have every compiled function ready in this process (numba compiles on first use,
     or loads what it cached beside this module: about half a second), so that worker
@@ -532,6 +523,5 @@ def load_compiled() -> None:
              b'"occurred_at":"2026-01-01T00:00:00Z"}')
     quick = read(event + b"\n")
     quick.event_ids()
-    rows = quick.copy_rows(np.ones(len(quick.row_ends), np.uint8))  # as web.py keeps first copies
-    binary_copy.rows_kept(rows, None, (1, date(2026, 1, 1), "x"))  # as web.py stores them
+    binary_copy.rows_kept(b"".join(quick.copy_rows()), None, (1, date(2026, 1, 1), "x"))
     read(event + b"\n{\n")  # a broken line: the text is read line by line

@@ -48,7 +48,8 @@ class HandedBytes:
         if size and size >= MIN_SHARED_BYTES and SHARED_MEMORY_DIR.is_dir():
             path = SHARED_MEMORY_DIR / f"{_PREFIX}{os.getppid()}-{os.getpid()}-{next(_numbers)}"
             try:
-                with open(path, "xb") as file:
+                # readable by this user only: the rows hold personal data
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
                     for part in self.parts:
                         file.write(part)
             except OSError:  # a full or read-only folder (Docker's /dev/shm is 64 MB by default)

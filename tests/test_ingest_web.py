@@ -150,6 +150,24 @@ def test_a_copy_delivered_days_later_among_new_events_is_found_and_kept_once(war
     assert [n for n, _ in event_ids(warehouse_dsn)] == [str(uuid.UUID(int=n)) for n in (1, 2, 5)]
     assert_balanced(warehouse_dsn, RAW, "web")
 
+def test_copies_in_the_days_before_and_after_a_date_loaded_late_are_found(warehouse_dsn, tmp_path):
+    """The two days before a fresh date are read once, older and later days looked up."""
+    days = [DAY + timedelta(days=offset) for offset in range(-3, 2)]
+    for n, day in enumerate(days, 1):
+        if day != DAY:
+            events_file(tmp_path, 9, [event(n, occurred_at=f"{day}T08:00:00Z")], day=day)
+            load(warehouse_dsn, tmp_path, day)
+    copies = [event(n, occurred_at=f"{day}T08:00:00Z") for n, day in enumerate(days, 1)]
+    events_file(tmp_path, 9, [event(9), *copies[1:]])  # all but the oldest day's
+    events_file(tmp_path, 10, [copies[0]])  # the oldest alone: its file searches from there
+    report = load(warehouse_dsn, tmp_path)
+    assert [(f.rows_read, f.rows_loaded, f.rows_duplicate) for f in report.files] == [
+        (5, 5, 3), (1, 1, 1)]
+    assert [n for n, _ in event_ids(warehouse_dsn)] == [
+        str(uuid.UUID(int=n)) for n in (1, 2, 3, 4, 5, 9)]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
 def test_lines_that_break_the_contract_are_quarantined(warehouse_dsn, tmp_path):
     events_file(tmp_path, 9, [
         event(1),

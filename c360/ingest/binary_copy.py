@@ -89,3 +89,9 @@ def write_integer(out, at, value, size):
         out[at + place] = value & 0xFF
         value >>= 8
     return at + size
+
+
+def load_compiled() -> None:
+    """Have the compiled loops ready (numba loads them from its cache on first use)."""
+    row = b"\x00\x01" + field(b"x")
+    rows_kept(row, None, (1, date(2026, 1, 1), "x"))

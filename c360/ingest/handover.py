@@ -2,12 +2,12 @@
 
 A worker's result crosses a pipe pickled: the worker copies it into the pipe and the
 loading process copies it out, then once more into its own bytes. For the web's
-COPY text (some 450 MB a day for a million events) that took the loading process
-0.5-0.7 CPU s, beside the PostgreSQL backend it feeds. Handed over as a file in
-shared memory (a tmpfs such as /dev/shm) instead, the text is mapped by the loading
+COPY rows (some 264 MB a day for a million events) that took the loading process
+0.55-0.75 CPU s, beside the PostgreSQL backend it feeds. Handed over as a file in
+shared memory (a tmpfs such as /dev/shm) instead, the rows are mapped by the loading
 process and sent to PostgreSQL from there. The file is unlinked as soon as it is
 mapped; the memory goes when the map does. Where there is no such folder, or for
-small texts, the bytes are pickled as before.
+small ones, the bytes are pickled as before.
 """
 
 from __future__ import annotations

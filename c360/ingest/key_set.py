@@ -3,13 +3,13 @@
 A web load keeps the first copy of each event id in a file, and checks each file's
 event ids (some 41,700 an hour) against those of the
 date's earlier files, which the parent table does not show before the partition is
-attached. In a Python set of str that cost the loading process 0.26 CPU s for a
+attached. In a Python set of str that cost the loading process 0.24 CPU s for a
 million events (a str object made and hashed per id, and lookups in a set of up to a
 million) and some 120 MB. Here the keys are kept as bytes, one after another in one
 array, and found through a table probed by their hash (open addressing, each slot
 one 64-bit word: the hash's high half and the key's row), by compiled loops (numba)
 that take the ids as the text they arrive in, one key after another with one
-separator byte between: 0.15 CPU s and some 60 MB. The loops release the GIL.
+separator byte between: 0.17 CPU s and some 70 MB. The loops release the GIL.
 A worker finds the first copies of a file's ids here too (with the kept ids joined
 again: 0.09 CPU s a million ids, 0.18 with a dict of str).
 """

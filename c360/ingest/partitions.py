@@ -69,7 +69,8 @@ class DatePartition:
     business_date: date
     fresh: bool  # created in this transaction, attached at its end
     # keys stored in a fresh partition, which the parent does not show before it is
-    # attached (web: event ids of the date's earlier files), kept by the load that needs them
+    # attached (web: event ids of the date's earlier files, and of the days just before
+    # it), kept by the load that needs them
     keys: KeySet | None = None
 
     @property

@@ -254,13 +254,12 @@ def _not_yet_loaded(
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     if not prepared.event_ids:
         return None
-    ids = prepared.event_ids.encode()
     in_memory = None
     searched_until = searched_after = date.max  # (partitions searched here: all from earliest)
     if partition.fresh:
         if partition.keys is None:
             partition.keys = _ids_of_days_before(conn, partition.business_date)
-        in_memory = beside.submit(partition.keys.add, ids)
+        in_memory = beside.submit(partition.keys.add, prepared.event_ids.encode())
         searched_until = partition.business_date - timedelta(days=PRELOADED_DAYS)
         searched_after = partition.business_date
     loaded = {row[0] for row in conn.execute(
@@ -306,4 +305,5 @@ def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: dat
     """Load the date's hourly event files, each event once."""
     web_rows.load_compiled()
     key_set.load_compiled()
+    binary_copy.load_compiled()
     return load_silo_files(warehouse_dsn, SOURCE_SYSTEM, landing_dir, business_date, FILE_KINDS)

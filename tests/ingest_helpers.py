@@ -24,7 +24,7 @@ IN_WORKERS = "in worker processes, blocks of a line"
 def ingest_workers(request, monkeypatch) -> str:
     """Run the test's loads both ways: in the loading process (small files are), and in
     worker processes with delimited files cut at every line that may be cut and the
-    workers' COPY text handed over in shared memory however small (large files are
+    workers' rows handed over in shared memory however small (large files are
     loaded so), which the results must not show."""
     if request.param == IN_WORKERS:
         monkeypatch.setattr(files, "MIN_PARALLEL_BYTES", 0)

@@ -46,6 +46,13 @@ create table marts.dim_customer (
 create table marts.customer_xref (customer_id text, source_system text, source_key text);
 create table marts.customer_360 (customer_id text, revenue numeric);
 create table marts.customer_segments (customer_id text, segment text);
+-- what dbt's identity resolution normalizes, for the runaway-merge checks
+create extension if not exists fuzzystrmatch;
+create schema if not exists intermediate;
+create table intermediate.int_identity__records (
+    source_system text, source_key text, given_canonical text, surname_folded text,
+    date_of_birth date, postal_code text, house_number text
+);
 """
 
 
@@ -135,8 +142,16 @@ def _marts(conn: psycopg.Connection) -> None:
         [("finance", k) for k in FINANCE_KEYS] + [("store", k) for k in CARDS]
         + [("web", k) for k in ANONYMOUS_IDS] + [("contact_center", k) for k in INTERACTIONS]
     )
-    for customer, (system, key) in zip(CUSTOMERS, records, strict=True):
+    for n, (customer, (system, key)) in enumerate(zip(CUSTOMERS, records, strict=True)):
         conn.execute("insert into marts.customer_xref values (%s, %s, %s)", (customer, system, key))
+        # each account holder is a Jan Jansen of their own; the cards carry no name or birth date
+        finance = system == "finance"
+        conn.execute(
+            "insert into intermediate.int_identity__records values (%s, %s, %s, %s, %s, %s, %s)",
+            (system, key, "jan" if finance else None, "jansen" if finance else None,
+             "1980-01-01" if finance else None, f"{1000 + n}AB" if finance else None,
+             "1" if finance else None),
+        )
     for customer in MARKETED:
         conn.execute("insert into marts.customer_segments values (%s, 'high_value_at_risk')", (customer,))
     for customer in SERVICE:
@@ -274,8 +289,9 @@ FAULTS = {
     ),
     "a runaway cluster": (
         "update marts.customer_xref set customer_id = 'C001' where source_system = 'store'",
-        "golden_record__cluster_size",
-        "golden_record_cluster_size.expect_column_values_to_be_between(source_records)", "golden_record",
+        "golden_record__cluster_plausibility",
+        "golden_record_cluster_plausibility.expect_column_values_to_be_between(loyalty_cards)",
+        "golden_record",
     ),
 }
 
@@ -327,6 +343,101 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
 
     stale = sent[FAULTS["a stale silo"][2]]
     assert str(BUSINESS_DATE - timedelta(days=1)) in stale["message"], "the alert does not say how stale"
+
+
+PLAUSIBILITY = "golden_record__cluster_plausibility"
+
+
+def give_records(settings: Settings, customer: str, records: list[tuple]) -> None:
+    """Map more source records to `customer`: (source_system, source_key, given name,
+    surname, birth date, postal code, house number), as dbt would have normalized them."""
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        for system, key, *values in records:
+            conn.execute("insert into marts.customer_xref values (%s, %s, %s)", (customer, system, key))
+            conn.execute("insert into intermediate.int_identity__records values (%s, %s, %s, %s, %s, %s, %s)",
+                         (system, key, *values))
+
+
+def cluster_measures(settings: Settings, customer: str) -> dict:
+    from c360.quality.suites.golden import CLUSTER_MEASURES_SQL
+
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+        return cur.execute(f"select * from ({CLUSTER_MEASURES_SQL}) as m where row_key = %s",
+                           (customer,)).fetchone()
+
+
+def test_one_loyal_customer_with_forty_records_passes(warehouse):
+    # C001 holds FA0000001 (Jan Jansen, 1980-01-01). A year of nights adds a second
+    # account, a loyalty card, 20 calls and 17 web cookies, with what one person's
+    # records differ in: a typo in the surname, a partner's surname, a first name
+    # only, a birth date typed a few days off, and the card issued at an old address.
+    calls = [("contact_center", f"CC-2026{n:04d}", "jan", "jansen", None, None, None) for n in range(16)]
+    calls += [("contact_center", "CC-20269001", "jan", "janssen", None, None, None),
+              ("contact_center", "CC-20269004", "jan", "de boer", None, None, None),
+              ("contact_center", "CC-20269002", "jan", None, None, None, None),
+              ("contact_center", "CC-20269003", None, None, None, None, None)]
+    cookies = [("web", f"cookie-{n}", "jan" if n % 2 else None, "jansen" if n % 2 else None,
+                None, "1000AB" if n % 3 else None, None) for n in range(17)]
+    give_records(warehouse, "C001", [
+        ("store", "9000000000001", "jan", "jansen", "1980-01-01", "2000XY", "7"),
+        ("finance", "FA9000001", "jan", "jansen", "1980-01-10", "1000AB", "1"),
+        *calls, *cookies,
+    ])
+    give_records(warehouse, "C002", [
+        ("finance", "FA9000002", "jan", "jansen", "1901-01-01", None, None),
+        ("store", "9000000000002", "jan", "jansen", "1990-01-01", None, None),
+    ])
+    with psycopg.connect(warehouse.warehouse_dsn) as conn:
+        held = conn.execute("select count(*) from marts.customer_xref where customer_id = 'C001'").fetchone()
+    assert held == (40,)
+    assert cluster_measures(warehouse, "C001") == {
+        "row_key": "C001", "birth_dates_far_apart": 0, "names_far_apart": 0,
+        "finance_accounts": 2, "loyalty_cards": 1, "addresses": 2,
+    }
+    # C002 (1980-01-01): 1990-01-01 is one digit off, 1901-01-01 a form's default
+    assert cluster_measures(warehouse, "C002")["birth_dates_far_apart"] == 0
+
+    result = gate_then_publish(warehouse)
+
+    assert result.success, result.summary()
+    checked = [o for o in result.outcomes if o.validation == PLAUSIBILITY]
+    assert len(checked) == 5 and all(o.success and o.unexpected_count == 0 for o in checked), checked
+
+
+def test_a_customer_merging_several_persons_fails_the_gate(warehouse):
+    # C001 (Jan Jansen, 1980-01-01) swallowed four other persons: their accounts,
+    # cards and calls, with their own names, birth dates and addresses.
+    strangers = [
+        ("piet", "de vries", "1955-07-12", "3511AA", "2"),
+        ("anna", "bakker", "1992-03-30", "5611BB", "14"),
+        ("kees", "visser", "1971-11-02", "9711CC", "3"),
+        ("fatima", "el amrani", "2001-09-17", "1011DD", "88"),
+    ]
+    merged = []
+    for n, (given, surname, born, postal, house) in enumerate(strangers, start=1):
+        merged += [("finance", f"FA900000{n}", given, surname, born, postal, house),
+                   ("store", f"900000000000{n}", given, surname, born, postal, house),
+                   ("contact_center", f"CC-2026900{n}", given, surname, None, None, None)]
+    give_records(warehouse, "C001", merged)
+    assert cluster_measures(warehouse, "C001") == {
+        "row_key": "C001", "birth_dates_far_apart": 5, "names_far_apart": 5,
+        "finance_accounts": 5, "loyalty_cards": 4, "addresses": 5,
+    }
+    before = published_state(warehouse)
+
+    result = gate_then_publish(warehouse)
+
+    assert not result.success, "the gate passed a customer merging five persons"
+    failed = {o.column: o for o in result.failures if o.validation == PLAUSIBILITY}
+    assert set(failed) == {"birth_dates_far_apart", "names_far_apart", "finance_accounts",
+                           "loyalty_cards", "addresses"}, result.summary()
+    assert all(o.owner == "golden_record" and o.unexpected_count == 1 for o in failed.values())
+    assert {o.validation for o in result.failures} == {PLAUSIBILITY}, result.summary()
+    assert published_state(warehouse) == before, "the last publication changed"
+    sent = [a for a in alerts(warehouse) if PLAUSIBILITY in a["message"]]
+    assert len(sent) == 5 and all("C001" in a["message"] for a in sent)
+    assert any("cannot be one person's" in a["message"] for a in sent), sent[0]["message"]
 
 
 def test_a_few_wrong_values_warn_their_owner_and_publishing_goes_on(warehouse):

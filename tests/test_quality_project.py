@@ -84,3 +84,13 @@ def test_a_thresholds_file_without_a_value_says_which(tmp_path, monkeypatch):
     monkeypatch.setenv("C360_QUALITY_FILE", str(broken))
     with pytest.raises(ConfigError, match="segment_drift.min_ratio"):
         load_thresholds()
+
+
+def test_a_runaway_merge_bound_without_its_share_says_which(tmp_path, monkeypatch):
+    broken = tmp_path / "quality.yml"
+    data = yaml.safe_load(thresholds_file().read_text())
+    del data["golden_record"]["loyalty_cards"]["max_share"]
+    broken.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("C360_QUALITY_FILE", str(broken))
+    with pytest.raises(ConfigError, match="golden_record.loyalty_cards"):
+        load_thresholds()

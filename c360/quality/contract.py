@@ -13,6 +13,10 @@ CUSTOMER_XREF = "marts.customer_xref"
 CUSTOMER_360 = "marts.customer_360"
 CUSTOMER_SEGMENTS = "marts.customer_segments"
 
+# Every identity-bearing source record once, normalized (dbt's identity resolution
+# reads it too): what the runaway-merge checks compare within a customer.
+INT_IDENTITY_RECORDS = "intermediate.int_identity__records"
+
 # What BI sees; the drift check compares with its last publication.
 PUBLISHED_CUSTOMER_360 = "published.customer_360"
 
@@ -30,6 +34,15 @@ IS_RESTRICTED = "is_restricted"
 SOURCE_SYSTEM = "source_system"
 SOURCE_KEY = "source_key"
 SEGMENT = "segment"
+
+# Columns of intermediate.int_identity__records (also source_system, source_key,
+# date_of_birth): the first given name folded and mapped to its canonical form
+# (Bob -> robert; NULL for an initial), the surname folded without its prefix,
+# and the normalized address keys.
+GIVEN_NAME_CANONICAL = "given_canonical"
+SURNAME_FOLDED = "surname_folded"
+POSTAL_CODE = "postal_code"
+HOUSE_NUMBER = "house_number"
 
 # The business date a gate run checks, as SQL: GX cannot pass parameters to a
 # query asset, so the gate sets it on its connection (context.open_context).

@@ -8,12 +8,25 @@ expectation parameters, passed at every run (see `expectation_parameters`).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from c360.config import ConfigError, project_root, read_yaml_file
+
+# What makes a customer implausible as one person (suites/golden.py counts each
+# per customer); each has a bound and a share in config/quality.yml, golden_record.
+CLUSTER_MEASURES = (
+    "birth_dates_far_apart", "names_far_apart", "finance_accounts", "loyalty_cards", "addresses",
+)
+
+
+@dataclass(frozen=True)
+class ClusterBound:
+    max: int  # what one person plausibly has, passed at every run as `max_<measure>`
+    max_share: float  # (suite) share of customers allowed above it
 
 
 @dataclass(frozen=True)
@@ -27,8 +40,7 @@ class Thresholds:
     raw_block_below_email_share: float
     raw_min_valid_enum_share: float
     raw_min_valid_value_share: float
-    max_plausible_records: int
-    max_runaway_share: float
+    cluster_bounds: Mapping[str, ClusterBound]  # by CLUSTER_MEASURES
     min_valid_email_share: float
     min_valid_phone_share: float
     countries: tuple[str, ...]
@@ -43,7 +55,7 @@ class Thresholds:
             "min_volume_ratio": self.min_volume_ratio,
             "max_volume_ratio": self.max_volume_ratio,
             "min_parse_rate": self.min_parse_rate,
-            "max_plausible_records": self.max_plausible_records,
+            **{f"max_{measure}": bound.max for measure, bound in self.cluster_bounds.items()},
             "countries": list(self.countries),
             "min_drift_ratio": self.min_drift_ratio,
             "max_drift_ratio": self.max_drift_ratio,
@@ -65,6 +77,15 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
         except (KeyError, TypeError) as exc:
             raise ConfigError(f"quality file {path} needs `{section}.{key}`") from exc
 
+    def bound(measure: str) -> ClusterBound:
+        value = get("golden_record", measure)
+        try:
+            return ClusterBound(max=int(value["max"]), max_share=float(value["max_share"]))
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"quality file {path} needs `golden_record.{measure}` as {{max: ..., max_share: ...}}"
+            ) from exc
+
     try:
         return Thresholds(
             recent_weeks=int(get("delivery", "recent_weeks")),
@@ -76,8 +97,7 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
             raw_block_below_email_share=float(get("raw", "block_below_email_share")),
             raw_min_valid_enum_share=float(get("raw", "min_valid_enum_share")),
             raw_min_valid_value_share=float(get("raw", "min_valid_value_share")),
-            max_plausible_records=int(get("golden_record", "max_plausible_records")),
-            max_runaway_share=float(get("golden_record", "max_runaway_share")),
+            cluster_bounds={measure: bound(measure) for measure in CLUSTER_MEASURES},
             min_valid_email_share=float(get("contact_details", "min_valid_email_share")),
             min_valid_phone_share=float(get("contact_details", "min_valid_phone_share")),
             countries=tuple(str(c) for c in get("contact_details", "countries")),

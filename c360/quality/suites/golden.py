@@ -1,4 +1,27 @@
-"""The golden record and the xref: one id per customer, each identity-bearing record once, no runaways."""
+"""The golden record and the xref: one id per customer, each identity-bearing record once, no runaways.
+
+A runaway merge is told by what one person cannot have, not by how many records
+a customer holds: every call and every web cookie is a record, and a loyal
+customer gathers dozens in a year. Per customer, `golden_record__cluster_plausibility`
+counts (over marts.customer_xref and the records' normalized values in
+intermediate.int_identity__records):
+
+- birth_dates_far_apart: how many of its birth dates are far apart from another
+  of them. Two birth dates can be one person's when they are at most a year
+  apart (a day or month typed wrong, day and month swapped, the year's last
+  digit off) or differ in one digit (1968-05-14 and 1958-05-14). The forms'
+  defaults (1900-01-01, 1901-01-01, 1970-01-01) say nothing and are left out;
+  staging already drops dates in the future or before 1900.
+- names_far_apart: how many of its full names (first given name in its
+  canonical form, surname folded) are far apart from another of them: the given
+  names differ by more than a slip (levenshtein > 2 on the folded names) and so
+  do the surnames, nor are they the other's given name and surname swapped. A
+  married name or a nickname changes one of the two, not both; records with an
+  initial only or no surname are left out.
+- finance_accounts, loyalty_cards: its billing accounts and loyalty cards.
+- addresses: its distinct addresses (postal code + house number) on finance
+  and store records.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +29,21 @@ import great_expectations.expectations as gxe
 
 from c360.pipeline import CONTACT_CENTER, FINANCE, GOLDEN_RECORD, STORE, WEB
 from c360.quality.checks import Check, parameter
-from c360.quality.contract import CUSTOMER_ID, CUSTOMER_XREF, DIM_CUSTOMER, SOURCE_KEY, SOURCE_SYSTEM
+from c360.quality.contract import (
+    CUSTOMER_ID,
+    CUSTOMER_XREF,
+    DATE_OF_BIRTH,
+    DIM_CUSTOMER,
+    GIVEN_NAME_CANONICAL,
+    HOUSE_NUMBER,
+    INT_IDENTITY_RECORDS,
+    POSTAL_CODE,
+    SOURCE_KEY,
+    SOURCE_SYSTEM,
+    SURNAME_FOLDED,
+)
 from c360.quality.suites.common import required
-from c360.quality.thresholds import Thresholds
+from c360.quality.thresholds import CLUSTER_MEASURES, Thresholds
 
 # Identity-bearing source records as contracts/SOURCES.md lists them. Records
 # that an erasure request names by their own key may leave the xref.
@@ -39,6 +74,88 @@ IDENTITY_RECORDS = f"""
         on x.{SOURCE_SYSTEM} = r.source_system and x.{SOURCE_KEY} = r.source_key
     where (r.source_system, r.source_key) not in (select source_system, source_key from erased_keys)
 """
+
+
+# Typed when the true birth date was unknown: no evidence of who a person is.
+PLACEHOLDER_BIRTH_DATES = ("1900-01-01", "1901-01-01", "1970-01-01")
+# Edits within which two folded names are one name typed or heard differently.
+NAME_SLIP_EDITS = 2
+
+# One row per customer of the xref, every measure counted (0 when it has none).
+# levenshtein is fuzzystrmatch's, which dbt's on-run-start installs.
+CLUSTER_MEASURES_SQL = f"""
+    with records as (
+        select x.{CUSTOMER_ID}, x.{SOURCE_SYSTEM}, x.{SOURCE_KEY},
+               r.{DATE_OF_BIRTH}, r.{GIVEN_NAME_CANONICAL} as given, r.{SURNAME_FOLDED} as surname,
+               r.{POSTAL_CODE}, r.{HOUSE_NUMBER}
+        from {CUSTOMER_XREF} as x
+        left join {INT_IDENTITY_RECORDS} as r
+            on r.source_system = x.{SOURCE_SYSTEM} and r.source_key = x.{SOURCE_KEY}
+    ),
+    birth_dates as (
+        select distinct {CUSTOMER_ID}, {DATE_OF_BIRTH} as born from records
+        where {DATE_OF_BIRTH} is not null
+          and {DATE_OF_BIRTH} not in ({", ".join(f"'{d}'" for d in PLACEHOLDER_BIRTH_DATES)})
+    ),
+    far_birth_dates as (
+        select a.{CUSTOMER_ID}, count(distinct a.born) as birth_dates_far_apart
+        from birth_dates as a
+        join birth_dates as b on b.{CUSTOMER_ID} = a.{CUSTOMER_ID} and b.born <> a.born
+        where abs(a.born - b.born) > 366
+          and levenshtein(to_char(a.born, 'YYYYMMDD'), to_char(b.born, 'YYYYMMDD')) > 1
+        group by 1
+    ),
+    names as (
+        select distinct {CUSTOMER_ID}, given, surname from records
+        where given is not null and surname is not null
+    ),
+    far_names as (
+        select a.{CUSTOMER_ID}, count(distinct (a.given, a.surname)) as names_far_apart
+        from names as a
+        join names as b on b.{CUSTOMER_ID} = a.{CUSTOMER_ID}
+        where levenshtein(a.given, b.given) > {NAME_SLIP_EDITS}
+          and levenshtein(a.surname, b.surname) > {NAME_SLIP_EDITS}
+          and not (levenshtein(a.given, b.surname) <= {NAME_SLIP_EDITS}
+                   and levenshtein(a.surname, b.given) <= {NAME_SLIP_EDITS})
+        group by 1
+    ),
+    counted as (
+        select {CUSTOMER_ID},
+               count(distinct {SOURCE_KEY}) filter (where {SOURCE_SYSTEM} = '{FINANCE}') as finance_accounts,
+               count(distinct {SOURCE_KEY}) filter (where {SOURCE_SYSTEM} = '{STORE}') as loyalty_cards,
+               count(distinct ({POSTAL_CODE}, {HOUSE_NUMBER})) filter (
+                   where {SOURCE_SYSTEM} in ('{FINANCE}', '{STORE}')
+                     and {POSTAL_CODE} is not null and {HOUSE_NUMBER} is not null
+               ) as addresses
+        from records
+        group by 1
+    )
+    select c.{CUSTOMER_ID} as row_key,
+           coalesce(d.birth_dates_far_apart, 0) as birth_dates_far_apart,
+           coalesce(n.names_far_apart, 0) as names_far_apart,
+           c.finance_accounts, c.loyalty_cards, c.addresses
+    from counted as c
+    left join far_birth_dates as d using ({CUSTOMER_ID})
+    left join far_names as n using ({CUSTOMER_ID})
+"""
+
+# What a data owner reads beside each measure in the data docs and in an alert.
+CLUSTER_DESCRIPTIONS = {
+    "birth_dates_far_apart": (
+        "runaway merges: few customers hold birth dates that cannot be one person's (more than a "
+        "year apart, and more than one digit different)"
+    ),
+    "names_far_apart": (
+        "runaway merges: few customers hold names that cannot be one person's (both the given "
+        "name and the surname differ by more than a typing slip)"
+    ),
+    "finance_accounts": "runaway merges: few customers hold more billing accounts than one person has",
+    "loyalty_cards": "runaway merges: few customers hold more loyalty cards than one person has",
+    "addresses": (
+        "runaway merges: few customers hold more addresses (postal code + house number, from "
+        "billing and loyalty records) than one person has"
+    ),
+}
 
 
 def checks(t: Thresholds) -> list[Check]:
@@ -77,15 +194,16 @@ def checks(t: Thresholds) -> list[Check]:
             ],
         ),
         Check(
-            name=f"{GOLDEN_RECORD}__cluster_size", owner=GOLDEN_RECORD, suite="golden_record_cluster_size",
-            query=f"""select {CUSTOMER_ID} as row_key, count(*) as source_records
-                      from {CUSTOMER_XREF} group by {CUSTOMER_ID}""",
+            name=f"{GOLDEN_RECORD}__cluster_plausibility", owner=GOLDEN_RECORD,
+            suite="golden_record_cluster_plausibility",
+            query=CLUSTER_MEASURES_SQL,
             expectations=[
                 gxe.ExpectColumnValuesToBeBetween(
-                    column="source_records", min_value=1, max_value=parameter("max_plausible_records"),
-                    mostly=1 - t.max_runaway_share,
-                    description="runaway merges: few customers hold more source records than one person has",
-                ),
+                    column=measure, min_value=0, max_value=parameter(f"max_{measure}"),
+                    mostly=1 - t.cluster_bounds[measure].max_share,
+                    description=CLUSTER_DESCRIPTIONS[measure],
+                )
+                for measure in CLUSTER_MEASURES
             ],
         ),
     ]

@@ -11,6 +11,7 @@ Modules, one job each:
 - pools, ids: Faker value pools per locale; identifiers drawn in bulk
 - population: persons, households, namesakes, movers, silo presence, accounts, cards, cookies
 - mess, typed: hand-typed variants; a person as one silo captured them
+- register_slips: the "real" noise profile (`--noise real`): slips of real registers
 - clock: a day's random streams, seasonality, local and UTC timestamps
 - finance + finance_db, contact_center, web, store, privacy: one day of each silo
 - files, truth, state: day folders and `_SUCCESS`, the truth file, what carries over

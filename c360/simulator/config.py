@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+NOISE_PROFILES: tuple[str, ...] = ("default", "real")
+
 
 @dataclass(frozen=True)
 class Store:
@@ -31,6 +33,47 @@ DEFAULT_STORES: tuple[Store, ...] = (
 )
 
 PRODUCT_LINES: tuple[str, ...] = ("appliances", "smart_home", "solar", "heat_pumps", "service")
+
+
+@dataclass(frozen=True)
+class RegisterSlips:
+    """The rates of the "real" noise profile: slips real registers make (register_slips.py).
+
+    Its own parameters, each taken from a public study of register or administrative
+    data quality where one gives a figure, and said to be an assumption where none
+    does; docs/simulator-noise.md lists the source of each. Per typed record unless
+    the name says share (of persons).
+    """
+
+    # --- the population -------------------------------------------------------------
+    formal_name_share: float = 0.15        # persons registered under a formal name (Johannes)
+    compound_name_share: float = 0.02      # persons with a compound given name (Jan-Willem)
+    married_share: float = 0.7             # women living with a male partner who married him
+    # own name only, partner's-own ('Jansen-de Vries'), own-partner's, partner's only
+    name_use_weights: tuple[float, ...] = (0.13, 0.5, 0.07, 0.3)
+    namesake_rate: float = 0.03            # persons given the full name of another in their town
+    common_namesake_share: float = 0.3     # of namesake pairs: a commonest name ('Jan de Vries')
+
+    # --- names as given ----------------------------------------------------------------
+    call_name_rate: float = 0.86           # store forms, web, agents: the call name ('Jan')
+    call_name_rate_billing: float = 0.3    # billing copies the formal name more often
+    compound_form_rate: float = 0.3        # 'Anne-Marie' / 'Anne Marie' / 'Annemarie'
+    compound_initials_rate: float = 0.05   # 'J.W.' or 'JW' for Jan-Willem
+    partner_only_rate: float = 0.3         # a combined married name cut to the partner's
+
+    # --- slips ---------------------------------------------------------------------------
+    two_slips_rate: float = 0.006          # two typing slips in one name
+    prefix_slip_rate: float = 0.1          # of prefixed surnames: 'vd Berg', 'vanderberg', ...
+    day_month_swap_rate: float = 0.004     # of dates whose day is 12 or less
+    birth_digit_rate: float = 0.005        # a neighbour digit in day, month or year
+    birth_year_rate: float = 0.002         # the year one or ten off
+    placeholder_date_rate: float = 0.004   # 1900-01-01, 1901-01-01, 1970-01-01, 1 January
+    placeholder_weights: tuple[float, ...] = (0.2, 0.1, 0.2, 0.5)
+    billing_birth_factor: float = 0.075    # billing copies birth dates from documents
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RegisterSlips:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 @dataclass(frozen=True)
@@ -100,6 +143,14 @@ class SimulationConfig:
 
     stores: tuple[Store, ...] = field(default=DEFAULT_STORES)
 
+    # --- noise profile: "default" (the rates above) or "real" (also `slips`) -------------
+    noise: str = "default"
+    slips: RegisterSlips = field(default=RegisterSlips())
+
+    def __post_init__(self) -> None:
+        if self.noise not in NOISE_PROFILES:
+            raise ValueError(unknown_profile(self.noise))
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -108,4 +159,10 @@ class SimulationConfig:
         values = dict(data)
         values["stores"] = tuple(Store(**s) for s in values.get("stores", []))
         values["extra_cookie_weights"] = tuple(values["extra_cookie_weights"])
+        if "slips" in values:  # states written before the noise profiles have neither
+            values["slips"] = RegisterSlips.from_dict(values["slips"])
         return cls(**values)
+
+
+def unknown_profile(name: str) -> str:
+    return f"unknown noise profile {name!r}; the valid ones are: {', '.join(NOISE_PROFILES)}"

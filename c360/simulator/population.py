@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from c360.simulator import mess
+from c360.simulator import mess, register_slips
 from c360.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.simulator.ids import ean13, padded, unique_ints, uuids
 from c360.simulator.pools import EMAIL_DOMAIN_WEIGHTS, EMAIL_DOMAINS, LANDLINE_AREAS, all_pools
@@ -204,11 +204,10 @@ def _apply_households(persons: pd.DataFrame, rng: np.random.Generator,
                                        family[head], None)
 
 
-def _apply_namesakes(persons: pd.DataFrame, rng: np.random.Generator,
-                     cfg: SimulationConfig) -> None:
+def _apply_namesakes(persons: pd.DataFrame, rng: np.random.Generator, rate: float) -> None:
     """Give some persons living alone the name of another person in the same city."""
     alone = np.flatnonzero(persons["household"].to_numpy() == np.arange(len(persons)))
-    pairs = rng.permutation(alone)[: 2 * int(len(persons) * cfg.namesake_rate)].reshape(-1, 2)
+    pairs = rng.permutation(alone)[: 2 * int(len(persons) * rate)].reshape(-1, 2)
     original, namesake = pairs[:, 0], pairs[:, 1]
     copied = ["country", "first_name", "last_name", "gender", "city"]
     persons.loc[namesake, copied] = persons.loc[original, copied].to_numpy()
@@ -252,15 +251,26 @@ def build_persons(n: int, seed: int, start: date, cfg: SimulationConfig) -> pd.D
         "person_id": padded("P", np.arange(1, n + 1), 7),
         "country": country, "gender": gender, "first_name": first, "last_name": last,
     })
+    # The "real" noise profile draws its part of the population from a stream of its own,
+    # so the persons it shares with the default profile are drawn alike.
+    real = cfg.noise == "real"
+    slip_rng = np.random.default_rng(np.random.SeedSequence([seed, 1, 1]))
+    if real:
+        register_slips.register_names(persons, cfg.slips, slip_rng)
     persons = pd.concat([persons, _addresses(rng, country, pools)], axis=1)
     age_days = rng.integers(18 * 365, 88 * 365, n)
     persons["birth_date"] = pd.Timestamp(start) - pd.to_timedelta(age_days, unit="D")
+    birth_names = persons["last_name"].to_numpy().copy()
     persons["household"] = _households(rng, n, cfg)
     _apply_households(persons, rng, cfg)
     persons["namesake_of"] = -1
-    _apply_namesakes(persons, rng, cfg)
+    _apply_namesakes(persons, rng, cfg.slips.namesake_rate if real else cfg.namesake_rate)
+    if real:
+        register_slips.register_households(persons, birth_names, cfg.slips, slip_rng)
     persons["mobile"] = _phones(rng, persons["country"].to_numpy(), landline=False)
-    local = _email_local(persons["first_name"], persons["last_name"], rng)
+    # People choose their e-mail address by the name they go by.
+    given = persons["call_name"].fillna(persons["first_name"]) if real else persons["first_name"]
+    local = _email_local(given, persons["last_name"], rng)
     persons["email"] = _deduplicate(local + "@" + _domains(rng, persons["country"].to_numpy()))
 
     movers = rng.random(n) < cfg.mover_rate

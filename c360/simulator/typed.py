@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from c360.simulator import mess
+from c360.simulator import mess, register_slips
 from c360.simulator.config import SimulationConfig
 
 
@@ -27,9 +27,10 @@ class Typist:
     missing: float = 1.0
     prefix: float = 1.0
     email: float = 1.0
+    formal_names: bool = False  # copies names and dates from documents (the "real" profile)
 
 
-CLERK = Typist(initials=1.5, missing=0.5)
+CLERK = Typist(initials=1.5, missing=0.5, formal_names=True)
 AGENT = Typist(typo=2.0, initials=0.5, swap=1.5, case=0.5, email=1.5)
 SELF = Typist(typo=0.4, initials=0.3, swap=0.5, case=1.5, missing=1.5, prefix=0.5, email=0.7)
 
@@ -67,9 +68,22 @@ def typed_identity(persons: pd.DataFrame, cfg: SimulationConfig, who: Typist,
     """Name, e-mail, phone, address and birth date of `persons` as one entry typed them.
 
     Missing values are left to the caller, who knows which fields its form requires.
+    With the "real" noise profile, the register slips draw from a child stream of `rng`,
+    so the ordinary mess draws what it draws in the default profile.
     """
-    first, last = typed_names(persons["first_name"].reset_index(drop=True),
-                              persons["last_name"].reset_index(drop=True), cfg, who, rng)
+    first = persons["first_name"].reset_index(drop=True)
+    last = persons["last_name"].reset_index(drop=True)
+    birth = persons["birth_date"].to_numpy()
+    real = cfg.noise == "real"
+    if real:
+        slip_rng = rng.spawn(1)[0]
+        first, last = register_slips.as_given(persons, first, last, cfg.slips,
+                                              who.formal_names, slip_rng)
+    first, last = typed_names(first, last, cfg, who, rng)
+    if real:
+        first, last, slipped_birth = register_slips.slipped(first, last, pd.Series(birth),
+                                                            cfg.slips, who.formal_names, slip_rng)
+        birth = slipped_birth.to_numpy()
     email, phone = contact_choice(persons, cfg, rng)
     email = mess.vary_email(email, cfg.email_variant_rate * who.email, rng)
     return pd.DataFrame({
@@ -81,7 +95,7 @@ def typed_identity(persons: pd.DataFrame, cfg: SimulationConfig, who: Typist,
         "house_number": persons["house_number"].to_numpy(),
         "postal_code": persons["postal_code"].to_numpy(),
         "city": persons["city"].to_numpy(),
-        "birth_date": persons["birth_date"].to_numpy(),
+        "birth_date": birth,
     })
 
 

@@ -155,13 +155,16 @@ def simulate(
     start: str | None = typer.Option(None, help="first business date of a new simulation, YYYY-MM-DD"),
     seed: int | None = typer.Option(None, help="random seed of a new simulation"),
     reset: bool = typer.Option(False, help="delete the existing simulation (files, billing, truth) first"),
+    noise: str | None = typer.Option(
+        None, help="noise profile of a new simulation: default, or real (register slips, "
+        "docs/simulator-noise.md); a continued simulation keeps its own"),
 ) -> None:
     """Simulate the silos: landing-zone files, the finance billing schema, and the truth file."""
     from c360.simulator.cli import SimulationError, run_simulate
 
     try:
         run_simulate(load_settings(), console, days=days, people=people, start=start, seed=seed,
-                     reset=reset)
+                     reset=reset, noise=noise)
     except (ConfigError, SimulationError) as exc:
         fail(str(exc))
 

@@ -42,13 +42,16 @@ def summary_table(summary: Summary) -> Table:
         table.add_row(key, f"{value:,}")
     table.add_row("persons", f"{summary.persons:,}")
     table.add_row("households (2+ persons)", f"{summary.households:,}")
+    table.add_row("noise profile", summary.noise)
     table.add_row("seconds", f"{summary.seconds:.1f}")
     return table
 
 
 def run_simulate(settings: Settings, console: Console, *, days: int, people: int | None,
-                 start: str | None, seed: int | None, reset: bool) -> Summary:
-    request = Request(days=days, people=people, start=parse_start(start), seed=seed, reset=reset)
+                 start: str | None, seed: int | None, reset: bool, noise: str | None = None
+                 ) -> Summary:
+    request = Request(days=days, people=people, start=parse_start(start), seed=seed, reset=reset,
+                      noise=noise)
     columns = (TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("starting", total=days * STEPS_PER_DAY + 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg
 
 from c360.simulator.clock import Day
-from c360.simulator.config import SimulationConfig
+from c360.simulator.config import NOISE_PROFILES, SimulationConfig, unknown_profile
 from c360.simulator.contact_center import simulate_contact_center
 from c360.simulator.finance import simulate_finance
 from c360.simulator.finance_db import billing_has_rows, drop_billing, load_finance_day
@@ -51,6 +51,7 @@ class Request:
     seed: int | None = None
     reset: bool = False
     config: SimulationConfig | None = None
+    noise: str | None = None  # "default" or "real" for a new simulation; None keeps the config's
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Summary:
     households: int
     rows: dict[str, int]       # rows written by this run, per output
     seconds: float
+    noise: str = "default"     # the simulation's noise profile
 
 
 Progress = Callable[[str], None]
@@ -96,6 +98,8 @@ def _new_simulation(request: Request, target: Target, store: StateStore,
         raise StateError(f"a new simulation needs {', '.join(missing)}")
     _check_empty(target)
     config = request.config or SimulationConfig()
+    if request.noise is not None:
+        config = replace(config, noise=request.noise)
     progress("population")
     population = build_population(request.people, request.seed, request.start, config)
     store.save_population(population)
@@ -114,6 +118,10 @@ def _existing_simulation(request: Request, store: StateStore
     if differ:
         raise StateError("an existing simulation continues with its own settings, but "
                          f"{'; '.join(differ)} was given; pass --reset to start a new one")
+    if request.noise is not None and request.noise != state.config.noise:
+        raise StateError(f"an existing simulation continues with its noise profile "
+                         f"{state.config.noise!r}, but --noise {request.noise} was given; "
+                         "pass --reset to start a new one")
     if request.config is not None and request.config != state.config:
         raise StateError("an existing simulation continues with the rates it started with; "
                          "pass --reset to use other rates")
@@ -127,6 +135,8 @@ def simulate(request: Request, target: Target, progress: Progress = lambda step:
         raise StateError(f"--days must be at least 1, got {request.days}")
     if request.people is not None and request.people < 10:
         raise StateError(f"--people must be at least 10, got {request.people}")
+    if request.noise is not None and request.noise not in NOISE_PROFILES:
+        raise StateError(f"--noise: {unknown_profile(request.noise)}")
     began = time.monotonic()
     if request.reset:
         reset_target(target)
@@ -158,6 +168,7 @@ def simulate(request: Request, target: Target, progress: Progress = lambda step:
         households=int((persons["household"].value_counts() > 1).sum()),
         rows=rows,
         seconds=time.monotonic() - began,
+        noise=cfg.noise,
     )
 
 

@@ -1,10 +1,12 @@
 {#- Normalisation of personal identifiers, shared by every staging model so that
     the same e-mail, phone or name typed in two silos becomes the same value. -#}
 
-{#- Dutch and Flemish surname prefixes (tussenvoegsels), lower case. A prefix is
-    only recognised when a word follows it, so 'De' alone stays a surname. -#}
+{#- Dutch and Flemish surname prefixes (tussenvoegsels), lower case, with the
+    abbreviations registers use for 'van de(r/n)' ('vd', 'v.d.', 'v/d'). A
+    prefix is only recognised when a word follows it, so 'De' alone stays a
+    surname. -#}
 {% macro surname_prefix_regex() -%}
-(?:van|von|vande|vander|vanden|de|der|den|het|ter|ten|te|op|in|aan|bij|uit|onder|voor|la|le|du|des|di|da|del|della|dos|''t|d'')
+(?:van|von|vande|vander|vanden|vd|v\.\s?d\.|v/d|de|der|den|het|ter|ten|te|op|in|aan|bij|uit|onder|voor|la|le|du|des|di|da|del|della|dos|''t|d'')
 {%- endmacro %}
 
 {#- Lower case, diacritics removed, everything but letters dropped: the form
@@ -37,7 +39,9 @@ end
     {{ surname_core(last_name) }} as surname,
     {{ fold_name(given_name) }} as given_name_folded,
     {{ fold_name(surname_core(last_name)) }} as surname_folded,
-    coalesce(btrim({{ given_name }}) ~ '^([[:alpha:]]\.\s*)+$|^[[:alpha:]]$', false) as given_name_is_initial
+    -- 'J.', 'J.W.', 'J W', and capitals without a vowel ('JW'): initials, not a name
+    coalesce(btrim({{ given_name }}) ~ '^([[:alpha:]]\.\s*)+$|^[[:alpha:]]$|^([[:alpha:]]\s)+[[:alpha:]]$|^[B-DF-HJ-NP-TV-Z]{2,3}$', false)
+        as given_name_is_initial
 {%- endmacro %}
 
 {#- A free-text full name, after `clean_full_name`: 'Last, First' (split at

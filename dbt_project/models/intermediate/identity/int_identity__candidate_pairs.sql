@@ -1,7 +1,12 @@
 {#- Candidate pairs: records sharing at least one block, each pair once
     (record_a < record_b), with the blocks that brought them together. A block
-    larger than var identity_max_block_size is a common name or a shared key,
-    not evidence, and pairs nobody. A record that holds only a name is compared
+    larger than var identity_max_block_size is a common name or address, not
+    evidence, and pairs nobody. A shared identifier's block that large is kept:
+    a loyal customer's e-mail or mobile gathers a call a week for years, and
+    tonight's records must still meet it. Its records are compared with the
+    block's first identity_max_block_size records only, which links one
+    person's records through them without comparing all with all, and shows
+    the rules a key many people share. A record that holds only a name is compared
     with every record whose surname sounds the same and whose given name starts
     with the same letter, so that a misspelt or abbreviated name can still find
     the one customer it belongs to.
@@ -54,6 +59,19 @@ touched_blocks as (
     group by block_type, block_value
 ),
 
+-- the records a large identifier block's records are compared with
+large_key_members as (
+    select k.block_type, k.block_value, k.record_id
+    from (
+        select b.block_type, b.block_value, b.record_id,
+            row_number() over (partition by b.block_type, b.block_value order by b.record_id) as member_rank
+        from blocking_keys as b
+        join touched_blocks as s using (block_type, block_value)
+        where b.block_type = 'key' and s.block_size > {{ var('identity_max_block_size', 100) }}
+    ) as k
+    where k.member_rank <= {{ var('identity_max_block_size', 100) }}
+),
+
 -- a name-only sound block pairs a record that holds only a name with all its
 -- members, and any other record with its name-only members: three branches, so
 -- that a large block is never paired all with all; spelling blocks pair
@@ -64,6 +82,10 @@ paired as (
     join touched_blocks as s using (block_type, block_value)
     join blocking_keys as o using (block_type, block_value)
     where p.block_type not in ('name_only_sound', 'email_spelling', 'name_spelling') and s.block_size <= {{ var('identity_max_block_size', 100) }}
+    union all
+    select p.record_id, o.record_id, p.block_type
+    from to_pair as p
+    join large_key_members as o using (block_type, block_value)
     union all
     select p.record_id, o.record_id, p.block_type
     from to_pair as p

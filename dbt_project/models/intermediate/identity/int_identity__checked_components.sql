@@ -1,8 +1,9 @@
 {#- Components checked for internal contradictions. A full component (all
-    links) that holds two birth dates, two incompatible given names, or more
-    records than any person plausibly has, is refused: its records fall back to
-    their strong component (level 1 links), and if even that contradicts, stand
-    alone.
+    links) that holds two birth dates far apart (not a slip of one another),
+    two incompatible given names, or more billing accounts and loyalty cards
+    than any person plausibly has, is refused: its records fall back to their
+    strong component (level 1 links), and if even that contradicts, stand
+    alone. Calls and cookies do not count: a loyal customer makes many.
 
     Incremental: a night checks only the components int_identity__components
     recomputed (is_checked false: whole components), replaces their rows, and
@@ -28,11 +29,18 @@ labelled as (
 {{ level }}_names as (
     select distinct
         l.{{ level }}_component as component_id,
-        r.given_initial, r.given_first_folded, r.given_name_folded, r.given_canonical,
+        r.given_name, r.given_initial, r.given_first_folded, r.given_name_folded, r.given_canonical,
         r.given_name_is_initial, r.surname_folded, r.surname_with_prefix_folded
     from labelled as l
     join records as r using (record_id)
     where r.given_initial is not null
+),
+
+{{ level }}_birth_dates as (
+    select distinct l.{{ level }}_component as component_id, r.date_of_birth
+    from labelled as l
+    join records as r using (record_id)
+    where r.date_of_birth is not null
 ),
 
 {{ level }}_contradictions as (
@@ -40,8 +48,14 @@ labelled as (
     from labelled as l
     join records as r using (record_id)
     group by l.{{ level }}_component
-    having count(distinct r.date_of_birth) > 1
-        or count(*) > {{ var('identity_max_cluster_size', 200) }}
+    having count(*) filter (where r.source_system in ('finance', 'store'))
+        > {{ var('identity_max_registrations', 20) }}
+    union
+    select a.component_id
+    from {{ level }}_birth_dates as a
+    join {{ level }}_birth_dates as b
+        on a.component_id = b.component_id and a.date_of_birth < b.date_of_birth
+        and not {{ birth_dates_near('a.date_of_birth', 'b.date_of_birth') }}
     union
     select a.component_id
     from {{ level }}_names as a

@@ -37,6 +37,12 @@ pairs as (
         or known.record_hash_a <> a.record_hash
         or known.record_hash_b <> b.record_hash
         or known.blocks <> p.blocks
+        -- rows compared before the postal code had its own agreement: again
+        {% if 'postal_code_agreement' in adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
+        or (known.postal_code_agreement is null and a.postal_code is not null and b.postal_code is not null)
+        {% else %}
+        or (a.postal_code is not null and b.postal_code is not null)
+        {% endif %}
     {% endif %}
 ),
 
@@ -56,11 +62,12 @@ compared as (
             as names_swapped_exactly,
         {{ given_name_agreement('a', 'b') }} as given_name_agreement,
         {{ surname_agreement('a', 'b') }} as surname_agreement,
+        {{ birth_date_agreement('a.date_of_birth', 'b.date_of_birth') }} as birth_date_agreement,
         case
-            when a.date_of_birth is null or b.date_of_birth is null then null
-            when a.date_of_birth = b.date_of_birth then 'same'
+            when a.postal_code is null or b.postal_code is null then null
+            when a.postal_code = b.postal_code then 'same'
             else 'different'
-        end as birth_date_agreement,
+        end as postal_code_agreement,
         case
             when a.postal_code is null or b.postal_code is null then null
             when a.postal_code <> b.postal_code then 'different'
@@ -103,6 +110,7 @@ oriented as (
             else 'typo'
         end as surname_agreement,
         birth_date_agreement,
+        postal_code_agreement,
         address_agreement,
         email_spells_name,
         shared_email,
@@ -119,8 +127,8 @@ oriented as (
 final as (
     select
         *,
-        -- a different birth date or an incompatible given name outweighs any
-        -- amount of shared household evidence
+        -- a birth date far from the other (not a slip of it) or an incompatible
+        -- given name outweighs any amount of shared household evidence
         coalesce(given_name_agreement = 'different' or birth_date_agreement = 'different', false)
             as is_contradiction
     from oriented

@@ -57,6 +57,9 @@ with_keys as (
     select
         source_system || ':' || source_key as record_id,
         unioned.*,
+        -- how many records give this birth date, against the average day of its year
+        count(*) over (partition by date_of_birth) as birth_date_records,
+        count(*) over (partition by extract(year from date_of_birth)) / 365.0 as birth_year_records_per_day,
         -- the first of several given names is the one people are called by
         {{ fold_name("split_part(btrim(given_name), ' ', 1)") }} as given_first_folded,
         coalesce(surname_prefix, '') || coalesce(surname_folded, '') as surname_key_raw
@@ -83,6 +86,14 @@ final as (
         {{ fold_name("substring(w.surname from '(\\S+)$')") }} as surname_last_word_folded,
         -- 'De Smet' and 'Desmet' are one Flemish surname: compare with the prefix too
         nullif(regexp_replace(lower(unaccent(w.surname_key_raw)), '[^a-z]', '', 'g'), '') as surname_with_prefix_folded,
+        -- a double surname ('Jansen-de Vries', a married name beside the birth
+        -- name): its parts, each without its prefix, apart by spaces (text, as
+        -- dbt's unit tests cannot type an array column)
+        case when w.surname like '%-%' then array_to_string(array(
+            select {{ fold_name("regexp_replace(btrim(part), '^(?:" ~ surname_prefix_regex() ~ "\\s+)*', '', 'i')") }}
+            from unnest(string_to_array(w.surname, '-')) as part
+            where {{ fold_name('part') }} is not null
+        ), ' ') end as surname_parts,
         w.email,
         w.phone_e164,
         w.street,
@@ -90,7 +101,12 @@ final as (
         w.postal_code,
         w.city,
         w.country_code,
-        w.date_of_birth,
+        -- a date typed when the true one was unknown is no evidence either way:
+        -- the forms' defaults, and a 1 January far more records give than any day
+        case when not (w.date_of_birth in ('1900-01-01', '1901-01-01', '1970-01-01')
+                       or (to_char(w.date_of_birth, 'MM-DD') = '01-01' and w.birth_date_records >= 5
+                           and w.birth_date_records > 10 * w.birth_year_records_per_day))
+            then w.date_of_birth end as date_of_birth,
         w.account_id,
         w.card_number,
         w.web_user_id,

@@ -370,11 +370,14 @@ def cluster_measures(settings: Settings, customer: str) -> dict:
 def test_one_loyal_customer_with_forty_records_passes(warehouse):
     # C001 holds FA0000001 (Jan Jansen, 1980-01-01). A year of nights adds a second
     # account, a loyalty card, 20 calls and 17 web cookies, with what one person's
-    # records differ in: a typo in the surname, a partner's surname, a first name
-    # only, a birth date typed a few days off, and the card issued at an old address.
-    calls = [("contact_center", f"CC-2026{n:04d}", "jan", "jansen", None, None, None) for n in range(16)]
+    # records differ in: a typo in the surname, a partner's surname, names typed
+    # swapped (once with the surname's initial), a first name only, a birth date
+    # typed a few days off, and the card issued at an old address.
+    calls = [("contact_center", f"CC-2026{n:04d}", "jan", "jansen", None, None, None) for n in range(14)]
     calls += [("contact_center", "CC-20269001", "jan", "janssen", None, None, None),
               ("contact_center", "CC-20269004", "jan", "de boer", None, None, None),
+              ("contact_center", "CC-20269005", "jansen", "jan", None, None, None),
+              ("contact_center", "CC-20269006", "van", "j", None, None, None),
               ("contact_center", "CC-20269002", "jan", None, None, None, None),
               ("contact_center", "CC-20269003", None, None, None, None, None)]
     cookies = [("web", f"cookie-{n}", "jan" if n % 2 else None, "jansen" if n % 2 else None,

@@ -13,11 +13,12 @@ intermediate.int_identity__records):
   defaults (1900-01-01, 1901-01-01, 1970-01-01) say nothing and are left out;
   staging already drops dates in the future or before 1900.
 - names_far_apart: how many of its full names (first given name in its
-  canonical form, surname folded) are far apart from another of them: the given
-  names differ by more than a slip (levenshtein > 2 on the folded names) and so
-  do the surnames, nor are they the other's given name and surname swapped. A
-  married name or a nickname changes one of the two, not both; records with an
-  initial only or no surname are left out.
+  canonical form, surname folded) are far apart from another of them: no part
+  of one (given name, surname) is within a slip (levenshtein <= 2 on the folded
+  names) of a part of the other. A married name or a nickname changes one of
+  the two parts, not both; an agent who typed them swapped ('Van Bruchem' /
+  'Jorn') keeps both. Records whose given name or surname is missing or an
+  initial only are left out.
 - finance_accounts, loyalty_cards: its billing accounts and loyalty cards.
 - addresses: its distinct addresses (postal code + house number) on finance
   and store records.
@@ -107,16 +108,14 @@ CLUSTER_MEASURES_SQL = f"""
     ),
     names as (
         select distinct {CUSTOMER_ID}, given, surname from records
-        where given is not null and surname is not null
+        where given is not null and length(surname) > 1
     ),
     far_names as (
         select a.{CUSTOMER_ID}, count(distinct (a.given, a.surname)) as names_far_apart
         from names as a
         join names as b on b.{CUSTOMER_ID} = a.{CUSTOMER_ID}
-        where levenshtein(a.given, b.given) > {NAME_SLIP_EDITS}
-          and levenshtein(a.surname, b.surname) > {NAME_SLIP_EDITS}
-          and not (levenshtein(a.given, b.surname) <= {NAME_SLIP_EDITS}
-                   and levenshtein(a.surname, b.given) <= {NAME_SLIP_EDITS})
+        where least(levenshtein(a.given, b.given), levenshtein(a.surname, b.surname),
+                    levenshtein(a.given, b.surname), levenshtein(a.surname, b.given)) > {NAME_SLIP_EDITS}
         group by 1
     ),
     counted as (
@@ -146,8 +145,8 @@ CLUSTER_DESCRIPTIONS = {
         "year apart, and more than one digit different)"
     ),
     "names_far_apart": (
-        "runaway merges: few customers hold names that cannot be one person's (both the given "
-        "name and the surname differ by more than a typing slip)"
+        "runaway merges: few customers hold names that cannot be one person's (neither the given "
+        "name nor the surname, nor the two swapped, are within a typing slip of each other)"
     ),
     "finance_accounts": "runaway merges: few customers hold more billing accounts than one person has",
     "loyalty_cards": "runaway merges: few customers hold more loyalty cards than one person has",

@@ -12,7 +12,7 @@ case
     when {{ a }}.given_first_folded = {{ b }}.given_first_folded then 'same'
     when not {{ a }}.given_name_is_initial and not {{ b }}.given_name_is_initial
         and {{ a }}.given_name_folded = {{ b }}.given_name_folded then 'same'
-    when {{ a }}.given_canonical = {{ b }}.given_canonical then 'call_name'
+    when string_to_array({{ a }}.given_canonical, ' ') && string_to_array({{ b }}.given_canonical, ' ') then 'call_name'
     -- a given name without a surname that is the other's surname: the other
     -- may be typed swapped, so the given names cannot be compared
     when ({{ a }}.surname_folded is null and {{ a }}.given_first_folded in ({{ b }}.surname_folded, {{ b }}.surname_with_prefix_folded))

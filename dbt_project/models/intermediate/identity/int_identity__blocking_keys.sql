@@ -47,6 +47,11 @@ blocks as (
     select record_id, 'surname_birth_date', dmetaphone(surname_folded) || ':' || date_of_birth
     from changed where surname_folded is not null and date_of_birth is not null
     union all
+    -- given name by sound and birth date: catches a slip in the surname, a
+    -- married name, and a move, all at once
+    select record_id, 'given_birth_date', dmetaphone(given_first_folded) || ':' || date_of_birth
+    from changed where given_first_folded is not null and date_of_birth is not null
+    union all
     -- surname by sound within a postal code: web visitors give no house number
     select record_id, 'surname_postal_code', dmetaphone(surname_folded) || ':' || postal_code
     from changed where surname_folded is not null and postal_code is not null

@@ -21,7 +21,7 @@ shared_keys as not materialized (
 ),
 
 levels as (
-    select * from {{ ref('identity_comparison_levels') }}
+    select * from {{ ref('int_identity__comparison_weights') }}
 ),
 
 value_shares as not materialized (
@@ -108,8 +108,8 @@ ruled as (
             -- names, birth date and address weighed together, where the birth
             -- dates agree or are one slip apart: enough evidence that two records
             -- are one person's, however each field slipped
-            when birth_date_agreement in ('same', 'near') and given_name_agreement is not null
-                and surname_agreement is not null
+            when birth_date_agreement in ('same', 'near')
+                and (given_name_agreement is not null or surname_agreement is not null)
                 and match_weight >= log(2, {{ var('identity_min_match_probability', 0.999) }}
                                           / (1 - {{ var('identity_min_match_probability', 0.999) }}))
                 then 'match_weight'

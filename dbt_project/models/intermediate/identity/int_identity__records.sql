@@ -53,6 +53,14 @@ unioned as (
     union all select * from web
 ),
 
+-- the formal names a given name may stand for, apart by spaces: 'nel' is
+-- Cornelia's call name and Petronella's
+variants as (
+    select given_name_folded, string_agg(canonical_given_name, ' ' order by canonical_given_name) as canonical_given_names
+    from {{ ref('given_name_variants') }}
+    group by given_name_folded
+),
+
 with_keys as (
     select
         source_system || ':' || source_key as record_id,
@@ -79,7 +87,7 @@ final as (
         w.given_name_folded,
         left(w.given_name_folded, 1) as given_initial,
         case when not w.given_name_is_initial
-            then coalesce(v.canonical_given_name, w.given_first_folded) end as given_canonical,
+            then coalesce(v.canonical_given_names, w.given_first_folded) end as given_canonical,
         w.surname_folded,
         -- the last word of a long surname ('Henric van den Nuwenhuse') is the
         -- part every silo keeps
@@ -118,7 +126,7 @@ final as (
                       w.street, w.house_number, w.postal_code, w.city, w.country_code,
                       w.date_of_birth, w.account_id, w.card_number, w.web_user_id)) as record_hash
     from with_keys as w
-    left join {{ ref('given_name_variants') }} as v
+    left join variants as v
         on v.given_name_folded = w.given_first_folded
 )
 

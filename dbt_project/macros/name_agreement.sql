@@ -1,9 +1,12 @@
 {#- How two records' given names relate: 'same' (also a compound name written
     together, hyphenated or apart: 'Anne-Marie', 'Anne Marie', 'Annemarie'),
-    'call_name' (Jan/Johannes), 'initial' (J. / Jan, J.W. / Jan-Willem),
+    'call_name' (Jan/Johannes), 'initial' (J. / Jan, J.W. / Jan-Willem, T. /
+    Dorus: the register's Theodorus),
     'compound_part' (Anne / Anne-Marie: one part of a compound name), 'typo'
     (one slip of the keyboard where either name has 3+ letters: 'Km' for 'Kim';
-    two slips in names of 7+ letters that sound the same), or 'different'; NULL
+    two slips in names of 7+ letters that sound the same, or into a spelling
+    of 4+ letters that no other record holds; a slip in a formal name beside
+    its call name), or 'different'; NULL
     when either lacks one, or where one holds a given name only and it is the
     other's surname. `a` and `b` are aliases of int_identity__records rows. -#}
 {% macro given_name_agreement(a, b) -%}
@@ -19,13 +22,29 @@ case
         or ({{ b }}.surname_folded is null and {{ b }}.given_first_folded in ({{ a }}.surname_folded, {{ a }}.surname_with_prefix_folded))
         then null
     when {{ a }}.given_name_is_initial or {{ b }}.given_name_is_initial then
-        case when {{ a }}.given_initial = {{ b }}.given_initial then 'initial' else 'different' end
+        case when {{ a }}.given_initial = {{ b }}.given_initial
+            -- 'T.' of the register's Theodorus beside the call name Dorus
+            or left({{ a }}.given_initial, 1) = any(array(select left(f, 1) from unnest(string_to_array({{ b }}.given_canonical, ' ')) as f))
+            or left({{ b }}.given_initial, 1) = any(array(select left(f, 1) from unnest(string_to_array({{ a }}.given_canonical, ' ')) as f))
+            then 'initial' else 'different' end
     when {{ compound_part(a, b) }} or {{ compound_part(b, a) }} then 'compound_part'
     when greatest(length({{ a }}.given_first_folded), length({{ b }}.given_first_folded)) >= 3
         and {{ one_slip_apart(a ~ '.given_first_folded', b ~ '.given_first_folded') }} then 'typo'
+    -- a slip in a formal name beside a call name of it ('Cornnelia', 'Corrie')
+    when length({{ a }}.given_first_folded) >= 5 and exists (
+            select 1 from unnest(string_to_array({{ b }}.given_canonical, ' ')) as f
+            where f <> {{ b }}.given_first_folded and {{ one_slip_apart(a ~ '.given_first_folded', 'f') }})
+        or length({{ b }}.given_first_folded) >= 5 and exists (
+            select 1 from unnest(string_to_array({{ a }}.given_canonical, ' ')) as f
+            where f <> {{ a }}.given_first_folded and {{ one_slip_apart(b ~ '.given_first_folded', 'f') }})
+        then 'typo'
     when least(length({{ a }}.given_name_folded), length({{ b }}.given_name_folded)) >= 7
         and levenshtein({{ a }}.given_name_folded, {{ b }}.given_name_folded) <= 2
         and dmetaphone({{ a }}.given_name_folded) = dmetaphone({{ b }}.given_name_folded) then 'typo'
+    -- two slips from a name, into a spelling no other record holds ('Lkndwey')
+    when least(length({{ a }}.given_first_folded), length({{ b }}.given_first_folded)) >= 4
+        and least({{ a }}.given_first_records, {{ b }}.given_first_records) = 1
+        and levenshtein({{ a }}.given_first_folded, {{ b }}.given_first_folded) <= 2 then 'typo'
     else 'different'
 end
 {%- endmacro %}

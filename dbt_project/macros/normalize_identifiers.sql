@@ -39,8 +39,9 @@ end
     {{ surname_core(last_name) }} as surname,
     {{ fold_name(given_name) }} as given_name_folded,
     {{ fold_name(surname_core(last_name)) }} as surname_folded,
-    -- 'J.', 'J.W.', 'J W', and capitals without a vowel ('JW'): initials, not a name
-    coalesce(btrim({{ given_name }}) ~ '^([[:alpha:]]\.\s*)+$|^[[:alpha:]]$|^([[:alpha:]]\s)+[[:alpha:]]$|^[B-DF-HJ-NP-TV-Z]{2,3}$', false)
+    -- 'J.', 'J.W.', 'J W', two capitals ('AM' for Anne-Marie) and three without
+    -- a vowel ('JWM'): initials, not a name
+    coalesce(btrim({{ given_name }}) ~ '^([[:alpha:]]\.\s*)+$|^[[:alpha:]]$|^([[:alpha:]]\s)+[[:alpha:]]$|^[A-Z]{2}$|^[B-DF-HJ-NP-TV-Z]{3}$', false)
         as given_name_is_initial
 {%- endmacro %}
 

@@ -29,7 +29,7 @@ labelled as (
 {{ level }}_names as (
     select distinct
         l.{{ level }}_component as component_id,
-        r.given_name, r.given_initial, r.given_first_folded, r.given_name_folded, r.given_canonical,
+        r.given_name, r.given_first_records, r.given_initial, r.given_first_folded, r.given_name_folded, r.given_canonical,
         r.given_name_is_initial, r.surname_folded, r.surname_with_prefix_folded
     from labelled as l
     join records as r using (record_id)

@@ -1,7 +1,8 @@
 -- E-mail addresses and phone numbers that several people use: a household's
 -- address or landline. A shared key alone never links two records. A key is
--- shared when two records holding it contradict each other (different birth
--- dates, incompatible given names), and also, before a second person shows
+-- shared when two records holding it contradict each other (birth dates far
+-- apart, or incompatible given names without the same birth date), and also,
+-- before a second person shows
 -- up, when it looks like a household's: a landline (only mobiles are
 -- personal) or a family address ('fam.jansen@', 'familie.devries@').
 with candidate_pairs as (
@@ -13,6 +14,9 @@ evidence as (
     from {{ ref('int_identity__pair_evidence') }} as e
     join candidate_pairs as p using (record_a, record_b)
     where e.is_contradiction
+        -- given names that disagree under one birth date are one person's slip
+        -- more often than a second person: they do not make a key shared
+        and e.birth_date_agreement is distinct from 'same'
 ),
 
 record_keys as (

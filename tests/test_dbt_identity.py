@@ -269,7 +269,9 @@ def test_typed_account_and_card_references(built):
 def test_fuzzy_matches(built):
     ids = built["night_1"]
     assert same(ids, (F, "FA0000005"), (S, "2000000000002"))  # De Smet / Desmet, 0470 / +32 470
-    assert same(ids, (F, "FA0000006"), (W, "cookie-kees"))  # swapped names, same postal code
+    # swapped names and the same postal code: a full name with a postal code is no
+    # proof of one person (namesakes live there too), so it stays apart
+    assert not same(ids, (F, "FA0000006"), (W, "cookie-kees"))
     assert same(ids, (F, "FA0000006"), (W, "cookie-kees-mail"))  # gmial.com corrected
     assert same(ids, (F, "FA0000007"), (S, "2000000000004"))  # J. / Johan with birth date
     assert same(ids, (F, "FA0000008"), (S, "2000000000005"))  # Zoë Müller / Zoe Muller

@@ -1,6 +1,7 @@
 {#- Components checked for internal contradictions. A full component (all
     links) that holds two birth dates far apart (not a slip of one another),
-    two incompatible given names, or more billing accounts and loyalty cards
+    two incompatible given names (unless both are slips of a third name it
+    holds), or more billing accounts and loyalty cards
     than any person plausibly has, is refused: its records fall back to their
     strong component (level 1 links), and if even that contradicts, stand
     alone. Calls and cookies do not count: a loyal customer makes many.
@@ -65,6 +66,13 @@ labelled as (
         -- first and last name typed the other way round are no contradiction
         and not {{ names_swapped('a', 'b') }}
         and not {{ names_swapped('b', 'a') }}
+        -- nor are two slips of one name the component holds ('Jaems', 'Jameg' beside 'James')
+        and not exists (
+            select 1 from {{ level }}_names as c
+            where c.component_id = a.component_id
+                and {{ given_name_agreement('a', 'c') }} = 'typo'
+                and {{ given_name_agreement('b', 'c') }} = 'typo'
+        )
 ),
 {% endfor %}
 

@@ -37,10 +37,12 @@ SEGMENT = "segment"
 
 # Columns of intermediate.int_identity__records (also source_system, source_key,
 # date_of_birth): the first given name folded and mapped to its canonical form
-# (Bob -> robert; NULL for an initial), the surname folded without its prefix,
-# and the normalized address keys.
+# (Bob -> robert; NULL for an initial), all given names folded, the surname
+# folded without and with its prefix, and the normalized address keys.
 GIVEN_NAME_CANONICAL = "given_canonical"
+GIVEN_NAMES_FOLDED = "given_name_folded"
 SURNAME_FOLDED = "surname_folded"
+SURNAME_WITH_PREFIX_FOLDED = "surname_with_prefix_folded"
 POSTAL_CODE = "postal_code"
 HOUSE_NUMBER = "house_number"
 

@@ -12,13 +12,14 @@ intermediate.int_identity__records):
   digit off) or differ in one digit (1968-05-14 and 1958-05-14). The forms'
   defaults (1900-01-01, 1901-01-01, 1970-01-01) say nothing and are left out;
   staging already drops dates in the future or before 1900.
-- names_far_apart: how many of its full names (first given name in its
-  canonical form, surname folded) are far apart from another of them: no part
-  of one (given name, surname) is within a slip (levenshtein <= 2 on the folded
-  names) of a part of the other. A married name or a nickname changes one of
-  the two parts, not both; an agent who typed them swapped ('Van Bruchem' /
-  'Jorn') keeps both. Records whose given name or surname is missing or an
-  initial only are left out.
+- names_far_apart: how many of its full names are far apart from another of
+  them: no part of one is within a slip (levenshtein <= 2) of a part of the
+  other. A name's parts are its first given name in canonical form (Bob ->
+  robert), all its given names, and its surname with and without its prefix,
+  each folded (letters only); parts under 3 letters ('de', an initial) are left
+  out. A married name or a nickname changes one part, not all; a name typed
+  swapped ('de Grote' / 'Jan-Hendrik') keeps them. Records whose given name or
+  surname is missing or an initial only are left out.
 - finance_accounts, loyalty_cards: its billing accounts and loyalty cards.
 - addresses: its distinct addresses (postal code + house number) on finance
   and store records.
@@ -36,12 +37,14 @@ from c360.quality.contract import (
     DATE_OF_BIRTH,
     DIM_CUSTOMER,
     GIVEN_NAME_CANONICAL,
+    GIVEN_NAMES_FOLDED,
     HOUSE_NUMBER,
     INT_IDENTITY_RECORDS,
     POSTAL_CODE,
     SOURCE_KEY,
     SOURCE_SYSTEM,
     SURNAME_FOLDED,
+    SURNAME_WITH_PREFIX_FOLDED,
 )
 from c360.quality.suites.common import required
 from c360.quality.thresholds import CLUSTER_MEASURES, Thresholds
@@ -81,13 +84,17 @@ IDENTITY_RECORDS = f"""
 PLACEHOLDER_BIRTH_DATES = ("1900-01-01", "1901-01-01", "1970-01-01")
 # Edits within which two folded names are one name typed or heard differently.
 NAME_SLIP_EDITS = 2
+# Shorter parts of a name (a prefix typed as a given name, 'de'; 'Bo') are within
+# two edits of too many others to tell anything.
+NAME_PART_MIN_LETTERS = 3
 
 # One row per customer of the xref, every measure counted (0 when it has none).
 # levenshtein is fuzzystrmatch's, which dbt's on-run-start installs.
 CLUSTER_MEASURES_SQL = f"""
     with records as (
         select x.{CUSTOMER_ID}, x.{SOURCE_SYSTEM}, x.{SOURCE_KEY},
-               r.{DATE_OF_BIRTH}, r.{GIVEN_NAME_CANONICAL} as given, r.{SURNAME_FOLDED} as surname,
+               r.{DATE_OF_BIRTH}, r.{GIVEN_NAME_CANONICAL} as given, r.{GIVEN_NAMES_FOLDED} as given_all,
+               r.{SURNAME_FOLDED} as surname, r.{SURNAME_WITH_PREFIX_FOLDED} as surname_full,
                r.{POSTAL_CODE}, r.{HOUSE_NUMBER}
         from {CUSTOMER_XREF} as x
         left join {INT_IDENTITY_RECORDS} as r
@@ -107,15 +114,32 @@ CLUSTER_MEASURES_SQL = f"""
         group by 1
     ),
     names as (
-        select distinct {CUSTOMER_ID}, given, surname from records
+        select distinct {CUSTOMER_ID},
+               concat_ws(' ', given, given_all, '/', surname, surname_full) as name,
+               array[given, given_all, surname, surname_full] as parts
+        from records
         where given is not null and length(surname) > 1
     ),
+    name_parts as (
+        select distinct n.{CUSTOMER_ID}, n.name, part
+        from names as n
+        cross join lateral unnest(n.parts) as part
+        where length(part) >= {NAME_PART_MIN_LETTERS}
+    ),
+    one_persons_names as (
+        select distinct a.{CUSTOMER_ID}, a.name as name_a, b.name as name_b
+        from name_parts as a
+        join name_parts as b on b.{CUSTOMER_ID} = a.{CUSTOMER_ID}
+        where levenshtein(a.part, b.part) <= {NAME_SLIP_EDITS}
+    ),
     far_names as (
-        select a.{CUSTOMER_ID}, count(distinct (a.given, a.surname)) as names_far_apart
-        from names as a
-        join names as b on b.{CUSTOMER_ID} = a.{CUSTOMER_ID}
-        where least(levenshtein(a.given, b.given), levenshtein(a.surname, b.surname),
-                    levenshtein(a.given, b.surname), levenshtein(a.surname, b.given)) > {NAME_SLIP_EDITS}
+        select a.{CUSTOMER_ID}, count(distinct a.name) as names_far_apart
+        from (select distinct {CUSTOMER_ID}, name from name_parts) as a
+        join (select distinct {CUSTOMER_ID}, name from name_parts) as b
+            on b.{CUSTOMER_ID} = a.{CUSTOMER_ID} and b.name <> a.name
+        left join one_persons_names as m
+            on m.{CUSTOMER_ID} = a.{CUSTOMER_ID} and m.name_a = a.name and m.name_b = b.name
+        where m.name_a is null
         group by 1
     ),
     counted as (

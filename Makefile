@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.c360-installed
 # on both cores: about 35 s on a 2-core machine where pip took 145 s.
 UV     := uv==0.13.9
 
-.PHONY: setup demo test lint bench-ingest bench-identity eval-febrl clean-state
+.PHONY: setup demo test lint bench-ingest bench-identity eval-febrl bench-year clean-state
 
 setup: $(STAMP)
 
@@ -55,6 +55,11 @@ bench-identity: setup
 eval-febrl: setup
 	$(BIN)/python benchmarks/eval_febrl.py --set febrl4
 	$(BIN)/python benchmarks/eval_febrl.py --set febrl3
+
+# A year of nights for 500 persons: every date loaded, the last night built, gated
+# and evaluated (prints figures; `benchmarks/bench_year.py --days 30` to compare).
+bench-year: setup
+	$(BIN)/python benchmarks/bench_year.py --people 500 --days 365
 
 # Stops the embedded PostgreSQL and removes all local state (.c360/).
 clean-state: setup

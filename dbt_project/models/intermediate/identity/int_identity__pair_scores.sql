@@ -35,7 +35,7 @@ records as not materialized (
 -- the prior odds that two records with birth dates are one person's: about
 -- one other record of the same person among all of them
 prior as (
-    select log(2, 1.0 / greatest(count(*), 2)) as prior_weight
+    select -ln(greatest(count(*), 2)::float8) / ln(2) as prior_weight
     from records
     where date_of_birth is not null
 ),
@@ -57,8 +57,9 @@ flagged as (
         sp.key_value is not null as phone_is_shared,
         -- Fellegi–Sunter: each comparison's log2(m / u) at its level, 0 when unknown
         {%- for comparison, level, value in comparisons %}
-        coalesce(log(2, (l_{{ comparison }}.m_probability
-            / coalesce({% if value %}v_{{ comparison }}.share, {% endif %}l_{{ comparison }}.u_probability))::numeric), 0)
+        -- (in float8: numeric's log costs more than the whole join)
+        coalesce(ln(l_{{ comparison }}.m_probability
+            / coalesce({% if value %}v_{{ comparison }}.share, {% endif %}l_{{ comparison }}.u_probability)) / ln(2), 0)
             as {{ comparison }}_weight,
         {%- endfor %}
         prior.prior_weight
@@ -110,8 +111,8 @@ ruled as (
             -- are one person's, however each field slipped
             when birth_date_agreement in ('same', 'near')
                 and (given_name_agreement is not null or surname_agreement is not null)
-                and match_weight >= log(2, {{ var('identity_min_match_probability', 0.999) }}
-                                          / (1 - {{ var('identity_min_match_probability', 0.999) }}))
+                and match_weight >= ln({{ var('identity_min_match_probability', 0.999) }}
+                                       / (1 - {{ var('identity_min_match_probability', 0.999) }})) / ln(2)
                 then 'match_weight'
             -- one side without a given name: surname, birth date and address together
             when birth_date_agreement = 'same' and surname_agreement = 'same'

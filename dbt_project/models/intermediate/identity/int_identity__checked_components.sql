@@ -3,8 +3,11 @@
     two incompatible given names (unless both are slips of a third name it
     holds), or more billing accounts and loyalty cards
     than any person plausibly has, is refused: its records fall back to their
-    strong component (level 1 links), and if even that contradicts, stand
-    alone. Calls and cookies do not count: a loyal customer makes many.
+    strong component (level 1 links). Where even that contradicts, the records
+    that contradict most of the others stand alone and the rest keep the level
+    1 links among them (trimmed), unless those still contradict: then every
+    record stands alone. Calls and cookies do not count: a loyal customer
+    makes many.
 
     Incremental: a night checks only the components int_identity__components
     recomputed (is_checked false: whole components), replaces their rows, and
@@ -15,7 +18,7 @@
     "update {{ ref('int_identity__components') }} set is_checked = true where not is_checked",
 ]) }}
 
-with records as not materialized (
+with recursive records as not materialized (
     select * from {{ ref('int_identity__records') }}
 ),
 
@@ -26,55 +29,77 @@ labelled as (
     {% endif %}
 ),
 
-{% for level in ['strong', 'full'] %}
-{{ level }}_names as (
-    select distinct
-        l.{{ level }}_component as component_id,
-        r.given_name, r.given_first_records, r.given_initial, r.given_first_folded, r.given_name_folded, r.given_canonical,
-        r.given_name_is_initial, r.surname_folded, r.surname_with_prefix_folded
-    from labelled as l
-    join records as r using (record_id)
-    where r.given_initial is not null
+strong_members as (
+    select record_id, strong_component as component_id from labelled
 ),
 
-{{ level }}_birth_dates as (
-    select distinct l.{{ level }}_component as component_id, r.date_of_birth
-    from labelled as l
-    join records as r using (record_id)
-    where r.date_of_birth is not null
+full_members as (
+    select record_id, full_component as component_id from labelled
 ),
 
-{{ level }}_contradictions as (
-    select l.{{ level }}_component as component_id
-    from labelled as l
+{{ contradiction_ctes('strong', 'strong_members') }},
+
+{{ contradiction_ctes('full', 'full_members') }},
+
+-- a strong component that contradicts itself: its records that contradict
+-- more than half of the others are set apart, and the rest stay together as
+-- far as their own level 1 links reach (a record set apart may have been the
+-- only bridge between two of them); a component whose records clash with a
+-- few others only sets apart every record that clashes
+split_members as (
+    select m.component_id, r.*
+    from strong_members as m
+    join strong_contradictions using (component_id)
     join records as r using (record_id)
-    group by l.{{ level }}_component
-    having count(*) filter (where r.source_system in ('finance', 'store'))
-        > {{ var('identity_max_registrations', 20) }}
-    union
-    select a.component_id
-    from {{ level }}_birth_dates as a
-    join {{ level }}_birth_dates as b
-        on a.component_id = b.component_id and a.date_of_birth < b.date_of_birth
-        and not {{ birth_dates_near('a.date_of_birth', 'b.date_of_birth') }}
-    union
-    select a.component_id
-    from {{ level }}_names as a
-    join {{ level }}_names as b
-        on a.component_id = b.component_id
-        and {{ given_name_agreement('a', 'b') }} = 'different'
-        -- first and last name typed the other way round are no contradiction
-        and not {{ names_swapped('a', 'b') }}
-        and not {{ names_swapped('b', 'a') }}
-        -- nor are two slips of one name the component holds ('Jaems', 'Jameg' beside 'James')
-        and not exists (
-            select 1 from {{ level }}_names as c
-            where c.component_id = a.component_id
-                and {{ given_name_agreement('a', 'c') }} = 'typo'
-                and {{ given_name_agreement('b', 'c') }} = 'typo'
+),
+
+split_sizes as (
+    select component_id, count(*) as members from split_members group by component_id
+),
+
+record_clashes as (
+    select a.record_id, a.component_id, count(distinct b.record_id) as clashes
+    from split_members as a
+    join split_members as b
+        on a.component_id = b.component_id and a.record_id <> b.record_id
+        and (not {{ birth_dates_near('a.date_of_birth', 'b.date_of_birth') }}
+             and a.date_of_birth <> b.date_of_birth
+             or {{ names_contradict('a', 'b', 'strong_names') }})
+    group by a.record_id, a.component_id
+),
+
+-- where no record contradicts most of the others (a pair of slips that
+-- clash with each other only), both sides of each clash are set apart
+set_apart as (
+    select c.record_id
+    from record_clashes as c
+    join split_sizes as z using (component_id)
+    where c.clashes * 2 > z.members - 1
+        or c.component_id not in (
+            select m.component_id
+            from record_clashes as m
+            join split_sizes as mz using (component_id)
+            where m.clashes * 2 > mz.members - 1
         )
 ),
-{% endfor %}
+
+kept_links as (
+    select k.record_a, k.record_b
+    from {{ ref('int_identity__links') }} as k
+    join split_members as a on a.record_id = k.record_a
+    join split_members as b on b.record_id = k.record_b and b.component_id = a.component_id
+    where k.rule_level = 1
+        and k.record_a not in (select record_id from set_apart)
+        and k.record_b not in (select record_id from set_apart)
+),
+
+{{ reachability_cte('kept_reach', 'kept_links') }},
+
+trimmed_members as (
+    select record_id, min(reached) as component_id from kept_reach group by record_id
+),
+
+{{ contradiction_ctes('trimmed', 'trimmed_members') }},
 
 resolved as (
     select
@@ -82,17 +107,21 @@ resolved as (
         case
             when fc.component_id is null then l.full_component
             when sc.component_id is null then l.strong_component
+            when tm.component_id is not null and tc.component_id is null then tm.component_id
             else l.record_id
         end as cluster_id,
         case
             when fc.component_id is null then
                 case when l.is_linked then 'linked' else 'singleton' end
             when sc.component_id is null then 'refused_contradiction'
+            when tm.component_id is not null and tc.component_id is null then 'trimmed_contradiction'
             else 'split_contradiction'
         end as resolution
     from labelled as l
     left join full_contradictions as fc on fc.component_id = l.full_component
     left join strong_contradictions as sc on sc.component_id = l.strong_component
+    left join trimmed_members as tm using (record_id)
+    left join trimmed_contradictions as tc on tc.component_id = tm.component_id
 ),
 
 final as (

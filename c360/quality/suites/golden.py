@@ -10,8 +10,9 @@ intermediate.int_identity__records):
   of them. Two birth dates can be one person's when they are at most a year
   apart (a day or month typed wrong, day and month swapped, the year's last
   digit off) or differ in one digit (1968-05-14 and 1958-05-14). The forms'
-  defaults (1900-01-01, 1901-01-01, 1970-01-01) say nothing and are left out;
-  staging already drops dates in the future or before 1900.
+  defaults (1900-01-01, 1901-01-01, 1970-01-01, a 1 January many records
+  give) are unknown in int_identity__records already; staging drops dates in
+  the future or before 1900.
 - names_far_apart: how many of its full names are far apart from another of
   them: no part of one is within a slip (levenshtein <= 2) of a part of the
   other. A name's parts are its first given name in canonical form (Bob ->
@@ -80,8 +81,6 @@ IDENTITY_RECORDS = f"""
 """
 
 
-# Typed when the true birth date was unknown: no evidence of who a person is.
-PLACEHOLDER_BIRTH_DATES = ("1900-01-01", "1901-01-01", "1970-01-01")
 # Edits within which two folded names are one name typed or heard differently.
 NAME_SLIP_EDITS = 2
 # Shorter parts of a name (a prefix typed as a given name, 'de'; 'Bo') are within
@@ -103,7 +102,6 @@ CLUSTER_MEASURES_SQL = f"""
     birth_dates as (
         select distinct {CUSTOMER_ID}, {DATE_OF_BIRTH} as born from records
         where {DATE_OF_BIRTH} is not null
-          and {DATE_OF_BIRTH} not in ({", ".join(f"'{d}'" for d in PLACEHOLDER_BIRTH_DATES)})
     ),
     far_birth_dates as (
         select a.{CUSTOMER_ID}, count(distinct a.born) as birth_dates_far_apart

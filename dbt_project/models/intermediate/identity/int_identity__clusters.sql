@@ -112,8 +112,7 @@ name_matched as (
         and x.cluster_id is null
 ),
 
--- the closest name agreement wins, and it must be the name itself: a name
--- typed with a slip or as an initial could as well be a namesake's
+-- the closest name agreement wins
 name_candidates as (
     select m.*, min(m.distance) over (partition by m.cluster_id) as best
     from name_matched as m
@@ -122,7 +121,7 @@ name_candidates as (
 best_candidates as (
     select distinct cluster_id, target_cluster_id
     from name_candidates
-    where distance = best and best = 0
+    where distance = best
 ),
 
 direct_targets as (

@@ -40,3 +40,20 @@ def test_requests_load_and_unparseable_ones_are_quarantined(warehouse_dsn, tmp_p
                                 "order by 1") == [
         ("DSR-1", "anna@example.nl", None), ("DSR-2", None, "FA0012345")]
     assert_balanced(warehouse_dsn, "raw_privacy.requests", "privacy")
+
+
+def test_a_request_id_that_is_no_plain_identifier_is_refused(warehouse_dsn, tmp_path):
+    # the id names the access export's file: '../' would write a person's data anywhere
+    write_delimited(tmp_path / f"privacy/{DAY}/requests.csv", privacy.REQUESTS.columns, [
+        request(1, request_id="../../../../../../tmp/x", request_type="access"),
+        request(2, request_id="DSR 2", request_type="access"),
+        request(3, request_id="PR-20261121-3"),
+    ])
+    [loaded] = privacy.load_business_date(warehouse_dsn, tmp_path, DAY).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (3, 1, 2)
+    plain = "a plain identifier (letters, digits, '-' and '_', at most 64)"
+    assert [(line, reason) for _, line, _, reason in quarantine(warehouse_dsn, "privacy")] == [
+        (2, f"request_id: '../../../../../../tmp/x' is not {plain}"),
+        (3, f"request_id: 'DSR 2' is not {plain}"),
+    ]
+    assert fetch(warehouse_dsn, "select request_id from raw_privacy.requests") == [("PR-20261121-3",)]

@@ -68,6 +68,13 @@ def required(name: str) -> Check:
     return Check(name, r"\S[^\t]*+", r"(?s).*?\S.*", "a value")
 
 
+def identifier(name: str) -> Check:
+    """A plain identifier: letters, digits, '-' and '_', 1 to 64 of them. Such a value
+    is safe to use in a file name (no '/', no '..')."""
+    return matches(name, "[A-Za-z0-9][A-Za-z0-9_-]{0,63}",
+                   "a plain identifier (letters, digits, '-' and '_', at most 64)")
+
+
 def integer(name: str, optional: bool = False) -> Check:
     return matches(name, r"[+-]?[0-9]{1,9}", "an integer", optional)  # fits 32 bits
 

@@ -18,7 +18,8 @@ REQUESTS = DelimitedContract(
     raw_table=RAW_TABLE,
     columns=("request_id", "received_at", "request_type", *IDENTIFIERS),
     checks=(
-        checks.required("request_id"),
+        # it names the access export's file: nothing that could leave its folder
+        checks.identifier("request_id"),
         checks.iso_timestamp_with_offset("received_at"),
         checks.one_of("request_type", ("erasure", "restrict", "access")),
     ),

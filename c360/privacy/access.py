@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 
 from c360.config import Settings
-from c360.privacy.export import ExportError, export_dir, person_document, write_document
+from c360.privacy.export import ExportError, export_path, person_document, write_document
 from c360.privacy.keys import privacy_key
 from c360.privacy.matches import MATCHES
 from c360.privacy.person import StaleMatch
@@ -40,14 +40,14 @@ def export_for_request(settings: Settings, request_id: str, out: Path | None = N
         except StaleMatch as exc:
             raise ExportError(str(exc)) from exc
     document["request_id"] = request_id
-    return write_document(document, out or export_dir(settings) / f"{request_id}.json")
+    return write_document(document, out or export_path(settings, request_id))
 
 
 def export_for_email(settings: Settings, email: str, out: Path | None = None) -> Path:
     with psycopg.connect(settings.warehouse_dsn) as conn:
         customer_id = customer_of_email(conn, email)
         document = person_document(conn, customer_id, privacy_key(settings))
-    return write_document(document, out or export_dir(settings) / f"{customer_id}.json")
+    return write_document(document, out or export_path(settings, customer_id))
 
 
 def customer_of_request(conn: psycopg.Connection, request_id: str) -> str:

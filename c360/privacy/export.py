@@ -34,6 +34,17 @@ def export_dir(settings: Settings) -> Path:
     return Path(override) if override else settings.home / "privacy" / "exports"
 
 
+def export_path(settings: Settings, name: str) -> Path:
+    """`<export folder>/<name>.json`, refused unless it stays in the export folder: the name
+    comes from a request file, and an export holds a person's data."""
+    folder = export_dir(settings).resolve()
+    path = (folder / f"{name}.json").resolve()
+    if path.parent != folder:
+        raise ExportError(f"an export named {name!r} would be written outside {folder}: "
+                          "a request id must be a plain identifier")
+    return path
+
+
 def person_document(conn: psycopg.Connection, customer_id: str, privacy_key: str,
                     request_id: str | None = None) -> dict[str, Any]:
     person = find_person(conn, customer_id, request_id)

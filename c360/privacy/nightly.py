@@ -25,7 +25,7 @@ from c360.alerts import send_alert
 from c360.config import Settings
 from c360.pipeline import PRIVACY
 from c360.privacy.erasure import Counts, erase, record_outcome
-from c360.privacy.export import export_dir, person_document, write_document
+from c360.privacy.export import export_path, person_document, write_document
 from c360.privacy.keys import privacy_key
 from c360.privacy.matches import RequestMatch, pending_requests
 from c360.warehouse.bootstrap import bootstrap
@@ -75,10 +75,11 @@ def apply_privacy_requests(settings: Settings, business_date: date,
 
 
 def export_access(settings: Settings, dsn: str, key: str, request: RequestMatch, business_date: date) -> None:
+    path = export_path(settings, request.request_id)
     with psycopg.connect(dsn) as conn:
         document = person_document(conn, request.customer_id, key, request.request_id)
         document["request_id"] = request.request_id
-        path = write_document(document, export_dir(settings) / f"{request.request_id}.json")
+        write_document(document, path)
         record_outcome(conn, request, "exported", business_date, detail=str(path))
 
 

@@ -112,6 +112,7 @@ def run(
     """Run the nightly Airflow DAGs for every business date from START to END, in order."""
     from c360.airflow_env import AirflowSetupError
     from c360.dates import date_range
+    from c360.orchestration.run_lock import WarehouseBusy
     from c360.runner import RichReporter, all_succeeded, results_table, run_range, select_dags
 
     try:
@@ -124,7 +125,7 @@ def run(
         with RichReporter(console, total) as reporter:
             results = run_range(load_settings(), first, last, dag_ids=dag_ids, reporter=reporter,
                                 fail_fast=fail_fast)
-    except (ConfigError, PostgresError, AirflowSetupError) as exc:
+    except (ConfigError, PostgresError, AirflowSetupError, WarehouseBusy) as exc:
         fail(str(exc))
     console.print(results_table(results))
     from c360.report.finish import finish_run
@@ -228,6 +229,7 @@ def demo(
     """Set up, simulate the silos and run the nightly DAGs on the embedded default; then a summary."""
     from c360.airflow_env import AirflowSetupError
     from c360.demo import DemoError, run_demo
+    from c360.orchestration.run_lock import WarehouseBusy
     from c360.simulator.cli import SimulationError
 
     try:
@@ -235,7 +237,7 @@ def demo(
         ok = run_demo(load_settings(), console, plan)
     except ValueError as exc:
         fail(f"bad --start: {exc}")
-    except (ConfigError, PostgresError, AirflowSetupError, DemoError, SimulationError) as exc:
+    except (ConfigError, PostgresError, AirflowSetupError, DemoError, SimulationError, WarehouseBusy) as exc:
         fail(str(exc))
     if not ok:
         fail("some DAG runs failed; their logs are named above")

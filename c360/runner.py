@@ -20,6 +20,7 @@ freshness check decides whether the night may publish without it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from c360.airflow_env import airflow_environment, ensure_metadata
 from c360.config import Settings
 from c360.dates import date_range
 from c360.lifecycle import start_everything
+from c360.orchestration.run_lock import warehouse_run_lock
 from c360.pipeline import NIGHTLY_DAGS
 from c360.processes import stop, terminate_raises
 
@@ -112,45 +114,47 @@ def run_range(
     """Run `dag_ids` in order for every business date from `start` to `end`; one result per run.
 
     Runs that never started (after `fail_fast` stopped, or when Airflow itself
-    died) are returned as `not run`, so the caller sees the whole range.
+    died) are returned as `not run`, so the caller sees the whole range. Raises
+    WarehouseBusy, having run nothing, when another run holds the warehouse.
     """
     dates = date_range(start, end)
     reporter = reporter or Reporter()
     prepare(settings)  # PostgreSQL up (embedded), warehouse schemas in place
-    env = airflow_environment(settings)
-    ensure_metadata(env)
+    done: dict[tuple[date, str], DagRunResult] = {}
     log_dir = run_log_dir(settings)
     worker_log = log_dir / "airflow.log"
-    command = [
-        sys.executable, "-m", "c360.orchestration.dag_runs",
-        "--dates", ",".join(d.isoformat() for d in dates),
-        "--dags", ",".join(dag_ids),
-        "--log-dir", str(log_dir),
-        *(["--fail-fast"] if fail_fast else []),
-    ]
-    done: dict[tuple[date, str], DagRunResult] = {}
-    with worker_log.open("w") as stderr, terminate_raises():
-        worker = subprocess.Popen(
-            command, env=env, cwd=settings.project_dir, stdout=subprocess.PIPE,
-            stderr=stderr, text=True,
-        )
-        try:
-            for line in worker.stdout:
-                event = json.loads(line)
-                if event["event"] == "ready":
-                    reporter.ready()
-                elif event["event"] == "start":
-                    reporter.starting(date.fromisoformat(event["business_date"]), event["dag_id"])
-                elif event["event"] == "done":
-                    result = DagRunResult(
-                        date.fromisoformat(event["business_date"]), event["dag_id"],
-                        event["state"], event["seconds"], Path(event["log"]), event["tasks"],
-                    )
-                    done[(result.business_date, result.dag_id)] = result
-                    reporter.finished(result)
-            worker.wait()
-        finally:  # leaving early (Ctrl-C, SIGTERM, an error): no orphaned Airflow runs
-            stop(worker)
+    with warehouse_run_lock(settings.warehouse_dsn, f"{start}..{end}, pid {os.getpid()}"):
+        env = airflow_environment(settings)
+        ensure_metadata(env)
+        command = [
+            sys.executable, "-m", "c360.orchestration.dag_runs",
+            "--dates", ",".join(d.isoformat() for d in dates),
+            "--dags", ",".join(dag_ids),
+            "--log-dir", str(log_dir),
+            *(["--fail-fast"] if fail_fast else []),
+        ]
+        with worker_log.open("w") as stderr, terminate_raises():
+            worker = subprocess.Popen(
+                command, env=env, cwd=settings.project_dir, stdout=subprocess.PIPE,
+                stderr=stderr, text=True,
+            )
+            try:
+                for line in worker.stdout:
+                    event = json.loads(line)
+                    if event["event"] == "ready":
+                        reporter.ready()
+                    elif event["event"] == "start":
+                        reporter.starting(date.fromisoformat(event["business_date"]), event["dag_id"])
+                    elif event["event"] == "done":
+                        result = DagRunResult(
+                            date.fromisoformat(event["business_date"]), event["dag_id"],
+                            event["state"], event["seconds"], Path(event["log"]), event["tasks"],
+                        )
+                        done[(result.business_date, result.dag_id)] = result
+                        reporter.finished(result)
+                worker.wait()
+            finally:  # leaving early (Ctrl-C, SIGTERM, an error): no orphaned Airflow runs
+                stop(worker)
     return [
         done.get((day, dag_id)) or DagRunResult(day, dag_id, NOT_RUN, 0.0, worker_log)
         for day in dates

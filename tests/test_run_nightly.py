@@ -18,6 +18,7 @@ from c360.airflow_env import libpq_dsn
 from c360.cli import app
 from c360.config import load_settings
 from c360.dates import AMSTERDAM, run_logical_date
+from c360.orchestration.run_lock import warehouse_run_lock
 from c360.pipeline import (
     CONTACT_CENTER,
     FINANCE,
@@ -169,6 +170,24 @@ def test_a_bad_night_alerts_owners_and_the_other_silos_go_on(airflow_env, monkey
     assert task_tries(airflow_env, ingest_dag_id(WEB), "load", DAY) == ("failed", 1)
     assert task_tries(airflow_env, ingest_dag_id(STORE), "load", DAY)[0] == "skipped"
     assert asset_events(airflow_env, DAY) == {raw_asset_uri(s) for s in (CONTACT_CENTER, PRIVACY)}
+
+
+def test_a_run_on_a_warehouse_another_run_holds_stops_and_runs_nothing(airflow_env):
+    """Two runs over the same night on one warehouse would interleave loads, builds and
+    publications: the second stops before it starts anything, naming the first."""
+    landing = load_settings().landing_dir
+    deliver_all(landing, DAY)
+    fill_billing(airflow_env["C360_FINANCE_DSN"], DAY)
+    warehouse = airflow_env["C360_WAREHOUSE_DSN"]
+
+    with warehouse_run_lock(warehouse, "the first run"):
+        result = c360_run("--start", str(DAY), "--end", str(DAY))
+
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert "another run holds warehouse" in said and "c360 run: the first run" in said
+    assert "nothing was run" in said
+    assert loaded_silos(warehouse) == {}
 
 
 def test_run_refuses_a_bad_date_range_and_unknown_dags():

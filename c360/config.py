@@ -28,6 +28,8 @@ def project_root() -> Path:
 
 
 EMBEDDED_DATABASES = ("warehouse", "finance", "airflow")
+# Only the cluster's own role connects to these (Airflow's metadata, the simulated finance source).
+PRIVATE_DATABASES = frozenset({"finance", "airflow"})
 EMBEDDED_SUPERUSER = "c360"
 DEFAULT_PG_PORT = 54329
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 
 from c360.config import Settings
 from c360.postgres import EmbeddedPostgres
 from c360.warehouse.bootstrap import bootstrap
-from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
+from c360.warehouse.roles import BI_ROLE, DEFAULT_STATEMENT_TIMEOUT, ensure_bi_reader
 
 
 def embedded_server(settings: Settings) -> EmbeddedPostgres:
@@ -29,7 +31,8 @@ def start_everything(settings: Settings) -> list[str]:
     bootstrap(settings.warehouse_dsn)
     report.append("warehouse schemas ready")
     password = settings.bi_reader_password
-    ensure_bi_reader(settings.warehouse_dsn, password)
+    ensure_bi_reader(settings.warehouse_dsn, password,
+                     os.environ.get("C360_BI_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT))
     if password:
         report.append(f"role {BI_ROLE} can log in and reads schema published only")
     else:

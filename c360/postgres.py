@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from c360.config import EMBEDDED_DATABASES, EMBEDDED_SUPERUSER
+from c360.config import EMBEDDED_DATABASES, EMBEDDED_SUPERUSER, PRIVATE_DATABASES
 
 SERVER_USER = "postgres"
 # Debian installs server binaries outside PATH, one folder per major version.
@@ -221,13 +221,24 @@ class EmbeddedPostgres:
         self.start()
         for name in databases:
             self.create_database(name)
+        self.close_to_others(set(databases) & PRIVATE_DATABASES)
+
+    def close_to_others(self, names: set[str]) -> None:
+        """Only the cluster's own role connects to these: `bi_reader` and any role made
+        later read the warehouse, never Airflow's metadata or the finance source."""
+        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+            for name in sorted(names):
+                conn.execute(sql.SQL("revoke connect, temporary on database {} from public")
+                             .format(sql.Identifier(name)))
 
     def ensure_secret(self, name: str) -> str:
-        """A generated password kept beside the cluster (mode 600), made once."""
+        """A generated password kept beside the cluster, made once, readable by its owner
+        only from the moment the file exists."""
         path = self.root / name
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(24) + "\n")
-            path.chmod(0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(24) + "\n")
         return path.read_text().strip()
 
     # -- connections -----------------------------------------------------------------

@@ -74,6 +74,11 @@ def test_up_twice_is_harmless_and_creates_the_databases(embedded_home):
     bi_password = (pg_dir / "bi_reader_password").read_text().strip()
     with psycopg.connect(dsn_as(server.dsn("warehouse"), "bi_reader", bi_password)) as conn:
         assert conn.execute("select current_user").fetchone() == ("bi_reader",)
+    # and reads neither Airflow's metadata nor the finance source
+    for private in ("airflow", "finance"):
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            psycopg.connect(dsn_as(server.dsn(private), "bi_reader", bi_password))
+    assert oct((pg_dir / "bi_reader_password").stat().st_mode & 0o777) == "0o600"
 
     status = run_c360("status", env=embedded_home)
     assert status.returncode == 0, status.stderr

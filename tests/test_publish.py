@@ -132,11 +132,22 @@ def test_bi_reader_reads_tables_a_first_publish_creates_whoever_publishes(wareho
 def test_bi_reader_can_change_nothing(warehouse):
     candidate(warehouse, [("C1", 10)])
     publish(warehouse, ["customer_360"], candidate_schema="marts")
-    for statement in ("delete from published.customer_360", "create table published.mine (x int)"):
-        with psycopg.connect(bi_dsn(warehouse)) as conn, pytest.raises(
+    # read-only is only the sessions' default (a session may set it off): privileges hold anyway
+    for statement in ("delete from published.customer_360", "create table published.mine (x int)",
+                      "create table public.mine (x int)"):
+        with psycopg.connect(bi_dsn(warehouse), autocommit=True) as conn, pytest.raises(
             psycopg.errors.InsufficientPrivilege
         ):
+            conn.execute("set default_transaction_read_only = off")
             conn.execute(statement)
+
+
+def test_bi_reader_sessions_are_read_only_and_time_out(warehouse):
+    with psycopg.connect(bi_dsn(warehouse)) as conn:
+        assert conn.execute("show default_transaction_read_only").fetchone() == ("on",)
+        assert conn.execute("show statement_timeout").fetchone() == ("5min",)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("create temporary table scratch (x int)")
 
 
 def test_contact_details_beyond_activation_are_refused(warehouse):

@@ -12,8 +12,11 @@ node's task reports its node's result, and a retried node task runs its node
 alone; one `dbt test` task runs the data tests after all nodes, so nothing
 untested reaches the gate (dbt's unit tests run in CI, not nightly).
 **privacy_requests** then carries out the
-requests dbt matched to a customer (erasure in every schema, restriction,
-access export) and alerts the privacy owner of the ones it could not match.
+requests dbt matched to a customer (erasure in every schema, `published`
+included; restriction; access export), whatever dbt did: a failed model or
+test must not keep an erased person in `published` until a build passes. It
+alerts the privacy owner of the requests it could not match, and of those
+still open `C360_PRIVACY_DEADLINE_DAYS` (25) days after they were received.
 
 Then **quality_gate** runs the Great Expectations checkpoint `quality_gate`
 (`expectations/gx`) for the business date: every result goes to
@@ -40,13 +43,10 @@ from c360.privacy.tasks import apply_privacy_requests_task, enforce_suppressions
 
 @dag(**build_dag_args(), doc_md=__doc__)
 def c360_build():
-    (
-        enforce_suppressions_task()
-        >> dbt_task_group()
-        >> apply_privacy_requests_task()
-        >> quality_gate()
-        >> publish_published()
-    )
+    dbt = enforce_suppressions_task() >> dbt_task_group()
+    gate = quality_gate()
+    dbt >> apply_privacy_requests_task() >> gate >> publish_published()
+    dbt >> gate  # the gate and publishing need a build that passed; the privacy step does not
 
 
 c360_build()

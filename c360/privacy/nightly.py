@@ -15,6 +15,7 @@ back, so the flag holds on later nights whatever later files hold.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,11 +31,29 @@ from c360.privacy.keys import privacy_key
 from c360.privacy.matches import RequestMatch, pending_requests
 from c360.warehouse.bootstrap import bootstrap
 
+ASK_AGAIN = ("Nothing was done for them; they are matched again every night. Ask the person for an "
+             "identifier of their own (account id, loyalty card, personal e-mail or mobile) and "
+             "deliver the request again.")
 UNRESOLVED = {
-    "unmatched": ("privacy_request_unmatched", "name no customer the warehouse knows"),
+    "unmatched": ("privacy_request_unmatched", "name no customer the warehouse knows", ASK_AGAIN),
     "ambiguous": ("privacy_request_ambiguous",
-                  "name several customers, or only through a key a household shares"),
+                  "name several customers, or only through a key a household shares", ASK_AGAIN),
+    "overdue": ("privacy_request_overdue",
+                "are still open {days} days or more after they were received (the law gives one month)",
+                "Carry them out by hand, or answer the person before the month is over."),
 }
+# Days after which a request still open is alerted again, as overdue.
+DEADLINE_DAYS = 25
+
+
+def deadline_days() -> int:
+    return int(os.environ.get("C360_PRIVACY_DEADLINE_DAYS", DEADLINE_DAYS))
+
+
+def overdue(pending: list[RequestMatch], business_date: date, days: int) -> list[RequestMatch]:
+    """The requests still open `days` or more after they were received, as of `business_date`."""
+    return [r for r in pending
+            if r.received_at is not None and (business_date - r.received_at.date()).days >= days]
 
 
 @dataclass
@@ -67,8 +86,12 @@ def apply_privacy_requests(settings: Settings, business_date: date,
         for counted, n in erase(dsn, key, request, business_date).items():
             report.erased_rows[counted] = report.erased_rows.get(counted, 0) + n
         report.handled["erased"] += 1
-    for status in UNRESOLVED:
-        alerted = alert_unresolved(dsn, business_date, status, [r for r in pending if r.status == status])
+    still_open = [r for r in pending if r.status != "matched"]
+    days = deadline_days()
+    for status, requests in (("unmatched", [r for r in still_open if r.status == "unmatched"]),
+                             ("ambiguous", [r for r in still_open if r.status == "ambiguous"]),
+                             ("overdue", overdue(still_open, business_date, days))):
+        alerted = alert_unresolved(dsn, business_date, status, requests, days)
         if alerted:
             report.alerted[status] = alerted
     return report
@@ -83,7 +106,8 @@ def export_access(settings: Settings, dsn: str, key: str, request: RequestMatch,
         record_outcome(conn, request, "exported", business_date, detail=str(path))
 
 
-def alert_unresolved(dsn: str, business_date: date, status: str, requests: list[RequestMatch]) -> list[str]:
+def alert_unresolved(dsn: str, business_date: date, status: str, requests: list[RequestMatch],
+                     days: int = DEADLINE_DAYS) -> list[str]:
     """One alert listing the requests not yet reported with this status; returns their ids."""
     with psycopg.connect(dsn) as conn:
         reported = {row[0] for row in conn.execute(
@@ -91,16 +115,14 @@ def alert_unresolved(dsn: str, business_date: date, status: str, requests: list[
     new = [r for r in requests if r.request_id not in reported]
     if not new:
         return []
-    rule, meaning = UNRESOLVED[status]
+    rule, meaning, advice = UNRESOLVED[status]
     # request ids and types only: the privacy desk has the identifiers, e-mail is no place for them
     lines = "\n".join(
         f"- {r.request_id} ({r.request_type}, received {r.received_at:%Y-%m-%d %H:%M %Z}, "
         f"{r.candidate_customers} candidate customers)" for r in new
     )
     message = (
-        f"{len(new)} data-subject request(s) {meaning}. Nothing was done for them; they are "
-        f"matched again every night. Ask the person for an identifier of their own (account id, "
-        f"loyalty card, personal e-mail or mobile) and deliver the request again.\n{lines}\n"
+        f"{len(new)} data-subject request(s) {meaning.format(days=days)}. {advice}\n{lines}\n"
         f"See marts.privacy_request_matches."
     )
     alert = send_alert(dsn, PRIVACY, business_date, rule, len(new), message)

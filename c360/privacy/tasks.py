@@ -1,7 +1,7 @@
 """The privacy step as two Airflow tasks for the build DAG (dags/build.py wires them).
 
     suppress = enforce_suppressions_task()    # after ingest, before dbt
-    requests = apply_privacy_requests_task()  # after dbt, before the quality gate and publishing
+    requests = apply_privacy_requests_task()  # after dbt, whatever it did; before the gate
     suppress >> dbt >> requests >> quality_gate
 
 A failure alerts the privacy owner, who answers for requests being carried out.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import task
+from airflow.sdk import TriggerRule, task
 
 from c360.config import load_settings
 from c360.connections import WAREHOUSE_CONN_ID, connection_dsn
@@ -33,7 +33,10 @@ def enforce_suppressions_task():
 
 
 def apply_privacy_requests_task():
-    @task(task_id="privacy_requests", on_failure_callback=failure_callback(PRIVACY))
+    # whatever dbt did: requests matched on an earlier night are carried out even when a model
+    # or test fails tonight (the matches dbt built before stay in place)
+    @task(task_id="privacy_requests", on_failure_callback=failure_callback(PRIVACY),
+          trigger_rule=TriggerRule.ALL_DONE)
     def privacy_requests(**context: Any) -> dict[str, Any]:
         """Access exports, restrictions and erasures dbt matched tonight; alert the rest."""
         dsn = connection_dsn(WAREHOUSE_CONN_ID)

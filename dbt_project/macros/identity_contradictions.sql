@@ -45,9 +45,11 @@
 {%- endmacro %}
 
 {#- True when the given names of `a` and `b` (rows with a component_id)
-    contradict: different, not typed the other way round, and not two slips
-    of one name a row of `names` in their component holds ('Jaems' and
-    'Jameg' beside 'James'). -#}
+    contradict: different, not typed the other way round, and not two spellings
+    of one name a row of `names` in their component holds: two slips of it
+    ('Jaems' and 'Jameg' beside 'James'), or a slip of it and its formal name
+    ('Ktty' and 'Catharina' beside 'Kitty'). Two formal names one call name
+    stands for (Cornelia and Petronella beside 'Nel') still contradict. -#}
 {% macro names_contradict(a, b, names) -%}
 ({{ given_name_agreement(a, b) }} = 'different'
     and not {{ names_swapped(a, b) }}
@@ -55,7 +57,8 @@
     and not exists (
         select 1 from {{ names }} as c
         where c.component_id = {{ a }}.component_id
-            and {{ given_name_agreement(a, 'c') }} = 'typo'
-            and {{ given_name_agreement(b, 'c') }} = 'typo'
+            and {{ given_name_agreement(a, 'c') }} in ('typo', 'call_name')
+            and {{ given_name_agreement(b, 'c') }} in ('typo', 'call_name')
+            and 'typo' in ({{ given_name_agreement(a, 'c') }}, {{ given_name_agreement(b, 'c') }})
     ))
 {%- endmacro %}

@@ -10,7 +10,10 @@ the candidate segments. Every dbt model, seed and snapshot is its own task
 (astronomer-cosmos, watcher mode): one producer task runs `dbt build`, each
 node's task reports its node's result, and a retried node task runs its node
 alone; one `dbt test` task runs the data tests after all nodes, so nothing
-untested reaches the gate (dbt's unit tests run in CI, not nightly).
+untested reaches the gate (dbt's unit tests run in CI, not nightly). Every dbt
+command gets the run's business date (`--vars business_date`), the one the
+privacy step, the gate and publishing use, so a re-run of an older date builds
+its metrics as of that date.
 **privacy_requests** then carries out the
 requests dbt matched to a customer (erasure in every schema, `published`
 included; restriction; access export), whatever dbt did: a failed model or

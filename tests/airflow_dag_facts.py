@@ -36,6 +36,7 @@ def task_facts(task) -> dict:
         "producer": getattr(task, "producer_task_id", None),
         "dbt_command": list(getattr(task, "base_cmd", None) or []),
         "dbt_exclude": getattr(task, "exclude", None),
+        "interceptors": [getattr(i, "__name__", repr(i)) for i in getattr(task, "interceptors", None) or []],
         "failure_callback_args": [list(getattr(c, "args", ())) for c in callbacks],
     }
 

@@ -141,6 +141,9 @@ def test_build_dag_watches_dbt_after_the_producer_and_tests_before_the_gate(dags
     assert data_tests in tasks["privacy_requests"]["upstream"]
     # the privacy step carries out matched requests whatever dbt did
     assert tasks["privacy_requests"]["trigger_rule"] == "all_done"
+    # every dbt command runs with the run's business date (the gate's and publishing's)
+    for task_id in (producer, data_tests, *nodes):
+        assert tasks[task_id]["interceptors"] == ["pass_business_date"], task_id
     # dbt's unit tests run in CI, not in the night's build or tests
     for task_id in (producer, data_tests):
         assert tasks[task_id]["dbt_exclude"] == "resource_type:unit_test", task_id

@@ -24,3 +24,16 @@ def test_just_after_midnight_utc_in_summer_is_already_the_next_amsterdam_day():
     # 2026-07-01 23:30 UTC is 01:30 on 2 July in Amsterdam (UTC+2): business date 1 July
     context = {"logical_date": datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "dag_run": None}
     assert business_date(context) == date(2026, 7, 1)
+
+
+def test_dbt_gets_the_runs_business_date_whatever_was_loaded_later():
+    from c360.orchestration.build import pass_business_date
+
+    # a re-run of 2026-10-25 (the 25-hour night the clocks go back), asset-triggered the next night
+    run = SimpleNamespace(run_after=datetime(2026, 10, 26, 2, 45, tzinfo=UTC))
+    operator = SimpleNamespace(vars={"engagement_half_life_days": 30})
+    pass_business_date({"logical_date": None, "dag_run": run}, operator)
+    assert operator.vars == {"engagement_half_life_days": 30, "business_date": "2026-10-25"}
+    operator = SimpleNamespace(vars=None)
+    pass_business_date({"logical_date": datetime(2026, 3, 30, 0, 30, tzinfo=UTC), "dag_run": None}, operator)
+    assert operator.vars == {"business_date": "2026-03-29"}

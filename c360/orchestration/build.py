@@ -46,7 +46,7 @@ from c360.config import load_settings
 from c360.connections import WAREHOUSE_CONN_ID
 from c360.dates import AMSTERDAM
 from c360.dbt_runner import dbt_executable
-from c360.orchestration.failures import failure_callback
+from c360.orchestration.failures import business_date, failure_callback
 from c360.owners import owner_of
 from c360.pipeline import BUILD_DAG_ID, GOLDEN_RECORD, INGEST_SILOS, raw_asset_uri
 
@@ -58,6 +58,13 @@ DBT_DEFAULT_SCHEMA = "marts"
 BUILD_FALLBACK_CRON = "0 7 * * *"
 # dbt's threads: more than the cores, as much of a model's time is waiting on PostgreSQL.
 DBT_THREADS = 4
+
+
+def pass_business_date(context: dict[str, Any], operator: Any) -> None:
+    """Give dbt the run's business date (var business_date), the one the privacy step, the
+    gate and publishing use: re-running an older date builds the metrics as of that date,
+    not as of the latest date loaded. A cosmos interceptor, called before each dbt command."""
+    operator.vars = {**(operator.vars or {}), "business_date": business_date(context).isoformat()}
 
 
 def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
@@ -83,6 +90,7 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
         operator_args={
             # The producer's build and the test task run independent nodes side by side.
             "dbt_cmd_flags": ["--threads", str(DBT_THREADS)],
+            "interceptors": [pass_business_date],
             # Node tasks start once the producer is done, so their first look finds the result.
             "deferrable": False,
             "poke_interval": 5,

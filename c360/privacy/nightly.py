@@ -4,9 +4,11 @@ Runs after dbt (which matched tonight's requests with tonight's identity
 resolution) and before the quality gate and publishing. In order: access
 exports (before an erasure of the same person empties them), restrictions,
 erasures, then one alert per kind to the privacy owner listing the requests
-that are unmatched or ambiguous; those stay pending and are matched again every
-night, and are alerted once per status. Every request carried out is logged in
-ops.privacy_request_log, so running the step again does nothing more.
+that are unmatched or ambiguous, or still open near the law's month; those stay
+pending and are matched again every night, and are alerted once per status.
+Every request carried out is logged in ops.privacy_request_log, so running the
+step again does nothing more. Last, access exports older than their retention
+are removed.
 
 A restriction needs nothing beyond its log entry: dbt flags the golden record
 (is_restricted), and marts.privacy_request_matches reads the logged decision
@@ -18,7 +20,8 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg
 
@@ -26,7 +29,7 @@ from c360.alerts import send_alert
 from c360.config import Settings
 from c360.pipeline import PRIVACY
 from c360.privacy.erasure import Counts, erase, record_outcome
-from c360.privacy.export import export_path, person_document, write_document
+from c360.privacy.export import export_dir, export_path, person_document, write_document
 from c360.privacy.keys import privacy_key
 from c360.privacy.matches import RequestMatch, pending_requests
 from c360.warehouse.bootstrap import bootstrap
@@ -44,10 +47,36 @@ UNRESOLVED = {
 }
 # Days after which a request still open is alerted again, as overdue.
 DEADLINE_DAYS = 25
+# Business days an access export is kept before it is removed: the person has had it by then.
+EXPORT_RETENTION_DAYS = 30
 
 
 def deadline_days() -> int:
     return int(os.environ.get("C360_PRIVACY_DEADLINE_DAYS", DEADLINE_DAYS))
+
+
+def export_retention_days() -> int:
+    return int(os.environ.get("C360_PRIVACY_EXPORT_RETENTION_DAYS", EXPORT_RETENTION_DAYS))
+
+
+def remove_expired_exports(settings: Settings, dsn: str, business_date: date, days: int) -> list[str]:
+    """Remove the access exports written `days` or more business days before `business_date`;
+    returns their request ids. Only files in the export folder, where the nightly step writes
+    them; the log keeps the proof that the request was answered."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "select request_id, detail from ops.privacy_request_log "
+            "where outcome = 'exported' and detail is not null and business_date <= %s order by 1",
+            (business_date - timedelta(days=days),),
+        ).fetchall()
+    folder = export_dir(settings).resolve()
+    removed = []
+    for request_id, detail in rows:
+        path = Path(detail).resolve()
+        if path.parent == folder and path.is_file():
+            path.unlink()
+            removed.append(request_id)
+    return removed
 
 
 def overdue(pending: list[RequestMatch], business_date: date, days: int) -> list[RequestMatch]:
@@ -62,6 +91,7 @@ class PrivacyReport:
     handled: Counter = field(default_factory=Counter)  # outcome -> requests
     erased_rows: Counts = field(default_factory=dict)
     alerted: dict[str, list[str]] = field(default_factory=dict)  # status -> request ids
+    expired_exports: list[str] = field(default_factory=list)  # request ids whose export was removed
 
 
 def apply_privacy_requests(settings: Settings, business_date: date,
@@ -94,6 +124,7 @@ def apply_privacy_requests(settings: Settings, business_date: date,
         alerted = alert_unresolved(dsn, business_date, status, requests, days)
         if alerted:
             report.alerted[status] = alerted
+    report.expired_exports = remove_expired_exports(settings, dsn, business_date, export_retention_days())
     return report
 
 

@@ -19,42 +19,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 from rich.console import Console
 from rich.table import Table
+from throwaway import C360, RESOLUTION, START, load_day, throwaway_warehouse
 
 from c360.evaluate import evaluate
-from c360.ingest import contact_center, finance, privacy, store, web
-from c360.postgres import EmbeddedPostgres
 from c360.simulator.runner import Request, Target, simulate
 from c360.warehouse.bootstrap import bootstrap
-
-START = date(2026, 10, 1)
-C360 = str(Path(sys.executable).with_name("c360"))
-RESOLUTION = ["build", "--select", "+customer_xref", "--exclude", "test_type:unit", "test_type:data"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def load_day(warehouse_dsn: str, finance_dsn: str, landing: Path, day: date) -> None:
-    finance.extract_business_date(finance_dsn, warehouse_dsn, day)
-    for silo in (contact_center, web, store, privacy):
-        silo.load_business_date(warehouse_dsn, landing, day)
-
 
 # The resolution's stages, by the models that make them up (the rest is seeds and hooks).
 STAGES = {
@@ -113,19 +91,12 @@ def main() -> None:
     parser.add_argument("--evaluate", action="store_true", help="also evaluate against the truth")
     args = parser.parse_args()
     console = Console()
-    root = Path(tempfile.mkdtemp(prefix="c360-bench-identity-"))
-    root.chmod(0o755)  # the postgres user must reach it
-    server = EmbeddedPostgres(root=root / "pg", port=free_port(), durable=False)
-    server.up(databases=("warehouse", "finance"))
-    try:
-        warehouse_dsn, finance_dsn = server.dsn("warehouse"), server.dsn("finance")
+    with throwaway_warehouse("c360-bench-identity-") as cluster:
+        warehouse_dsn, finance_dsn, landing = cluster.warehouse_dsn, cluster.finance_dsn, cluster.landing
         bootstrap(warehouse_dsn)
-        landing = root / "landing"
-        target = Target(landing, root / "truth", root / "simulation", finance_dsn)
-        target_path = root / "dbt-target"
-        env = {**os.environ, "C360_WAREHOUSE_DSN": warehouse_dsn, "C360_FINANCE_DSN": finance_dsn,
-               "C360_HOME": str(root / "home"), "C360_LANDING_DIR": str(landing),
-               "DBT_TARGET_PATH": str(target_path), "DBT_LOG_PATH": str(root / "dbt-logs")}
+        target = Target(landing, cluster.root / "truth", cluster.root / "simulation", finance_dsn)
+        target_path = cluster.target_path
+        env = {**os.environ, **cluster.env}
         rows = []
 
         with console.status(f"simulating {args.people:,} persons x {args.days} days"):
@@ -155,12 +126,9 @@ def main() -> None:
                           f"{night.seconds:.1f}", *(f"{s:.1f}" for s in night.stages.values()))
         console.print(table)
         if args.evaluate:
-            result = evaluate(warehouse_dsn, root / "truth" / "identities.csv")
+            result = evaluate(warehouse_dsn, cluster.root / "truth" / "identities.csv")
             console.print(f"precision {result.precision:.4f}  recall {result.recall:.4f}  "
                           f"F1 {result.f1:.4f}  largest cluster {result.largest_cluster}")
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

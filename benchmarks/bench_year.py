@@ -26,10 +26,7 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -37,10 +34,10 @@ from pathlib import Path
 import psycopg
 from rich.console import Console
 from rich.table import Table
+from throwaway import C360, START, load_day, throwaway_warehouse
 
 from c360.config import load_settings
 from c360.evaluate import evaluate
-from c360.postgres import EmbeddedPostgres
 from c360.privacy import apply_privacy_requests, enforce_suppressions
 from c360.quality.gate import run_gate
 from c360.quality.results import GateResult
@@ -50,10 +47,6 @@ from c360.simulator.config import NOISE_PROFILES
 from c360.simulator.runner import Request, Target, simulate
 from c360.warehouse.bootstrap import bootstrap
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_identity import START, free_port, load_day  # noqa: E402  (a sibling script)
-
-C360 = str(Path(sys.executable).with_name("c360"))
 # The build DAG's dbt build: every model, seed and snapshot, then the data tests.
 BUILD = ["build", "--exclude", "test_type:unit", "--threads", "4"]
 
@@ -127,23 +120,14 @@ def main() -> None:
                         help="leave the warehouse running afterwards, to look into it")
     args = parser.parse_args()
     console = Console()
-    root = Path(tempfile.mkdtemp(prefix="c360-bench-year-"))
-    root.chmod(0o755)  # the postgres user must reach it
-    server = EmbeddedPostgres(root=root / "pg", port=free_port(), durable=False)
-    server.up(databases=("warehouse", "finance"))
-    try:
-        warehouse_dsn, finance_dsn = server.dsn("warehouse"), server.dsn("finance")
+    with throwaway_warehouse("c360-bench-year-", keep=args.keep) as cluster:
+        warehouse_dsn, finance_dsn, landing = cluster.warehouse_dsn, cluster.finance_dsn, cluster.landing
+        root, target_path = cluster.root, cluster.target_path
         bootstrap(warehouse_dsn)
-        landing = root / "landing"
         target = Target(landing, root / "truth", root / "simulation", finance_dsn)
-        target_path = root / "dbt-target"
-        env = {"C360_WAREHOUSE_DSN": warehouse_dsn, "C360_FINANCE_DSN": finance_dsn,
-               "C360_HOME": str(root / "home"), "C360_LANDING_DIR": str(landing),
-               "DBT_TARGET_PATH": str(target_path), "DBT_LOG_PATH": str(root / "dbt-logs"),
-               # the suppression list's key, for a warehouse that lives as long as the bench
-               "C360_PRIVACY_KEY": secrets.token_hex(32)}
-        os.environ.update(env)  # load_settings() below, for the privacy steps and the gate
-        env = {**os.environ}
+        # the suppression list's key, for a warehouse that lives as long as the bench
+        os.environ.update(cluster.env, C360_PRIVACY_KEY=secrets.token_hex(32))
+        env = {**os.environ}  # load_settings() below reads it too, for the privacy steps and the gate
         seconds: dict[str, float] = {}
         last = START + timedelta(days=args.days - 1)
 
@@ -205,13 +189,6 @@ def main() -> None:
         for stage, s in seconds.items():
             table.add_row(f"seconds: {stage}", f"{s:.1f}")
         console.print(table)
-    finally:
-        if args.keep:
-            console.print(f"kept: {server.dsn('warehouse')} (stop it with"
-                          f" `EmbeddedPostgres(root={root / 'pg'}).stop()` and remove {root})")
-        else:
-            server.stop()
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,36 +18,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
 from itertools import combinations
-from pathlib import Path
 
 import pandas as pd
 import psycopg
 from rich.console import Console
 from rich.table import Table
+from throwaway import C360, RESOLUTION, throwaway_warehouse
 
 from c360.evaluate import evaluate
 from c360.evaluation.febrl import FebrlMapping, load_mapping, map_febrl3, map_febrl4, write_mapping
-from c360.postgres import EmbeddedPostgres
 from c360.warehouse.bootstrap import bootstrap
 
-C360 = str(Path(sys.executable).with_name("c360"))
-RESOLUTION = ["build", "--select", "+customer_xref", "--exclude", "test_type:unit", "test_type:data"]
 # A customer this large is a runaway merge: its false pairs are counted, not listed.
 LISTED_CLUSTER = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- what differs between two records ---------------------------------------------------
@@ -236,18 +223,11 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=2, help="masked examples per cause")
     args = parser.parse_args()
     console = Console(width=120)
-    root = Path(tempfile.mkdtemp(prefix="c360-eval-febrl-"))
-    root.chmod(0o755)  # the postgres user must reach it
-    server = EmbeddedPostgres(root=root / "pg", port=free_port(), durable=False)
-    server.up(databases=("warehouse", "finance"))
     seconds: dict[str, float] = {}
-    try:
-        warehouse_dsn, finance_dsn = server.dsn("warehouse"), server.dsn("finance")
-        landing, truth = root / "landing", root / "truth" / "identities.csv"
-        target_path = root / "dbt-target"
-        env = {**os.environ, "C360_WAREHOUSE_DSN": warehouse_dsn, "C360_FINANCE_DSN": finance_dsn,
-               "C360_HOME": str(root / "home"), "C360_LANDING_DIR": str(landing),
-               "DBT_TARGET_PATH": str(target_path), "DBT_LOG_PATH": str(root / "dbt-logs")}
+    with throwaway_warehouse("c360-eval-febrl-") as cluster:
+        warehouse_dsn, finance_dsn, landing = cluster.warehouse_dsn, cluster.finance_dsn, cluster.landing
+        truth = cluster.root / "truth" / "identities.csv"
+        env = {**os.environ, **cluster.env}
 
         started = time.perf_counter()
         mapping: FebrlMapping = (map_febrl4(args.originals) if args.febrl_set == "febrl4"
@@ -314,9 +294,6 @@ def main() -> None:
         if unlisted:
             console.print(f"[bold red]{unlisted:,} more false pairs in customers of more than "
                           f"{LISTED_CLUSTER} records, not listed[/]")
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,19 @@ def new_database(pg: EmbeddedPostgres) -> Iterator[callable]:
         pg.drop_database(name)
 
 
+@pytest.fixture(scope="module")
+def module_databases(pg: EmbeddedPostgres, request) -> Iterator[tuple[str, str]]:
+    """An empty warehouse and finance database shared by a module's tests, dropped after
+    them: (warehouse DSN, finance DSN)."""
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    names = (f"{module}_warehouse", f"{module}_finance")
+    for name in names:
+        pg.create_database(name)
+    yield pg.dsn(names[0]), pg.dsn(names[1])
+    for name in names:
+        pg.drop_database(name)
+
+
 @pytest.fixture
 def warehouse_dsn(new_database) -> str:
     """An empty warehouse database."""

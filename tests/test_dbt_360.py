@@ -127,11 +127,8 @@ def snapshot(dsn: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(pg, tmp_path_factory):
-    names = ("dbt_360_warehouse", "dbt_360_finance")
-    for name in names:
-        pg.create_database(name)
-    warehouse, finance = (pg.dsn(name) for name in names)
+def built(module_databases, tmp_path_factory):
+    warehouse, finance = module_databases
     bootstrap(warehouse)
     root = tmp_path_factory.mktemp("c360-360")
     simulate_and_load(warehouse, finance, root, people=300, days=2, start=START, seed=360, config=BUSY)
@@ -140,9 +137,7 @@ def built(pg, tmp_path_factory):
     dbt_build(env)  # without var business_date: the latest loaded; data and unit tests too
     first = snapshot(warehouse)
     dbt_build(env, *MODELS_ONLY, "--select", *THE_360, *AS_OF)
-    yield {"dsn": warehouse, "env": env, "first": first, "again": snapshot(warehouse)}
-    for name in names:
-        pg.drop_database(name)
+    return {"dsn": warehouse, "env": env, "first": first, "again": snapshot(warehouse)}
 
 
 def customer_of(dsn: str, source_system: str, source_key: str) -> str:

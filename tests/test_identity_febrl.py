@@ -34,23 +34,18 @@ RECALL_FLOOR = 0.78  # measured 0.8068: raise it as matching improves
 
 
 @pytest.fixture(scope="module")
-def febrl4(pg, tmp_path_factory):
+def febrl4(module_databases, tmp_path_factory):
     root = tmp_path_factory.mktemp("febrl4")
-    names = ("febrl_warehouse", "febrl_finance")
-    for name in names:
-        pg.create_database(name)
-    warehouse_dsn, finance_dsn = (pg.dsn(name) for name in names)
+    warehouse_dsn, finance_dsn = module_databases
     mapping = map_febrl4()
     truth = root / "truth" / "identities.csv"
     write_mapping(mapping, finance_dsn, root / "landing", truth)
     bootstrap(warehouse_dsn)
     finance_report, store_report = load_mapping(finance_dsn, warehouse_dsn, root / "landing")
     dbt_build(dbt_env(warehouse_dsn, root / "home"), "--select", "+customer_xref", *MODELS_ONLY)
-    yield {"dsn": warehouse_dsn, "mapping": mapping, "truth": truth,
+    return {"dsn": warehouse_dsn, "mapping": mapping, "truth": truth,
            "finance": finance_report, "store": store_report,
            "scores": evaluate(warehouse_dsn, truth, sample_size=0)}
-    for name in names:
-        pg.drop_database(name)
 
 
 def test_every_febrl_record_is_mapped_once():

@@ -30,20 +30,15 @@ RECALL_FLOOR = 0.93
 
 
 @pytest.fixture(scope="module")
-def resolved(pg, tmp_path_factory):
+def resolved(module_databases, tmp_path_factory):
     root = tmp_path_factory.mktemp("real-noise")
-    names = ("real_noise_warehouse", "real_noise_finance")
-    for name in names:
-        pg.create_database(name)
-    warehouse_dsn, finance_dsn = (pg.dsn(name) for name in names)
+    warehouse_dsn, finance_dsn = module_databases
     bootstrap(warehouse_dsn)
     simulate_and_load(warehouse_dsn, finance_dsn, root, people=3000, days=14,
                       start=date(2026, 11, 2), seed=HELD_OUT_REAL_SEED,
                       config=SimulationConfig(noise="real"))
     dbt_build(dbt_env(warehouse_dsn, root / "home"), "--select", "+customer_xref", *MODELS_ONLY)
-    yield evaluate(warehouse_dsn, root / "truth" / "identities.csv", sample_size=0)
-    for name in names:
-        pg.drop_database(name)
+    return evaluate(warehouse_dsn, root / "truth" / "identities.csv", sample_size=0)
 
 
 def test_precision_first_on_slips_the_rules_were_not_fitted_to(resolved):

@@ -35,7 +35,7 @@
     from {{ level }}_birth_dates as a
     join {{ level }}_birth_dates as b
         on a.component_id = b.component_id and a.date_of_birth < b.date_of_birth
-        and not {{ birth_dates_near('a.date_of_birth', 'b.date_of_birth') }}
+        and {{ birth_date_agreement('a.date_of_birth', 'b.date_of_birth') }} = 'different'
     union
     select a.component_id
     from {{ level }}_names as a
@@ -57,8 +57,7 @@
     and not exists (
         select 1 from {{ names }} as c
         where c.component_id = {{ a }}.component_id
-            and {{ given_name_agreement(a, 'c') }} in ('typo', 'call_name')
-            and {{ given_name_agreement(b, 'c') }} in ('typo', 'call_name')
-            and 'typo' in ({{ given_name_agreement(a, 'c') }}, {{ given_name_agreement(b, 'c') }})
+            and ({{ given_name_agreement(a, 'c') }}, {{ given_name_agreement(b, 'c') }})
+                in (('typo', 'typo'), ('typo', 'call_name'), ('call_name', 'typo'))
     ))
 {%- endmacro %}

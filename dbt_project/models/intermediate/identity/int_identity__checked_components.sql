@@ -1,8 +1,8 @@
 {#- Components checked for internal contradictions. A full component (all
     links) that holds two birth dates far apart (not a slip of one another),
-    two incompatible given names (unless both are slips of a third name it
-    holds), or more billing accounts and loyalty cards
-    than any person plausibly has, is trimmed: the records that contradict
+    two incompatible given names (unless both are spellings of a third name it
+    holds), or more billing accounts and loyalty cards than any person
+    plausibly has, is trimmed: the records that contradict
     most of the others are set apart, and each side keeps the links among its
     own records. Where a side still contradicts, the component falls back to
     its strong components (level 1 links), trimmed the same way where they
@@ -64,8 +64,7 @@ full_members as (
     from {{ level }}_split as a
     join {{ level }}_split as b
         on a.component_id = b.component_id and a.record_id <> b.record_id
-        and (not {{ birth_dates_near('a.date_of_birth', 'b.date_of_birth') }}
-             and a.date_of_birth <> b.date_of_birth
+        and ({{ birth_date_agreement('a.date_of_birth', 'b.date_of_birth') }} = 'different'
              or {{ names_contradict('a', 'b', level ~ '_names') }})
     group by a.record_id, a.component_id
 ),

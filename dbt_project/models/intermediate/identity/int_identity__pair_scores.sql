@@ -56,8 +56,8 @@ flagged as (
         se.key_value is not null as email_is_shared,
         sp.key_value is not null as phone_is_shared,
         -- Fellegi–Sunter: each comparison's log2(m / u) at its level, 0 when unknown
-        {%- for comparison, level, value in comparisons %}
         -- (in float8: numeric's log costs more than the whole join)
+        {%- for comparison, level, value in comparisons %}
         coalesce(ln(l_{{ comparison }}.m_probability
             / coalesce({% if value %}v_{{ comparison }}.share, {% endif %}l_{{ comparison }}.u_probability)) / ln(2), 0)
             as {{ comparison }}_weight,

@@ -65,9 +65,6 @@ with_keys as (
     select
         source_system || ':' || source_key as record_id,
         unioned.*,
-        -- how many records give this first given name: a spelling only one record
-        -- holds is more likely a slip than another person's name
-        count(*) over (partition by {{ fold_name("split_part(btrim(given_name), ' ', 1)") }}) as given_first_records,
         -- how many records give this birth date, against the average day of its year
         count(*) over (partition by date_of_birth) as birth_date_records,
         count(*) over (partition by extract(year from date_of_birth)) / 365.0 as birth_year_records_per_day,
@@ -88,8 +85,10 @@ final as (
         w.given_name_is_initial,
         case when w.given_name_is_initial then null else w.given_first_folded end as given_first_folded,
         w.given_name_folded,
+        -- how many records give this first given name: a spelling only one record
+        -- holds is more likely a slip than another person's name
         case when not w.given_name_is_initial and w.given_first_folded is not null
-            then w.given_first_records end as given_first_records,
+            then count(*) over (partition by w.given_first_folded) end as given_first_records,
         left(w.given_name_folded, 1) as given_initial,
         case when not w.given_name_is_initial
             then coalesce(v.canonical_given_names, w.given_first_folded) end as given_canonical,

@@ -34,14 +34,18 @@ def export_dir(settings: Settings) -> Path:
     return Path(override) if override else settings.home / "privacy" / "exports"
 
 
+def in_export_folder(settings: Settings, path: Path) -> bool:
+    """True when `path`, resolved, is a file name right in the export folder."""
+    return path.resolve().parent == export_dir(settings).resolve()
+
+
 def export_path(settings: Settings, name: str) -> Path:
     """`<export folder>/<name>.json`, refused unless it stays in the export folder: the name
     comes from a request file, and an export holds a person's data."""
-    folder = export_dir(settings).resolve()
-    path = (folder / f"{name}.json").resolve()
-    if path.parent != folder:
-        raise ExportError(f"an export named {name!r} would be written outside {folder}: "
-                          "a request id must be a plain identifier")
+    path = (export_dir(settings) / f"{name}.json").resolve()
+    if not in_export_folder(settings, path):
+        raise ExportError(f"an export named {name!r} would be written outside "
+                          f"{export_dir(settings).resolve()}: a request id must be a plain identifier")
     return path
 
 

@@ -29,7 +29,7 @@ from c360.alerts import send_alert
 from c360.config import Settings
 from c360.pipeline import PRIVACY
 from c360.privacy.erasure import Counts, erase, record_outcome
-from c360.privacy.export import export_dir, export_path, person_document, write_document
+from c360.privacy.export import export_path, in_export_folder, person_document, write_document
 from c360.privacy.keys import privacy_key
 from c360.privacy.matches import RequestMatch, pending_requests
 from c360.warehouse.bootstrap import bootstrap
@@ -69,11 +69,10 @@ def remove_expired_exports(settings: Settings, dsn: str, business_date: date, da
             "where outcome = 'exported' and detail is not null and business_date <= %s order by 1",
             (business_date - timedelta(days=days),),
         ).fetchall()
-    folder = export_dir(settings).resolve()
     removed = []
     for request_id, detail in rows:
-        path = Path(detail).resolve()
-        if path.parent == folder and path.is_file():
+        path = Path(detail)
+        if in_export_folder(settings, path) and path.is_file():
             path.unlink()
             removed.append(request_id)
     return removed

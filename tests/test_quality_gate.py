@@ -130,12 +130,14 @@ def _raw_layer(conn: psycopg.Connection, day: date) -> None:
 
 
 def identity_record(conn: psycopg.Connection, system: str, key: str, given: str | None,
-                    surname: str | None, born: str | None, postal: str | None, house: str | None) -> None:
+                    surname: str | None, born: str | None, postal: str | None, house: str | None,
+                    canonical: str | None = None) -> None:
     """A record as dbt's identity resolution normalizes it, from a lower-case given name(s) and
-    surname ('de vries': prefix 'de')."""
+    surname ('de vries': prefix 'de'); `canonical`, the formal names the first given name
+    stands for, defaults to that name itself."""
     conn.execute(
         "insert into intermediate.int_identity__records values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (system, key, given and given.split()[0], given and given.replace(" ", ""),
+        (system, key, canonical or (given and given.split()[0]), given and given.replace(" ", ""),
          surname and surname.split()[-1], surname and surname.replace(" ", ""), born, postal, house),
     )
 
@@ -401,6 +403,11 @@ def test_one_loyal_customer_with_forty_records_passes(warehouse):
         ("finance", "FA9000002", "jan", "jansen", None, None, None),
         ("store", "9000000000002", "jan", "jansen", "1990-01-01", None, None),
     ])
+    # Nel, the call name of Cornelia and of Petronella, beside Cornelia under her married name
+    give_records(warehouse, "C900", [
+        ("store", "9000000000900", "nel", "smit", None, None, None, "cornelia petronella"),
+        ("finance", "FA9000900", "cornelia", "jansen", None, None, None),
+    ])
     with psycopg.connect(warehouse.warehouse_dsn) as conn:
         held = conn.execute("select count(*) from marts.customer_xref where customer_id = 'C001'").fetchone()
     assert held == (40,)
@@ -410,6 +417,7 @@ def test_one_loyal_customer_with_forty_records_passes(warehouse):
     }
     # C002 (1980-01-01): 1990-01-01 is one digit off
     assert cluster_measures(warehouse, "C002")["birth_dates_far_apart"] == 0
+    assert cluster_measures(warehouse, "C900")["names_far_apart"] == 0
 
     result = gate_then_publish(warehouse)
 

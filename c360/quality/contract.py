@@ -36,8 +36,9 @@ SOURCE_KEY = "source_key"
 SEGMENT = "segment"
 
 # Columns of intermediate.int_identity__records (also source_system, source_key,
-# date_of_birth): the first given name folded and mapped to its canonical form
-# (Bob -> robert; NULL for an initial), all given names folded, the surname
+# date_of_birth): the formal names the first given name stands for, folded and
+# apart by spaces (Bob -> 'robert', Nel -> 'cornelia petronella'; NULL for an
+# initial), all given names folded, the surname
 # folded without and with its prefix, and the normalized address keys.
 GIVEN_NAME_CANONICAL = "given_canonical"
 GIVEN_NAMES_FOLDED = "given_name_folded"

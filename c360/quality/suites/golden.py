@@ -15,8 +15,9 @@ intermediate.int_identity__records):
   the future or before 1900.
 - names_far_apart: how many of its full names are far apart from another of
   them: no part of one is within a slip (levenshtein <= 2) of a part of the
-  other. A name's parts are its first given name in canonical form (Bob ->
-  robert), all its given names, and its surname with and without its prefix,
+  other. A name's parts are the formal names its first given name stands for
+  (Bob -> robert; Nel -> cornelia and petronella), all its given names, and its
+  surname with and without its prefix,
   each folded (letters only); parts under 3 letters ('de', an initial) are left
   out. A married name or a nickname changes one part, not all; a name typed
   swapped ('de Grote' / 'Jan-Hendrik') keeps them. Records whose given name or
@@ -114,7 +115,7 @@ CLUSTER_MEASURES_SQL = f"""
     names as (
         select distinct {CUSTOMER_ID},
                concat_ws(' ', given, given_all, '/', surname, surname_full) as name,
-               array[given, given_all, surname, surname_full] as parts
+               string_to_array(given, ' ') || array[given_all, surname, surname_full] as parts
         from records
         where given is not null and length(surname) > 1
     ),

@@ -192,9 +192,9 @@ def test_lines_that_break_the_contract_are_quarantined(warehouse_dsn, tmp_path):
     assert refused[5] == "occurred_at: '21-11-2026 09:14:03' is not a valid ISO 8601 timestamp in UTC"
     assert refused[6].startswith("occurred_at: '2026-11-21T09:14:03+01:00' is not")
     assert refused[7] == "utm: '\"google\"' is not a JSON object"
-    assert refused[8] == "traits: '[\"a@example.nl\"]' is not a JSON object"
+    assert refused[8] == "traits: '[\"a@e******.n*\"]' is not a JSON object"  # personal: masked
     assert refused[9] == "event_type: empty, expected a value"
-    assert refused[10] == "anonymous_id: '{\"id\":1}' is not a JSON string"
+    assert refused[10] == "anonymous_id: '{\"i*\":1}' is not a JSON string"
     assert refused[11] == "holds a \\u0000 character"
     raw = {line: text for _, line, text, _ in quarantine(warehouse_dsn, "web")}
     assert orjson.loads(raw[4]) == event(4, event_id="not-a-uuid")

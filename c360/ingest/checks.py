@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from c360.personal_data import shown
+
 _HOUR_MINUTE_SECOND = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 _YEAR = r"(?!0000)[0-9]{4}"
 # day and month of every date but 29 February, which leaves to the exact check
@@ -43,7 +45,7 @@ class Check:
             return None if self.optional else f"{self.name}: empty, expected {self.expected}"
         if re.fullmatch(self.shape, value) and self._is_calendar_day(value):
             return None
-        return f"{self.name}: {quote(value)} is not {self.expected}"
+        return f"{self.name}: {quote(shown(self.name, value))} is not {self.expected}"
 
     def _is_calendar_day(self, value: str) -> bool:
         if self.ymd is None:

@@ -41,6 +41,7 @@ from c360.ingest.handover import HandedBytes
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import DatePartition
 from c360.ingest.report import SiloLoadReport
+from c360.personal_data import shown
 
 SOURCE_SYSTEM = "web"
 RAW_TABLE = "raw_web.events"
@@ -82,8 +83,8 @@ def _checked_utf8(text: bytes) -> bytes:
     return text
 
 
-def _json_text(value: object) -> str:
-    return checks.quote(orjson.dumps(value).decode())
+def _json_text(name: str, value: object) -> str:
+    return checks.quote(shown(name, orjson.dumps(value).decode()))
 
 
 def event_problems(doc: dict) -> list[str]:
@@ -92,17 +93,17 @@ def event_problems(doc: dict) -> list[str]:
     for check in (EVENT_ID, EVENT_TYPE, OCCURRED_AT):
         value = doc.get(check.name)
         if value is not None and type(value) is not str:
-            problems.append(f"{check.name}: {_json_text(value)} is not a JSON string")
+            problems.append(f"{check.name}: {_json_text(check.name, value)} is not a JSON string")
         elif reason := check.reason(value):
             problems.append(reason)
     for name in TEXT_MEMBERS:
         value = doc.get(name)
         if value is not None and type(value) is not str:
-            problems.append(f"{name}: {_json_text(value)} is not a JSON string")
+            problems.append(f"{name}: {_json_text(name, value)} is not a JSON string")
     for name in OBJECT_MEMBERS:
         value = doc.get(name)
         if value is not None and type(value) is not dict:
-            problems.append(f"{name}: {_json_text(value)} is not a JSON object")
+            problems.append(f"{name}: {_json_text(name, value)} is not a JSON object")
     return problems
 
 

@@ -25,11 +25,13 @@ from c360.quality.thresholds import load_thresholds
 
 CHECKPOINT = "quality_gate"
 BATCH = "as_built"
-# Enough evidence for an alert, not a copy of the bad data.
+# Enough evidence for an alert, not a copy of the bad data: the row keys of a few failing
+# rows (no personal data in them), never their values, in results, data docs and alerts.
 RESULT_FORMAT = {
     "result_format": "SUMMARY",
     "unexpected_index_column_names": [ROW_KEY],
     "partial_unexpected_count": 5,
+    "exclude_unexpected_values": True,
 }
 
 

@@ -47,7 +47,7 @@ def alert_message(outcome: Outcome, business_date: date) -> str:
     if outcome.observed_value is not None:
         lines.append(f"Observed: {outcome.observed_value}")
     if outcome.examples:
-        lines.append("Example rows (contact details masked):")
+        lines.append("Example rows (their keys; the values stay in the warehouse):")
         lines += [f"  {json.dumps(row, default=str, ensure_ascii=False)}" for row in outcome.examples]
     if outcome.docs_url:
         lines.append(f"Full report: {outcome.docs_url}")

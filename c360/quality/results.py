@@ -11,7 +11,6 @@ from typing import Any
 from great_expectations.checkpoint.checkpoint import CheckpointResult
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 
-from c360.quality.masking import mask_row
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class Outcome:
     rows_checked: int | None = None
     unexpected_count: int | None = None
     observed_value: Any = None
-    examples: list[dict[str, Any]] = field(default_factory=list)  # masked
+    examples: list[dict[str, Any]] = field(default_factory=list)  # row keys of failing rows
     description: str | None = None
     error: str | None = None  # the query or the expectation could not run
     docs_url: str | None = None
@@ -100,7 +99,7 @@ def _outcome(
         rows_checked=details.get("element_count"),
         unexpected_count=details.get("unexpected_count"),
         observed_value=details.get("observed_value"),
-        examples=[mask_row(dict(row)) for row in details.get("partial_unexpected_index_list") or []],
+        examples=[dict(row) for row in details.get("partial_unexpected_index_list") or []],
         description=config.description,
         error=error,
         docs_url=docs_url,

@@ -22,7 +22,8 @@ def _freshness(silo: str) -> Check:
     # One row even when the silo never delivered: then the latest date is null.
     return Check(
         name=f"{silo}__freshness", owner=silo, suite=FRESHNESS_SUITE,
-        query=f"""select '{silo}' as row_key, max(business_date) as latest_business_date
+        query=f"""select '{silo} last loaded ' || coalesce(max(business_date)::text, 'never') as row_key,
+                         max(business_date) as latest_business_date
                   from ops.load_ledger
                   where source_system = '{silo}' and status = 'loaded'""",
         expectations=[
@@ -57,7 +58,10 @@ def _volume(silo: str, t: Thresholds) -> Check:
                       ) as baseline
                       from days
                   )
-                  select '{silo} ' || business_date as row_key, business_date, rows_read, rows_loaded,
+                  select '{silo} ' || business_date || ': ' || rows_loaded || ' of ' || rows_read
+                          || ' rows loaded' || coalesce(', ' || round(rows_read / baseline, 2)
+                          || ' times the usual volume', '') as row_key,
+                      business_date, rows_read, rows_loaded,
                       (rows_loaded::numeric / nullif(rows_read, 0))::float8 as parse_rate,
                       (case when baseline >= {t.min_baseline_rows} then rows_read / baseline end)::float8
                           as volume_ratio

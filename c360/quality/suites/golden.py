@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
+from c360.personal_data import masked_key_sql
 from c360.pipeline import CONTACT_CENTER, FINANCE, GOLDEN_RECORD, STORE, WEB
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import (
@@ -74,7 +75,7 @@ IDENTITY_RECORDS = f"""
         select '{STORE}', card_number
         from raw_privacy.requests where request_type = 'erasure' and card_number is not null
     )
-    select r.source_system || ':' || r.source_key as row_key, x.{CUSTOMER_ID}
+    select r.source_system || ':' || {masked_key_sql("r.source_key")} as row_key, x.{CUSTOMER_ID}
     from identity_records as r
     left join {CUSTOMER_XREF} as x
         on x.{SOURCE_SYSTEM} = r.source_system and x.{SOURCE_KEY} = r.source_key
@@ -189,7 +190,7 @@ def checks(t: Thresholds) -> list[Check]:
         ),
         Check(
             name=f"{GOLDEN_RECORD}__xref", owner=GOLDEN_RECORD, suite="golden_record_xref",
-            query=f"""select {SOURCE_SYSTEM} || ':' || {SOURCE_KEY} as row_key,
+            query=f"""select {SOURCE_SYSTEM} || ':' || {masked_key_sql(SOURCE_KEY)} as row_key,
                           {CUSTOMER_ID}, {SOURCE_SYSTEM}, {SOURCE_KEY}
                       from {CUSTOMER_XREF}""",
             expectations=[

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
+from c360.personal_data import masked_key_sql
 from c360.pipeline import CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import BUSINESS_DATE_SQL
@@ -51,7 +52,7 @@ def checks(t: Thresholds) -> list[Check]:
     return [
         Check(
             name=f"{FINANCE}__raw_accounts", owner=FINANCE, suite="raw_finance_accounts",
-            query=f"""select account_id || ' @ ' || updated_at as row_key, account_id, btrim(email) as email,
+            query=f"""select {masked_key_sql("account_id")} || ' @ ' || updated_at as row_key, account_id, btrim(email) as email,
                         country_code, status, date_of_birth
                      from raw_finance.accounts {ON_DATE}""",
             expectations=[

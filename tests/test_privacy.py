@@ -311,16 +311,18 @@ def test_the_next_night_keeps_everyone_elses_customer_ids(nights):
     assert moved == {}
 
 
-def test_erasure_keeps_aggregates_pseudonymized(nights):
+def test_erasure_keeps_aggregates_linked_to_no_one(nights):
     dsn = nights["dsn"]
-    invoices = query(dsn, "select count(*) from raw_finance.invoices where account_id like 'erased:%%'")
-    assert invoices[0][0] >= 1  # amounts stay, under a keyed hash of the account
+    invoices = query(dsn, "select count(*) from raw_finance.invoices where account_id = 'erased'")
+    assert invoices[0][0] >= 1  # amounts stay, linked to no one
     assert query(dsn, "select count(*) from raw_finance.invoices where account_id = %s",
                  nights["erased_account"]) == [(0,)]
     # the identity map keeps the rows that reserve the customer's id, without the records' keys
     kept = query(dsn, "select record_id, source_key from marts.customer_identity_map where customer_id = %s",
                  nights["erased"])
-    assert kept and all(r.startswith("erased:") and k.startswith("erased:") for r, k in kept)
+    assert kept and all(r.startswith("erased:") and k == r for r, k in kept)
+    # the person's web trail is gone, not kept under a pseudonym
+    assert query(dsn, "select count(*) from raw_web.events where anonymous_id like 'erased%%'") == [(0,)]
 
 
 def test_erasure_logged_per_relation_without_the_data(nights):
@@ -328,7 +330,7 @@ def test_erasure_logged_per_relation_without_the_data(nights):
         nights["dsn"], "select relation, action, row_count from ops.privacy_erasure_log "
                        "where request_id = 'PR-E'"))
     for counted in [("raw_finance.accounts", "deleted"), ("raw_store.loyalty_members", "deleted"),
-                    ("raw_web.events", "pseudonymized"), ("raw_privacy.requests", "pseudonymized"),
+                    ("raw_web.events", "deleted"), ("raw_privacy.requests", "pseudonymized"),
                     ("ops.quarantine", "redacted"),
                     ("marts.customer_xref", "deleted"), ("marts.dim_customer", "deleted"),
                     ("snapshots.dim_customer_history", "deleted"), ("published.customer_probe", "deleted"),
@@ -355,7 +357,7 @@ def test_reload_and_late_delivery_do_not_bring_the_person_back(nights):
     # ... and the pass after ingest erased them again before dbt built anything from them
     suppressed = nights["suppressed_night_2"]
     assert suppressed[("raw_finance.accounts", "deleted")] >= 1
-    assert suppressed[("raw_web.events", "pseudonymized")] >= 1
+    assert suppressed[("raw_web.events", "deleted")] >= 1
     assert suppressed[("raw_contact_center.interactions", "pseudonymized")] >= 1
     assert suppressed[("ops.quarantine", "redacted")] >= 1
     assert nights["holders_after_night_2"] == []

@@ -8,7 +8,7 @@ schemas is scrubbed by the columns that name a person: customer ids, record ids,
 the person's identifiers, so relations other engineers add
 (the 360 metrics, segments) are covered without a list to keep up to date.
 The persisted identity map keeps its rows (they reserve customer ids, so an id
-is never given to someone else) with record ids and keys replaced by keyed hashes.
+is never given to someone else) with record ids and keys replaced by random tokens.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from c360.privacy.keys import keyed_hash_sql, pseudonym_sql
+from c360.privacy.keys import keyed_hash_sql
 from c360.privacy.person import Person
 from c360.privacy.relations import HASHES_TABLE
 
@@ -86,11 +86,12 @@ def scrub_dbt_relations(conn: psycopg.Connection, person: Person, privacy_key: s
 
 
 def pseudonymize_identity_map(conn: psycopg.Connection, params: dict) -> int:
-    hashed = pseudonym_sql("record", "record_id")
+    # a random token, not a keyed hash: nothing may lead back from it to the record
     cursor = conn.execute(
-        f"""update marts.customer_identity_map
-            set record_id = {hashed}, source_key = {hashed}
-            where record_id = any(%(record_ids)s)""",
+        """update marts.customer_identity_map as m set record_id = t.token, source_key = t.token
+           from (select record_id, 'erased:' || gen_random_uuid() as token
+                 from unnest(%(record_ids)s::text[]) as record_id) as t
+           where m.record_id = t.record_id""",
         params,
     )
     return cursor.rowcount

@@ -18,8 +18,6 @@ from pathlib import Path
 from c360.config import ConfigError, Settings
 
 GENERATED_KEY_FILE = "privacy_key"
-# Pseudonyms are cut to this many hex digits: ample against collisions, short in a report.
-PSEUDONYM_DIGITS = 20
 
 
 def privacy_key(settings: Settings) -> str:
@@ -59,11 +57,6 @@ def keyed_hash_sql(key_type_sql: str, value_sql: str) -> str:
     The type is part of the message, so an account id and a card number that
     happen to share digits never hash alike."""
     return f"encode(hmac({key_type_sql} || ':' || ({value_sql}), %(privacy_key)s::text, 'sha256'), 'hex')"
-
-
-def pseudonym_sql(key_type: str, value_sql: str) -> str:
-    """A stable, irreversible stand-in for a value: 'erased:' and part of its keyed hash."""
-    return f"'erased:' || left({keyed_hash_sql(repr_sql(key_type), value_sql)}, {PSEUDONYM_DIGITS})"
 
 
 def repr_sql(text: str) -> str:

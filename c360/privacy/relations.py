@@ -5,10 +5,10 @@ value in the form staging normalizes it to: the ops.c360_* functions are the
 staging macros themselves (dbt_project/macros/privacy_identifier_functions.sql).
 A row is the person's when the keyed hash of any of its identifiers is in the
 temporary table `identifier_hashes`. Such a row is deleted when it holds nothing but the
-person (an account, a loyalty enrolment), and pseudonymized when aggregates need
-its figures: invoices keep their amounts under a keyed hash of the account, POS
-lines lose the loyalty card, contacts lose the caller, web events lose the
-cookie, account and traits.
+person (an account, a loyalty enrolment, a web event: a trail of pages is the
+person's too), and pseudonymized when aggregates need its figures: invoices keep
+their amounts under the account 'erased', POS lines lose the loyalty card,
+contacts lose the caller.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from dataclasses import dataclass
 
 import psycopg
 
-from c360.privacy.keys import keyed_hash_sql, pseudonym_sql, repr_sql
+from c360.privacy.keys import keyed_hash_sql, repr_sql
 
 HASHES_TABLE = "identifier_hashes"
+# What an erased person's key becomes where a row's figures stay: the same for everyone, so the
+# rows count in totals and link to no one (a keyed pseudonym would, for whoever holds the key).
+ERASED = "'erased'"
 QUARANTINE = "ops.quarantine"
 
 
@@ -90,7 +93,7 @@ RAW_RELATIONS: tuple[RawRelation, ...] = (
     RawRelation(
         "raw_finance.invoices",
         (Identifier("account", "upper(btrim(account_id))"),),
-        (("account_id", pseudonym_sql("account", "upper(btrim(account_id))")),),
+        (("account_id", ERASED),),
     ),
     RawRelation(
         "raw_contact_center.interactions",
@@ -111,8 +114,6 @@ RAW_RELATIONS: tuple[RawRelation, ...] = (
             email("traits ->> 'email'"),
             phone("traits ->> 'phone'", "ops.c360_country_from_postal_code(traits ->> 'postal_code')"),
         ),
-        (("anonymous_id", pseudonym_sql("anonymous_id", "btrim(anonymous_id)")),
-         *cleared("user_id", "traits")),
     ),
     RawRelation("raw_store.loyalty_members", (
         trimmed("card", "card_number"),
@@ -130,7 +131,7 @@ RAW_RELATIONS: tuple[RawRelation, ...] = (
             trimmed("card", "card_number"),
         ),
         # 'erased' keeps the contract's "at least one identifier" true for the request's record
-        (*cleared("email", "phone", "account_id"), ("card_number", "'erased'")),
+        (*cleared("email", "phone", "account_id"), ("card_number", ERASED)),
     ),
 )
 

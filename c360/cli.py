@@ -313,6 +313,11 @@ def privacy_apply(date_: str = BUSINESS_DATE_OPTION) -> None:
     console.print(f"requests carried out: {handled}")
     for status, request_ids in report.alerted.items():
         console.print(f"{status}, reported to the privacy owner: {', '.join(request_ids)}")
+    if report.scrubbed_files:
+        console.print(f"erased records removed from {len(report.scrubbed_files)} landing file(s): "
+                      f"{sum(report.scrubbed_files.values())} lines")
+    if report.expired_deliveries:
+        console.print(f"landing files past their retention removed: {len(report.expired_deliveries)}")
 
 
 @app.command()

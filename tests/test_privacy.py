@@ -15,8 +15,10 @@ dbt, privacy step):
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -30,6 +32,7 @@ from typer.testing import CliRunner, Result
 from c360.cli import app
 from c360.config import load_settings
 from c360.ingest import contact_center, finance, privacy, store, web
+from c360.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
 from c360.privacy import apply_privacy_requests, enforce_suppressions
 from c360.privacy.person import StaleMatch
 from c360.simulator.runner import Request, Target, simulate
@@ -70,8 +73,9 @@ def query(dsn: str, text: str, *params) -> list[tuple]:
         return conn.execute(text, params).fetchall()
 
 
-def holders(dsn: str, values: list[str]) -> list[tuple[str, str]]:
-    """(relation, value) for every table or view in the warehouse's schemas whose rows hold a value."""
+def holders(dsn: str, values: list[str], together: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+    """(relation, value) for every table or view in the warehouse's schemas whose rows hold a value,
+    or both values of `together` in one row (a name beside a birth date)."""
     found = []
     with psycopg.connect(dsn) as conn:
         relations = conn.execute(
@@ -86,7 +90,37 @@ def holders(dsn: str, values: list[str]) -> list[tuple[str, str]]:
                 (values,),
             ).fetchall()
             found += [(f"{schema}.{table}", value) for (value,) in hits]
+            if together and conn.execute(
+                    sql.SQL("select exists (select 1 from {} as t where strpos(lower(t::text), lower(%s)) > 0 "
+                            "and strpos(t::text, %s) > 0)").format(sql.Identifier(schema, table)),
+                    together).fetchone()[0]:
+                found.append((f"{schema}.{table}", " ".join(together)))
     return sorted(found)
+
+
+def person_details(finance_dsn: str, account_id: str) -> dict[str, str]:
+    """The erased person's phone, name and birth date as billing holds them."""
+    [(phone, country, last_name, birth_date)] = query(
+        finance_dsn, "select phone, country_code, last_name, date_of_birth::text from billing.accounts "
+                     "where account_id = %s", account_id)
+    return {"phone": phone, "country": country, "last_name": last_name, "birth_date": birth_date}
+
+
+def files_holding(folders: list[Path], values: list[str], name: str, birth_date: str) -> list[str]:
+    """Every file line under `folders` (gzip read through) that holds one of `values`, or the
+    person's name beside their birth date."""
+    found = []
+    for folder in folders:
+        for path in (p for p in folder.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            for number, line in enumerate(data.decode("utf-8", "replace").lower().splitlines(), 1):
+                hits = [v for v in values if v.lower() in line]
+                if name.lower() in line and birth_date in line:
+                    hits.append(f"{name} {birth_date}")
+                found += [f"{path.relative_to(folder.parent)}:{number}: {hit}" for hit in hits]
+    return found
 
 
 def write_requests(landing: Path, day: date, lines: list[str]) -> None:
@@ -183,13 +217,20 @@ def night(env: dict[str, str], day: date, facts: dict, name: str) -> None:
     build(env)
     if "erased" not in facts:
         facts["erased"] = customer_of(dsn, "finance", facts["erased_account"])
-        facts["erased_values"] = own_values(dsn, facts["erased"])
+        details = facts["erased_details"]
+        phones = [details["phone"], *[p for (p,) in query(dsn, "select ops.c360_normalize_phone(%s, %s)",
+                                                           details["phone"], details["country"])]]
+        facts["erased_values"] = own_values(dsn, facts["erased"]) + [p for p in phones if p]
     facts[f"xref_before_{name}"] = dict(((s, k), c) for c, s, k in query(
         dsn, "select customer_id, source_system, source_key from marts.customer_xref"))
     facts[name] = apply_privacy_requests(settings, day)
     facts[f"xref_after_{name}"] = dict(((s, k), c) for c, s, k in query(
         dsn, "select customer_id, source_system, source_key from marts.customer_xref"))
-    facts[f"holders_after_{name}"] = holders(dsn, facts["erased_values"])
+    details = facts["erased_details"]
+    facts[f"holders_after_{name}"] = holders(dsn, facts["erased_values"],
+                                             (details["last_name"], details["birth_date"]))
+    facts[f"files_after_{name}"] = files_holding(facts["folders"], facts["erased_values"],
+                                                 details["last_name"], details["birth_date"])
     facts[f"log_after_{name}"] = query(dsn, "select count(*) from ops.privacy_erasure_log")[0][0]
     facts[f"again_{name}"] = apply_privacy_requests(settings, day)  # a retry changes nothing
     facts[f"log_after_retry_{name}"] = query(dsn, "select count(*) from ops.privacy_erasure_log")[0][0]
@@ -218,12 +259,16 @@ def nights(pg, tmp_path_factory):
     simulate(Request(days=2, people=300, start=NIGHT_1, seed=360),
              Target(landing, root / "truth", root / "simulation", finance_dsn))
     bootstrap(dsn)
-    facts: dict = {"dsn": dsn, "env": env, "settings": load_settings()}
+    # where c360 writes: the landing zone, its home, dbt's target and logs (the simulator's own
+    # world, truth and simulation, stands for the sources and is not searched)
+    folders = [landing, root / "home", root / "dbt-target", root / "dbt-logs"]
+    facts: dict = {"dsn": dsn, "env": env, "settings": load_settings(), "folders": folders, "landing": landing}
 
     # night 1: requests by account and card, as the requesters type them
     erased, restricted, accessed, erased_email = pick_persons(root, finance_dsn)
     facts.update(erased_account=erased["finance"][0], restricted_card=restricted["store"][0],
-                 accessed_account=accessed["finance"][0])
+                 accessed_account=accessed["finance"][0],
+                 erased_details=person_details(finance_dsn, erased["finance"][0]))
     write_requests(landing, NIGHT_1, [
         f"PR-E,2026-11-02T09:00:00+01:00,erasure,,,{erased['finance'][0].lower()},{erased['store'][0]}\n",
         f"PR-E2,2026-11-02T09:01:00+01:00,erasure,,,,{erased['store'][0]}\n",  # the same person again
@@ -234,6 +279,10 @@ def nights(pg, tmp_path_factory):
     # a contact refused for its date, whose quarantined text holds the person's e-mail
     append_contacts(landing, NIGHT_1, [
         f"CC-BAD-1;31-02-2026 10:00:00;phone;inbound;;Someone;;{erased_email};other;60;5;Y;Y;;AG001"])
+    # the sources keep what they delivered, and deliver it again on night 2
+    delivered = root / "delivered"
+    for silo in (CONTACT_CENTER, WEB, STORE, PRIVACY):
+        shutil.copytree(landing / silo / NIGHT_1.isoformat(), delivered / silo)
     ingest(NIGHT_1)
     night(env, NIGHT_1, facts, "night_1")
     facts["restricted"] = customer_of(dsn, "store", facts["restricted_card"])
@@ -250,13 +299,14 @@ def nights(pg, tmp_path_factory):
         "AG001",
         f"CC-BAD-2;03-11-2026 25:00:00;phone;inbound;;Someone;;{erased_email};other;60;5;Y;Y;;AG001",
     ])
+    for silo in (CONTACT_CENTER, WEB, STORE, PRIVACY):
+        shutil.copytree(delivered / silo, landing / silo / NIGHT_1.isoformat(), dirs_exist_ok=True)
     with psycopg.connect(dsn) as conn:
-        conn.execute("update ops.load_ledger set content_hash = 'forced re-load' "
-                     "where source_system <> 'finance'")
         conn.execute("delete from raw_finance.extract_watermarks")
     for silo in (contact_center, web, store, privacy):
         silo.load_business_date(dsn, landing, NIGHT_1)
     ingest(NIGHT_2)
+    patch.setenv("C360_LANDING_RETENTION_DAYS", "1")  # night 1's files go on night 2
     night(env, NIGHT_2, facts, "night_2")
     facts["email_holder"] = query(dsn, PERSONAL_EMAIL_SQL)[0]
     yield facts
@@ -291,6 +341,40 @@ def test_a_second_erasure_of_the_same_person_is_honoured_with_nothing_left(night
     assert (status, customer, matched_on, outcome) == ("matched", nights["erased"], "card", "erased")
     logged = query(nights["dsn"], "select count(*) from ops.privacy_erasure_log where request_id = 'PR-E2'")
     assert logged == [(0,)]
+
+
+@pytest.mark.parametrize("name", ["night_1", "night_2"])
+def test_no_trace_left_in_any_file_c360_writes(nights, name):
+    # the person's records left the landing zone's files (the privacy desk's request lines too),
+    # and nothing else c360 wrote holds their identifiers, or their name beside their birth date
+    assert nights[f"files_after_{name}"] == []
+
+
+def test_scrubbed_files_load_again_as_they_now_are(nights):
+    # the ledger knows the scrubbed content: loading the date again changes nothing
+    dsn, landing = nights["dsn"], nights["landing"]
+    before = query(dsn, "select source_name, rows_loaded, content_hash from ops.load_ledger "
+                        "where business_date = %s order by 1", NIGHT_2)
+    report = contact_center.load_business_date(dsn, landing, NIGHT_2)
+    assert {f.status for f in report.files} == {"unchanged"}
+    assert query(dsn, "select source_name, rows_loaded, content_hash from ops.load_ledger "
+                      "where business_date = %s order by 1", NIGHT_2) == before
+    # line numbers in raw still point at the same records in the scrubbed file
+    path = landing / "contact_center" / NIGHT_2.isoformat() / "interactions.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = query(dsn, "select interaction_id, _line_number from raw_contact_center.interactions "
+                      "where _source_name = %s", f"contact_center/{NIGHT_2.isoformat()}/interactions.csv")
+    assert rows and all(lines[n - 1].startswith(f"{interaction};") for interaction, n in rows if n > 0)
+    # the late contact of the erased person keeps its figures in raw, and left the file
+    assert ("CC-LATE-1", 0) in rows and not [line for line in lines if line.startswith("CC-LATE-1;")]
+
+
+def test_delivered_files_leave_the_landing_zone_after_their_retention(nights):
+    landing = nights["landing"]
+    assert nights["night_2"].expired_deliveries
+    for silo in (CONTACT_CENTER, WEB, STORE, PRIVACY):
+        assert not (landing / silo / NIGHT_1.isoformat()).exists(), silo
+        assert (landing / silo / NIGHT_2.isoformat() / "_SUCCESS").is_file(), silo
 
 
 def test_erasure_touches_nobody_else(nights):
@@ -345,12 +429,13 @@ def test_erasure_logged_per_relation_without_the_data(nights):
 @pytest.mark.parametrize("name", ["night_1", "night_2"])
 def test_privacy_step_is_idempotent(nights, name):
     assert nights[f"again_{name}"].handled == {} and nights[f"again_{name}"].alerted == {}
+    assert nights[f"again_{name}"].scrubbed_files == {}
     assert nights[f"log_after_retry_{name}"] == nights[f"log_after_{name}"]
     assert nights[f"suppressed_again_{name}"] == {}
 
 
 def test_reload_and_late_delivery_do_not_bring_the_person_back(nights):
-    # the re-load and the re-extract did bring the rows back into raw ...
+    # night 1's files delivered again and billing re-extracted did bring the rows back into raw ...
     came_back = {relation for relation, _ in nights["back_in_raw_night_2"]}
     assert {"raw_finance.accounts", "raw_store.loyalty_members", "raw_web.events",
             "raw_contact_center.interactions"} <= came_back

@@ -8,7 +8,8 @@ that are unmatched or ambiguous, or still open near the law's month; those stay
 pending and are matched again every night, and are alerted once per status.
 Every request carried out is logged in ops.privacy_request_log, so running the
 step again does nothing more. Last, access exports older than their retention
-are removed.
+are removed, the erased persons' records leave the landing zone's files, and
+delivered files older than their retention leave the landing zone (landing.py).
 
 A restriction needs nothing beyond its log entry: dbt flags the golden record
 (is_restricted), and marts.privacy_request_matches reads the logged decision
@@ -31,6 +32,7 @@ from c360.pipeline import PRIVACY
 from c360.privacy.erasure import Counts, erase, record_outcome
 from c360.privacy.export import export_path, in_export_folder, person_document, write_document
 from c360.privacy.keys import privacy_key
+from c360.privacy.landing import remove_expired_deliveries, retention_days, scrub_landing
 from c360.privacy.matches import RequestMatch, pending_requests
 from c360.warehouse.bootstrap import bootstrap
 
@@ -91,6 +93,8 @@ class PrivacyReport:
     erased_rows: Counts = field(default_factory=dict)
     alerted: dict[str, list[str]] = field(default_factory=dict)  # status -> request ids
     expired_exports: list[str] = field(default_factory=list)  # request ids whose export was removed
+    scrubbed_files: dict[str, int] = field(default_factory=dict)  # landing file -> lines removed
+    expired_deliveries: list[str] = field(default_factory=list)  # landing files past retention
 
 
 def apply_privacy_requests(settings: Settings, business_date: date,
@@ -124,6 +128,9 @@ def apply_privacy_requests(settings: Settings, business_date: date,
         if alerted:
             report.alerted[status] = alerted
     report.expired_exports = remove_expired_exports(settings, dsn, business_date, export_retention_days())
+    report.scrubbed_files = scrub_landing(dsn, settings.landing_dir)
+    report.expired_deliveries = remove_expired_deliveries(dsn, settings.landing_dir, business_date,
+                                                          retention_days())
     return report
 
 

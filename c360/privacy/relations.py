@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import psycopg
 
 from c360.privacy.keys import keyed_hash_sql, repr_sql
+from c360.privacy.landing import note_lines_sql
 
 HASHES_TABLE = "identifier_hashes"
 # What an erased person's key becomes where a row's figures stay: the same for everyone, so the
@@ -41,6 +42,7 @@ class RawRelation:
     identifiers: tuple[Identifier, ...]
     # column and the SQL of its pseudonymized value; none: the row is deleted
     replacements: tuple[tuple[str, str], ...] = ()
+    from_files: bool = True  # rows carry the landing file and line they came from
 
     @property
     def action(self) -> str:
@@ -52,15 +54,22 @@ class RawRelation:
         return "(" + " or ".join(tests) + ")"
 
     def erase_sql(self, since: bool) -> str:
-        """Delete or pseudonymize the person's rows; with `since`, only rows loaded from %(since)s."""
+        """Delete or pseudonymize the person's rows, noting their landing lines; with `since`,
+        only rows loaded from %(since)s. The statement returns the number of rows changed."""
         where = self.matches_sql() + (" and _loaded_at >= %(since)s" if since else "")
+        returning = " returning _batch_id, _line_number" if self.from_files else ""
         if not self.replacements:
-            return f"delete from {self.table} where {where}"
-        columns = ", ".join(column for column, _ in self.replacements)
-        values = ", ".join(value for _, value in self.replacements)
-        # a row already pseudonymized is left alone, so counts mean rows changed now
-        return (f"update {self.table} set ({columns}) = row({values}) "
-                f"where {where} and row({columns}) is distinct from row({values})")
+            change = f"delete from {self.table} where {where}{returning}"
+        else:
+            columns = ", ".join(column for column, _ in self.replacements)
+            values = ", ".join(value for _, value in self.replacements)
+            # a row already pseudonymized is left alone, so counts mean rows changed now
+            change = (f"update {self.table} set ({columns}) = row({values}) "
+                      f"where {where} and row({columns}) is distinct from row({values}){returning}")
+        if not self.from_files:
+            return f"with changed as ({change} returning 1) select count(*) from changed"
+        return (f"with changed as ({change}), noted as ({note_lines_sql('changed')}) "
+                "select count(*) from changed")
 
 
 def email(column: str) -> Identifier:
@@ -89,11 +98,12 @@ RAW_RELATIONS: tuple[RawRelation, ...] = (
         Identifier("account", "upper(btrim(account_id))"),
         email("email"),
         phone("phone", "country_code::text"),
-    )),
+    ), from_files=False),
     RawRelation(
         "raw_finance.invoices",
         (Identifier("account", "upper(btrim(account_id))"),),
         (("account_id", ERASED),),
+        from_files=False,
     ),
     RawRelation(
         "raw_contact_center.interactions",
@@ -161,11 +171,21 @@ def quarantine_matches_sql() -> str:
 
 
 def redact_quarantine_sql(since: bool) -> str:
-    """Drop the raw text of quarantined records that hold the person; the reason and counts stay."""
+    """Drop the raw text of quarantined records that hold the person, noting their landing
+    lines; the reason and counts stay. The statement returns the number of records changed."""
     window = " and quarantined_at >= %(since)s" if since else ""
-    return (f"update {QUARANTINE} as q set raw_record = null, "
-            f"reason = reason || ' (raw record erased on a privacy request)' "
-            f"where raw_record is not null{window} and {quarantine_matches_sql()}")
+    return (f"""with changed as (
+                update {QUARANTINE} as q set raw_record = null,
+                    reason = reason || ' (raw record erased on a privacy request)'
+                where raw_record is not null{window} and {quarantine_matches_sql()}
+                returning source_system, business_date, source_name, line_number
+            ),
+            loads as (
+                select l.ledger_id, c.line_number from changed as c
+                join ops.load_ledger as l using (source_system, business_date, source_name)
+            ),
+            noted as ({note_lines_sql('loads', batch_column='ledger_id', line_column='line_number')})
+            select count(*) from changed""")
 
 
 def erase_raw(conn: psycopg.Connection, params: dict, since: bool) -> dict[tuple[str, str], int]:
@@ -174,8 +194,6 @@ def erase_raw(conn: psycopg.Connection, params: dict, since: bool) -> dict[tuple
     Returns rows changed per (relation, action)."""
     counts = {}
     for relation in RAW_RELATIONS:
-        cursor = conn.execute(relation.erase_sql(since), params)
-        counts[(relation.table, relation.action)] = cursor.rowcount
-    cursor = conn.execute(redact_quarantine_sql(since), params)
-    counts[(QUARANTINE, "redacted")] = cursor.rowcount
+        counts[(relation.table, relation.action)] = conn.execute(relation.erase_sql(since), params).fetchone()[0]
+    counts[(QUARANTINE, "redacted")] = conn.execute(redact_quarantine_sql(since), params).fetchone()[0]
     return counts

@@ -41,6 +41,8 @@ def apply_privacy_requests_task():
         """Access exports, restrictions and erasures dbt matched tonight; alert the rest."""
         dsn = connection_dsn(WAREHOUSE_CONN_ID)
         report = apply_privacy_requests(load_settings(), business_date(context), dsn)
-        return {"handled": dict(report.handled), "alerted": report.alerted}
+        return {"handled": dict(report.handled), "alerted": report.alerted,
+                "landing_lines_removed": sum(report.scrubbed_files.values()),
+                "landing_files_expired": len(report.expired_deliveries)}
 
     return privacy_requests()

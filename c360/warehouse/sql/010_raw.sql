@@ -10,7 +10,8 @@
 --   _batch_id       ops.load_ledger.ledger_id of the file or extract
 --   _business_date  the business date whose delivery held the row
 --   _source_name    file path relative to the landing zone, or source table
---   _line_number    physical line where the record starts (files only)
+--   _line_number    physical line where the record starts (files only); 0 when an
+--                   erasure removed the record from the file (c360/privacy/landing.py)
 --   _loaded_at      when it was loaded
 --
 -- _batch_id has no index: the rows of a batch are looked for only when its file

@@ -59,3 +59,14 @@ create table if not exists ops.privacy_suppression_runs (
     started_at    timestamptz not null,
     finished_at   timestamptz not null default now()
 );
+
+-- The first lines of landing-zone records an erasure took out of raw or quarantine, as
+-- the file was when loaded (content_hash): the privacy step removes those records from
+-- the files still kept, then forgets the note. Line numbers, no data.
+create table if not exists ops.privacy_landing_lines (
+    ledger_id    bigint      not null references ops.load_ledger (ledger_id) on delete cascade,
+    line_number  bigint      not null,
+    content_hash text        not null,
+    noted_at     timestamptz not null default now(),
+    primary key (ledger_id, line_number)
+);

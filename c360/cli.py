@@ -352,3 +352,15 @@ def docs() -> None:
         fail(str(exc))
     console.print(f"dbt docs:  {paths.dbt}")
     console.print(f"data docs: {paths.data_docs}")
+
+
+def main() -> None:
+    """The `c360` command as installed: what it writes under C360_HOME is its owner's only."""
+    from c360.home_access import keep_home_private
+
+    try:
+        keep_home_private(load_settings())
+    except (ConfigError, PostgresError, OSError) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise SystemExit(1) from exc
+    app()

@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from c360.config import EMBEDDED_DATABASES, EMBEDDED_SUPERUSER, PRIVATE_DATABASES
+from c360.private_files import write_private
 
 SERVER_USER = "postgres"
 # Debian installs server binaries outside PATH, one folder per major version.
@@ -50,7 +51,7 @@ def _running_as_root() -> bool:
     return os.geteuid() == 0
 
 
-def _server_account() -> pwd.struct_passwd | None:
+def server_account() -> pwd.struct_passwd | None:
     if not _running_as_root():
         return None
     try:
@@ -96,7 +97,7 @@ class EmbeddedPostgres:
     # -- running server commands ---------------------------------------------------
 
     def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
-        account = _server_account()
+        account = server_account()
         cmd = ["runuser", "-u", account.pw_name, "--", *args] if account else args
         result = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
         if check and result.returncode != 0:
@@ -107,7 +108,7 @@ class EmbeddedPostgres:
         return result
 
     def _give_to_server_user(self, *paths: Path) -> None:
-        account = _server_account()
+        account = server_account()
         for path in paths:
             path.mkdir(parents=True, exist_ok=True)
             if account:
@@ -141,7 +142,8 @@ class EmbeddedPostgres:
             return
         initdb = find_binary("initdb")
         self.root.mkdir(parents=True, exist_ok=True)
-        self.root.chmod(0o755)
+        # the server's account passes through to its data and socket, and lists nothing
+        self.root.chmod(0o711 if server_account() else 0o700)
         if self.data_dir.exists() and any(self.data_dir.iterdir()):
             raise PostgresError(
                 f"{self.data_dir} exists but holds no complete cluster (an interrupted "
@@ -152,7 +154,7 @@ class EmbeddedPostgres:
         # initdb reads the password from a file the server user can read; it is removed after.
         pwfile = self.socket_dir / "initdb-password"
         pwfile.write_text(password + "\n")
-        account = _server_account()
+        account = server_account()
         if account:
             os.chown(pwfile, account.pw_uid, account.pw_gid)
         pwfile.chmod(0o600)
@@ -213,8 +215,8 @@ class EmbeddedPostgres:
         """Initialise, start and create the databases; safe to call any number of times."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         if not self.log_file.exists():
-            self.log_file.touch()
-        account = _server_account()
+            self.log_file.touch(mode=0o600)
+        account = server_account()
         if account:
             os.chown(self.log_file, account.pw_uid, account.pw_gid)
         self.init()
@@ -236,9 +238,7 @@ class EmbeddedPostgres:
         only from the moment the file exists."""
         path = self.root / name
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(24) + "\n")
+            write_private(path, secrets.token_urlsafe(24) + "\n")
         return path.read_text().strip()
 
     # -- connections -----------------------------------------------------------------

@@ -32,7 +32,7 @@ from c360.airflow_env import airflow_environment, ensure_metadata
 from c360.config import Settings
 from c360.dates import date_range
 from c360.lifecycle import start_everything
-from c360.orchestration.run_lock import warehouse_run_lock
+from c360.orchestration.run_lock import HELD_BY_RUN, warehouse_run_lock
 from c360.pipeline import NIGHTLY_DAGS
 from c360.processes import stop, terminate_raises
 
@@ -124,7 +124,7 @@ def run_range(
     log_dir = run_log_dir(settings)
     worker_log = log_dir / "airflow.log"
     with warehouse_run_lock(settings.warehouse_dsn, f"{start}..{end}, pid {os.getpid()}"):
-        env = airflow_environment(settings)
+        env = {**airflow_environment(settings), HELD_BY_RUN: "1"}  # its tasks run under this lock
         ensure_metadata(env)
         command = [
             sys.executable, "-m", "c360.orchestration.dag_runs",

@@ -18,8 +18,7 @@ def seconds(delta) -> float | None:
 
 
 def task_facts(task) -> dict:
-    callbacks = task.on_failure_callback or []
-    callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+    callbacks = as_list(task.on_failure_callback)
     return {
         "owner": task.owner,
         "retries": task.retries,
@@ -38,7 +37,12 @@ def task_facts(task) -> dict:
         "dbt_exclude": getattr(task, "exclude", None),
         "interceptors": [getattr(i, "__name__", repr(i)) for i in getattr(task, "interceptors", None) or []],
         "failure_callback_args": [list(getattr(c, "args", ())) for c in callbacks],
+        "execute_callbacks": [getattr(c, "__name__", repr(c)) for c in as_list(task.on_execute_callback)],
     }
+
+
+def as_list(callbacks) -> list:
+    return callbacks if isinstance(callbacks, list) else [callbacks] if callbacks else []
 
 
 def dag_facts(dag) -> dict:

@@ -83,6 +83,13 @@ def test_ingest_dags_run_nightly_and_alert_their_owner_on_failure(dags):
             assert task["failure_callback_args"] == [[silo]], (silo, task_id)
 
 
+def test_every_task_waits_while_a_c360_run_holds_the_warehouse(dags):
+    # under a scheduler, a task shares the warehouse with other tasks, never with a `c360 run`
+    for dag_id, dag in dags.items():
+        for task_id, task in dag["tasks"].items():
+            assert task["execute_callbacks"] == ["wait_for_warehouse"], (dag_id, task_id)
+
+
 def test_each_ingest_dag_emits_its_silo_asset(dags):
     for silo, dag in ingest_dags(dags).items():
         outlets = [uri for task in dag["tasks"].values() for uri in task["outlets"]]

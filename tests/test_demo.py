@@ -7,6 +7,7 @@ simulated day and leave the warehouse as it was (re-running a night is safe).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import psycopg
@@ -37,6 +38,27 @@ def warehouse_state(env: dict[str, str]) -> dict[str, object]:
     return {"ledger": ledger, "xref": xref}
 
 
+def assert_home_private(home: Path) -> None:
+    """Nothing in C360_HOME is open to other users, and no secret is written outside its file."""
+    pg = home / "pg"
+    # as root, the embedded server's own account passes through these two to reach its data
+    passable = 0o711 if os.geteuid() == 0 else 0o700
+    assert home.stat().st_mode & 0o777 == passable and pg.stat().st_mode & 0o777 == passable
+    secret_files = [pg / "password", pg / "bi_reader_password", pg / "privacy_key"]
+    secrets = [f.read_text().strip() for f in secret_files]
+    open_to_others, holding_secrets = [], []
+    for path in home.rglob("*"):
+        if pg / "data" in path.parents or path.is_symlink() or path.is_socket():
+            continue  # the server's own files; a socket's folder (0700) guards it
+        if path not in (home, pg) and path.stat().st_mode & 0o077:
+            open_to_others.append(f"{path} {path.stat().st_mode & 0o777:o}")
+        if path.is_file() and path not in secret_files:
+            data = path.read_bytes()
+            holding_secrets += [str(path) for secret in secrets if secret.encode() in data]
+    assert open_to_others == []
+    assert holding_secrets == []  # logs, reports, Airflow's and dbt's files
+
+
 def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
     first = run_c360(*DEMO_ARGS, env=demo_home, timeout=900)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
@@ -51,6 +73,8 @@ def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
     truth = Path(demo_home["C360_HOME"]) / "truth" / "identities.csv"
     truth_keys = {tuple(line.split(",")[:2]) for line in truth.read_text().splitlines()[1:]}
     assert {(s, k) for s, k, _ in state["xref"]} == truth_keys  # every identity-bearing record once
+
+    assert_home_private(Path(demo_home["C360_HOME"]))
 
     again = run_c360(*DEMO_ARGS, env=demo_home, timeout=900)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]

@@ -75,3 +75,20 @@ def test_what_a_stopped_load_never_mapped_is_removed_with_its_workers():
         assert (handover.SHARED_MEMORY_DIR / name).stat().st_mode & 0o777 == 0o600  # personal data
         raise RuntimeError("the load stops")
     assert left_over() == []
+
+
+def test_what_a_killed_load_left_is_removed_by_the_next_load():
+    gone = multiprocessing.get_context("fork").Process(target=os.getpid)
+    gone.start()
+    gone.join()
+    orphan = handover.SHARED_MEMORY_DIR / f"c360-handover-{gone.pid}-{gone.pid + 1}-0"
+    orphan.write_bytes(b"rows of a killed load")
+    ours = handover.SHARED_MEMORY_DIR / f"c360-handover-{os.getpid()}-1-0"  # a load under way
+    ours.write_bytes(b"rows being handed over")
+    try:
+        with files.worker_processes(size=1 << 30):
+            assert not orphan.exists()
+            assert ours.exists()
+    finally:
+        orphan.unlink(missing_ok=True)
+        ours.unlink(missing_ok=True)

@@ -185,7 +185,7 @@ def test_a_run_on_a_warehouse_another_run_holds_stops_and_runs_nothing(airflow_e
 
     said = " ".join(result.output.split())
     assert result.exit_code == 1
-    assert "another run holds warehouse" in said and "c360 run: the first run" in said
+    assert "is in use by c360 run: the first run" in said
     assert "nothing was run" in said
     assert loaded_silos(warehouse) == {}
 

@@ -276,6 +276,7 @@ def worker_processes(size: int) -> Iterator[Executor | None]:
     if size < MIN_PARALLEL_BYTES or count < 2 or multiprocessing.current_process().daemon:
         yield None
         return
+    handover.remove_orphaned()
     try:
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
                                  initializer=keep_freed_memory) as workers:

@@ -65,6 +65,25 @@ def _mapped(path: str, size: int) -> HandedBytes:
         return HandedBytes(mmap.mmap(file.fileno(), size, prot=mmap.PROT_READ))
 
 
+def remove_orphaned() -> None:
+    """Remove what was handed over to a process that is gone (a load killed before it could
+    clean up): the rows hold personal data, and nobody else will map them."""
+    for path in SHARED_MEMORY_DIR.glob(f"{_PREFIX}*"):
+        parent = path.name.removeprefix(_PREFIX).split("-")[0]
+        if parent.isdigit() and not _running(int(parent)):
+            path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
+
+
 def remove_unmapped() -> None:
     """Remove what workers of this process handed over that was never mapped (results of a
     load that stopped before it took them)."""

@@ -47,6 +47,7 @@ from c360.connections import WAREHOUSE_CONN_ID
 from c360.dates import AMSTERDAM
 from c360.dbt_runner import dbt_executable
 from c360.orchestration.failures import business_date, failure_callback
+from c360.orchestration.run_lock import wait_for_warehouse
 from c360.owners import owner_of
 from c360.pipeline import BUILD_DAG_ID, GOLDEN_RECORD, INGEST_SILOS, raw_asset_uri
 
@@ -157,5 +158,6 @@ def build_dag_args() -> dict[str, Any]:
             # the ingest DAGs' setting (c360.orchestration.ingest): tests retry after a second
             "retry_delay": timedelta(seconds=int_env("C360_RETRY_DELAY_SECONDS", 120)),
             "on_failure_callback": failure_callback(GOLDEN_RECORD),
+            "on_execute_callback": wait_for_warehouse,
         },
     }

@@ -25,6 +25,7 @@ from airflow.sdk.bases.sensor import PokeReturnValue
 from airflow.sdk.exceptions import AirflowSkipException
 
 from c360.alerts import CONTRACT, MISSING_DELIVERY, send_alert
+from c360.orchestration.run_lock import wait_for_warehouse
 from c360.config import ConfigError, load_settings
 from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_dsn
 from c360.dates import AMSTERDAM, NIGHTLY_CRON
@@ -105,6 +106,7 @@ def dag_args(silo: str, doc: str) -> dict[str, Any]:
         "retries": int_env("C360_TASK_RETRIES", 2),
         "retry_delay": retry_delay,
         "on_failure_callback": failure_callback(silo),
+        "on_execute_callback": wait_for_warehouse,
     }
     if silo == FINANCE:
         default_args.update({

@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from c360.config import Settings
 from c360.privacy.person import Person, collect_identifier_hashes, find_person
 from c360.privacy.relations import QUARANTINE, RAW_RELATIONS, quarantine_matches_sql
+from c360.private_files import write_private
 
 FORMAT = "c360.privacy.access_export/1"
 
@@ -122,7 +123,7 @@ def write_document(document: dict[str, Any], path: Path) -> Path:
     """Write the export readable by its owner only: it is personal data."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(document, default=str, indent=2, ensure_ascii=False), encoding="utf-8")
-    temporary.chmod(0o600)
+    temporary.unlink(missing_ok=True)  # left by a run that stopped half-way
+    write_private(temporary, json.dumps(document, default=str, indent=2, ensure_ascii=False))
     temporary.replace(path)
     return path

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 from c360.config import ConfigError, Settings
+from c360.private_files import write_private
 
 GENERATED_KEY_FILE = "privacy_key"
 
@@ -36,8 +37,7 @@ def privacy_key(settings: Settings) -> str:
     generated = settings.pg_dir / GENERATED_KEY_FILE
     if not generated.exists():
         generated.parent.mkdir(parents=True, exist_ok=True)
-        generated.write_text(secrets.token_hex(32) + "\n")
-        generated.chmod(0o600)
+        write_private(generated, secrets.token_hex(32) + "\n")
     return _read_key(generated)
 
 

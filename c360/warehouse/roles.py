@@ -1,7 +1,9 @@
 """The BI role: `bi_reader` logs in and reads schema `published`, nothing else.
 
 Its sessions are read-only and time out (a runaway dashboard query must not hold
-the warehouse), and it cannot create objects in `public` either.
+the warehouse), and it cannot create objects in `public` either. A warehouse
+owner that may not manage roles (no superuser, no CREATEROLE) finds the role
+made by its DBA, with those session defaults, and grants it `published`.
 """
 
 from __future__ import annotations
@@ -9,11 +11,17 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from c360.config import ConfigError
+
 BI_ROLE = "bi_reader"
 PUBLISHED_SCHEMA = "published"
 
 
 DEFAULT_STATEMENT_TIMEOUT = "5min"
+
+
+class RoleError(ConfigError):
+    """The BI role cannot be made by the role c360 connects as."""
 
 
 def ensure_bi_reader(dsn: str, password: str | None,
@@ -26,23 +34,32 @@ def ensure_bi_reader(dsn: str, password: str | None,
     """
     with psycopg.connect(dsn) as conn:
         exists = conn.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,)).fetchone()
-        verb = "alter" if exists else "create"
-        login = sql.SQL("login password {}").format(sql.Literal(password)) if password else sql.SQL(
-            "nologin"
-        )
-        conn.execute(sql.SQL("{} role {} {}").format(sql.SQL(verb), sql.Identifier(BI_ROLE), login))
-        database = conn.execute("select current_database()").fetchone()[0]
+        user, manages_roles = conn.execute(
+            "select rolname, rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()
         role, schema = sql.Identifier(BI_ROLE), sql.Identifier(PUBLISHED_SCHEMA)
-        for statement in (
+        statements = [
             "grant connect on database {db} to {role}",
             "create schema if not exists {schema}",
             "grant usage on schema {schema} to {role}",
             "grant select on all tables in schema {schema} to {role}",
             # Relations published later are readable too, whoever creates them.
             "alter default privileges in schema {schema} grant select on tables to {role}",
-            "alter role {role} set default_transaction_read_only = on",
-            "alter role {role} set statement_timeout = {timeout}",
-        ):
+        ]
+        if manages_roles:
+            verb = "alter" if exists else "create"
+            login = sql.SQL("login password {}").format(sql.Literal(password)) if password else sql.SQL(
+                "nologin"
+            )
+            conn.execute(sql.SQL("{} role {} {}").format(sql.SQL(verb), role, login))
+            statements += ["alter role {role} set default_transaction_read_only = on",
+                           "alter role {role} set statement_timeout = {timeout}"]
+        elif not exists:
+            raise RoleError(
+                f"role {BI_ROLE} does not exist and {user} may not create roles (a warehouse owner "
+                f"that is no superuser): have it created with its login, read-only sessions and "
+                f"statement timeout, as docker/init-roles.sh does, then run c360 up again")
+        database = conn.execute("select current_database()").fetchone()[0]
+        for statement in statements:
             conn.execute(sql.SQL(statement).format(db=sql.Identifier(database), role=role, schema=schema,
                                                    timeout=sql.Literal(statement_timeout)))
         revoke_create_on_public(conn)

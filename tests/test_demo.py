@@ -8,6 +8,7 @@ simulated day and leave the warehouse as it was (re-running a night is safe).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import psycopg
@@ -59,6 +60,35 @@ def assert_home_private(home: Path) -> None:
     assert holding_secrets == []  # logs, reports, Airflow's and dbt's files
 
 
+# Where personal data belongs: the sources' world (landing zone, simulator), the warehouse's
+# cluster and access exports. Logs, reports, GX's results, Airflow's and dbt's files hold none.
+PERSONAL_PLACES = ("landing", "simulation", "truth", "pg", "privacy")
+IDENTIFIERS_SQL = """
+select email from raw_finance.accounts where email is not null
+union select email from raw_store.loyalty_members where email is not null
+union select account_id from raw_finance.accounts
+union select card_number from raw_store.loyalty_members
+"""
+
+
+def assert_no_personal_data_outside_the_warehouse(env: dict[str, str]) -> None:
+    home = Path(env["C360_HOME"])
+    server = EmbeddedPostgres(root=home / "pg", port=int(env["C360_PG_PORT"]))
+    with psycopg.connect(server.dsn("warehouse")) as conn:
+        values = sorted({v for (v,) in conn.execute(IDENTIFIERS_SQL)})
+    assert len(values) > 100
+    pattern = re.compile("|".join(map(re.escape, values)).encode())
+    found = []
+    for path in home.rglob("*"):
+        if path.is_file() and path.relative_to(home).parts[0] not in PERSONAL_PLACES:
+            found += [f"{path}: {m.group().decode()}" for m in [pattern.search(path.read_bytes())] if m]
+    with psycopg.connect(server.dsn("airflow")) as conn:
+        xcom = conn.execute("select dag_id, task_id, value::text from xcom").fetchall()
+    assert xcom, "no XCom to look at"
+    found += [f"xcom {dag}.{task}: {value}" for dag, task, value in xcom if pattern.search(value.encode())]
+    assert found == []
+
+
 def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
     first = run_c360(*DEMO_ARGS, env=demo_home, timeout=900)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
@@ -75,6 +105,7 @@ def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
     assert {(s, k) for s, k, _ in state["xref"]} == truth_keys  # every identity-bearing record once
 
     assert_home_private(Path(demo_home["C360_HOME"]))
+    assert_no_personal_data_outside_the_warehouse(demo_home)
 
     again = run_c360(*DEMO_ARGS, env=demo_home, timeout=900)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]

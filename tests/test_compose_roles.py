@@ -119,8 +119,8 @@ def test_bi_reader_reads_published_in_read_only_sessions_with_a_timeout(server):
 def test_the_finance_extract_role_reads_billing_and_writes_nothing(server):
     with psycopg.connect(dsn(server, "billing", "finance")) as conn:  # the simulator, as its owner
         create_billing(conn)
-        conn.execute("insert into billing.accounts (account_id, country_code, status, created_at, updated_at) "
-                     "values ('FA0000001', 'NL', 'active', now(), now())")
+        conn.execute("insert into billing.accounts (account_id, country_code, status, created_at, "
+                     "updated_at) values ('FA0000001', 'NL', 'active', now(), now())")
     reader = dsn(server, "finance_reader", "finance")
     with psycopg.connect(reader) as conn:
         assert conn.execute("select account_id from billing.accounts").fetchall() == [("FA0000001",)]

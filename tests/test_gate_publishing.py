@@ -83,7 +83,7 @@ FAULTS = {
     "a silo's e-mails all invalid": (
         "update raw_finance.accounts set email = replace(email, '.nl', '')",  # jan0@example
         FINANCE, "raw_finance_accounts.expect_column_values_to_match_regex(email)", len(FINANCE_KEYS),
-        ["j***@e******", "FA0000001"],
+        ["*****0001 @ "],  # the account's last digits: which record, not whose
     ),
     "a consent-requiring segment with an opted-out customer": (
         f"update marts.dim_customer set marketing_consent = false where customer_id = '{MARKETED[0]}'",
@@ -132,6 +132,7 @@ def test_a_fault_blocks_the_night_and_emails_its_owner_the_evidence(night, smtp_
     for m in mails:
         leaked = {a for a in ADDRESS.findall(m.body) if a in addresses}
         assert not leaked and not any(a in m.body for a in addresses), f"customer addresses leaked: {m.body}"
+        assert not [k for k in FINANCE_KEYS if k in m.body], f"account numbers leaked: {m.body}"
     assert len(alerts(night)) == len(mails), "every alert is recorded in ops.alerts and e-mailed once"
 
 

@@ -91,7 +91,8 @@ def holders(dsn: str, values: list[str], together: tuple[str, str] | None = None
             ).fetchall()
             found += [(f"{schema}.{table}", value) for (value,) in hits]
             if together and conn.execute(
-                    sql.SQL("select exists (select 1 from {} as t where strpos(lower(t::text), lower(%s)) > 0 "
+                    sql.SQL("select exists (select 1 from {} as t "
+                            "where strpos(lower(t::text), lower(%s)) > 0 "
                             "and strpos(t::text, %s) > 0)").format(sql.Identifier(schema, table)),
                     together).fetchone()[0]:
                 found.append((f"{schema}.{table}", " ".join(together)))
@@ -262,7 +263,8 @@ def nights(pg, tmp_path_factory):
     # where c360 writes: the landing zone, its home, dbt's target and logs (the simulator's own
     # world, truth and simulation, stands for the sources and is not searched)
     folders = [landing, root / "home", root / "dbt-target", root / "dbt-logs"]
-    facts: dict = {"dsn": dsn, "env": env, "settings": load_settings(), "folders": folders, "landing": landing}
+    facts: dict = {"dsn": dsn, "env": env, "settings": load_settings(), "folders": folders,
+                   "landing": landing}
 
     # night 1: requests by account and card, as the requesters type them
     erased, restricted, accessed, erased_email = pick_persons(root, finance_dsn)

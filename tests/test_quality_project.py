@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from c360.config import ConfigError, load_settings
-from c360.quality.declare import declare_project
 from c360.personal_data import mask, shown
+from c360.quality.declare import declare_project
 from c360.quality.suites import all_checks
 from c360.quality.thresholds import load_thresholds, thresholds_file
 

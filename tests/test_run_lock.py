@@ -32,18 +32,18 @@ def test_a_killed_run_leaves_the_warehouse_free(warehouse_dsn):
 
 
 def test_a_run_stops_while_scheduler_tasks_use_the_warehouse(warehouse_dsn):
-    first, second = share_warehouse(warehouse_dsn, "c360_build.publish"), share_warehouse(warehouse_dsn, "x.y")
-    with first, second:  # tasks share the warehouse with each other
-        with pytest.raises(WarehouseBusy, match=r"is in use by c360 task: "), \
-                warehouse_run_lock(warehouse_dsn, "run"):
-            pytest.fail("a run held the warehouse beside a scheduler's task")
+    first = share_warehouse(warehouse_dsn, "c360_build.publish")
+    second = share_warehouse(warehouse_dsn, "c360_ingest_web.load")  # tasks share the warehouse
+    with first, second, pytest.raises(WarehouseBusy, match=r"is in use by c360 task: "), \
+            warehouse_run_lock(warehouse_dsn, "run"):
+        pytest.fail("a run held the warehouse beside a scheduler's task")
     with warehouse_run_lock(warehouse_dsn, "run"):
         pass
 
 
 def test_a_scheduler_task_waits_while_a_run_holds_the_warehouse(warehouse_dsn):
     held = []
-    task = threading.Thread(target=lambda: held.append(share_warehouse(warehouse_dsn, "c360_ingest_web.load")))
+    task = threading.Thread(target=lambda: held.append(share_warehouse(warehouse_dsn, "c360_build.dbt")))
     with warehouse_run_lock(warehouse_dsn, "run"):
         task.start()
         task.join(timeout=2)

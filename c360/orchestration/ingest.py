@@ -25,13 +25,13 @@ from airflow.sdk.bases.sensor import PokeReturnValue
 from airflow.sdk.exceptions import AirflowSkipException
 
 from c360.alerts import CONTRACT, MISSING_DELIVERY, send_alert
-from c360.orchestration.run_lock import wait_for_warehouse
 from c360.config import ConfigError, load_settings
 from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_dsn
 from c360.dates import AMSTERDAM, NIGHTLY_CRON
 from c360.ingest.report import ContractViolation, SiloLoadReport
 from c360.orchestration.delivery import DeliveryWait, delivery_folder, is_delivered
 from c360.orchestration.failures import ContractFailure, business_date, failure_callback
+from c360.orchestration.run_lock import wait_for_warehouse
 from c360.owners import owner_of
 from c360.pipeline import FINANCE, ingest_dag_id, raw_asset_uri
 

@@ -64,7 +64,8 @@ def scrub_landing(dsn: str, landing_dir: Path) -> dict[str, int]:
     with psycopg.connect(dsn) as conn:
         # notes about a content that has since been loaded anew no longer point at its lines
         conn.execute(f"""delete from {LINES_TABLE} as p using ops.load_ledger as l
-                         where l.ledger_id = p.ledger_id and p.content_hash is distinct from l.content_hash""")
+                         where l.ledger_id = p.ledger_id
+                             and p.content_hash is distinct from l.content_hash""")
         pending = [PendingFile(*row) for row in conn.execute(
             f"""select l.ledger_id, l.source_system, l.business_date, l.source_name, l.content_hash,
                        array_agg(p.line_number order by p.line_number)

@@ -194,6 +194,7 @@ def erase_raw(conn: psycopg.Connection, params: dict, since: bool) -> dict[tuple
     Returns rows changed per (relation, action)."""
     counts = {}
     for relation in RAW_RELATIONS:
-        counts[(relation.table, relation.action)] = conn.execute(relation.erase_sql(since), params).fetchone()[0]
+        changed = conn.execute(relation.erase_sql(since), params).fetchone()[0]
+        counts[(relation.table, relation.action)] = changed
     counts[(QUARANTINE, "redacted")] = conn.execute(redact_quarantine_sql(since), params).fetchone()[0]
     return counts

@@ -12,7 +12,6 @@ from great_expectations.checkpoint.checkpoint import CheckpointResult
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 
 
-
 @dataclass(frozen=True)
 class Outcome:
     """One expectation of one validation definition."""

@@ -52,7 +52,8 @@ def checks(t: Thresholds) -> list[Check]:
     return [
         Check(
             name=f"{FINANCE}__raw_accounts", owner=FINANCE, suite="raw_finance_accounts",
-            query=f"""select {masked_key_sql("account_id")} || ' @ ' || updated_at as row_key, account_id, btrim(email) as email,
+            query=f"""select {masked_key_sql("account_id")} || ' @ ' || updated_at as row_key,
+                        account_id, btrim(email) as email,
                         country_code, status, date_of_birth
                      from raw_finance.accounts {ON_DATE}""",
             expectations=[

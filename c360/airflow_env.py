@@ -21,6 +21,7 @@ Metadata database:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -88,9 +89,9 @@ def airflow_environment(settings: Settings, base: dict[str, str] | None = None) 
         "DO_NOT_TRACK": "true",
     })
     env.update(metadata_settings(settings, env))
-    env[connection_env_var(WAREHOUSE_CONN_ID)] = dsn_to_uri(settings.warehouse_dsn)
+    env[connection_env_var(WAREHOUSE_CONN_ID)] = connection_json(settings.warehouse_dsn)
     try:
-        env[connection_env_var(FINANCE_CONN_ID)] = dsn_to_uri(settings.finance_dsn)
+        env[connection_env_var(FINANCE_CONN_ID)] = connection_json(settings.finance_dsn)
     except ConfigError:
         # Without a finance source only the finance DAG fails, with Airflow's
         # "conn_id isn't defined"; `c360 airflow dags list` etc. still work.
@@ -113,6 +114,22 @@ def airflow_version() -> str:
 def _migration_key(env: dict[str, str]) -> str:
     text = f"{env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}|{airflow_version()}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def connection_json(dsn: str) -> str:
+    """An Airflow connection in Airflow's JSON form: a socket folder as host, no password, and
+    every other libpq parameter (as extras) need no encoding there."""
+    parts = conninfo_to_dict(dsn)
+    connection = {
+        "conn_type": "postgres",
+        "host": parts.pop("host", None) or "127.0.0.1",
+        "port": int(parts.pop("port", None) or 5432),
+        "login": parts.pop("user", None),
+        "password": parts.pop("password", None),
+        "schema": parts.pop("dbname", None),
+        "extra": {key: str(value) for key, value in parts.items()},
+    }
+    return json.dumps({k: v for k, v in connection.items() if v not in (None, {})})
 
 
 def libpq_dsn(sqlalchemy_url: str) -> str | None:

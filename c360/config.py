@@ -163,8 +163,12 @@ def dsn_to_uri(dsn: str, scheme: str = "postgresql") -> str:
     if p["password"]:
         auth += ":" + quote(p["password"], safe="")
     options = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if k not in _ADDRESS_KEYWORDS}
+    address = f"{p['host']}:{p['port']}"
+    if p["host"].startswith("/"):  # a Unix-socket folder goes in the query, as libpq's URIs allow
+        options |= {"host": p["host"], "port": p["port"]}
+        address = ""
     query = f"?{urlencode(sorted(options.items()))}" if options else ""
-    return f"{scheme}://{auth}@{p['host']}:{p['port']}/{quote(p['dbname'], safe='')}{query}"
+    return f"{scheme}://{auth}@{address}/{quote(p['dbname'], safe='')}{query}"
 
 
 def read_yaml_file(path: Path, what: str, missing_hint: str = "") -> object:

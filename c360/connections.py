@@ -7,6 +7,7 @@ production deployment sets them in its own secrets backend.
 
 from __future__ import annotations
 
+from psycopg import pq
 from psycopg.conninfo import make_conninfo
 
 WAREHOUSE_CONN_ID = "c360_warehouse"
@@ -18,10 +19,17 @@ def connection_dsn(conn_id: str) -> str:
     from airflow.sdk import Connection
 
     conn = Connection.get(conn_id)
+    extras = {k: str(v) for k, v in conn.extra_dejson.items() if k in libpq_keywords()}
     return make_conninfo(
         host=conn.host or "127.0.0.1",
         port=conn.port or 5432,
-        user=conn.login or "",
-        password=conn.password or "",
+        user=conn.login or None,
+        password=conn.password or None,  # none: libpq's other ways in (.pgpass, trust, certificates)
         dbname=conn.schema or "",
+        **extras,
     )
+
+
+def libpq_keywords() -> set[str]:
+    """The parameters libpq takes; a connection's other extras are for other clients."""
+    return {option.keyword.decode() for option in pq.Conninfo.get_defaults()}

@@ -133,13 +133,16 @@ def run_range(
             "--log-dir", str(log_dir),
             *(["--fail-fast"] if fail_fast else []),
         ]
-        with worker_log.open("w") as stderr, terminate_raises():
+        # progress on a pipe of its own: a warning a library prints cannot break it
+        read_end, write_end = os.pipe()
+        with worker_log.open("w") as output, terminate_raises():
             worker = subprocess.Popen(
-                command, env=env, cwd=settings.project_dir, stdout=subprocess.PIPE,
-                stderr=stderr, text=True,
+                [*command, "--events-fd", str(write_end)], env=env, cwd=settings.project_dir,
+                stdout=output, stderr=output, pass_fds=(write_end,),
             )
+            os.close(write_end)
             try:
-                for line in worker.stdout:
+                for line in os.fdopen(read_end, encoding="utf-8"):
                     event = json.loads(line)
                     if event["event"] == "ready":
                         reporter.ready()

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from airflow.models.connection import Connection
 
 from c360.airflow_env import airflow_environment, ensure_metadata
 from c360.config import load_settings
@@ -33,6 +34,12 @@ def embedded_settings(tmp_path, monkeypatch):
     return load_settings()
 
 
+def connection(env: dict[str, str], conn_id: str) -> tuple:
+    """The connection Airflow reads from the environment: address, login, password, extras."""
+    conn = Connection.from_json(env[f"AIRFLOW_CONN_{conn_id.upper()}"], conn_id=conn_id)
+    return conn.host, conn.port, conn.login, conn.password, conn.schema, conn.extra_dejson
+
+
 def test_embedded_install_uses_the_airflow_database_and_derives_connections(embedded_settings):
     env = airflow_environment(embedded_settings, base={"C360_SOMETHING": "kept"})
     assert env["AIRFLOW_HOME"] == str(embedded_settings.home / "airflow")
@@ -43,8 +50,8 @@ def test_embedded_install_uses_the_airflow_database_and_derives_connections(embe
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == (
         "postgresql+psycopg://c360:s3cret@127.0.0.1:54999/airflow"
     )
-    assert env["AIRFLOW_CONN_C360_WAREHOUSE"] == "postgresql://c360:s3cret@127.0.0.1:54999/warehouse"
-    assert env["AIRFLOW_CONN_C360_FINANCE"] == "postgresql://c360:s3cret@127.0.0.1:54999/finance"
+    assert connection(env, "c360_warehouse") == ("127.0.0.1", 54999, "c360", "s3cret", "warehouse", {})
+    assert connection(env, "c360_finance") == ("127.0.0.1", 54999, "c360", "s3cret", "finance", {})
     assert env["C360_SOMETHING"] == "kept"
 
 
@@ -54,9 +61,16 @@ def test_external_warehouse_respects_a_user_metadata_url_and_quotes_secrets(c360
     monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "postgresql+psycopg://af@meta/af")
     env = airflow_environment(load_settings())
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "postgresql+psycopg://af@meta/af"
-    assert env["AIRFLOW_CONN_C360_WAREHOUSE"] == (
-        "postgresql://etl:p%40ss%20word%2F%3A@db.example:5433/dwh"
-    )
+    assert connection(env, "c360_warehouse") == ("db.example", 5433, "etl", "p@ss word/:", "dwh", {})
+
+
+def test_a_socket_host_no_password_and_parameters_reach_the_connection_as_written(c360_env, monkeypatch):
+    monkeypatch.setenv("C360_WAREHOUSE_DSN", "host=/var/run/PostgreSQL port=5433 user=etl dbname=dwh "
+                                             "sslmode=verify-full sslrootcert=/etc/ca.pem connect_timeout=5")
+    env = airflow_environment(load_settings())
+    assert connection(env, "c360_warehouse") == (
+        "/var/run/PostgreSQL", 5433, "etl", None, "dwh",
+        {"sslmode": "verify-full", "sslrootcert": "/etc/ca.pem", "connect_timeout": "5"})
 
 
 def test_external_warehouse_without_finance_leaves_only_that_connection_out(c360_env, monkeypatch):

@@ -27,3 +27,10 @@ def test_uri_carries_sslmode_and_other_options_to_airflow_connections():
 def test_dbt_gets_the_sslmode_of_the_dsn_or_libpqs_default():
     assert dsn_parts("host=h dbname=d sslmode=require")["sslmode"] == "require"
     assert dsn_parts("host=h dbname=d")["sslmode"] == "prefer"
+
+
+def test_a_socket_folder_goes_in_the_query_and_comes_back_whole():
+    uri = dsn_to_uri("host=/var/run/PostgreSQL port=5433 user=etl dbname=dwh", "postgresql+psycopg")
+    assert uri == "postgresql+psycopg://etl@/dwh?host=%2Fvar%2Frun%2FPostgreSQL&port=5433"
+    assert conninfo_to_dict(uri.replace("+psycopg", "")) == {
+        "user": "etl", "dbname": "dwh", "host": "/var/run/PostgreSQL", "port": "5433"}

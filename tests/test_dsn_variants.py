@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from c360.cli import app
 from c360.pipeline import BUILD_DAG_ID
 from c360.warehouse.bootstrap import bootstrap
-from tests.test_gate_build_dag import stand_in_candidates
+from tests.test_gate_build_dag import build_project, stand_in_candidates  # noqa: F401 (a fixture)
 from tests.test_quality_gate import BUSINESS_DATE, _marts, _raw_layer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -65,7 +65,7 @@ def through_a_socket(socket_dir: Path) -> Callable[[str, Path, object], str]:
 @pytest.mark.parametrize("variant", ["without_password", "short_password", "with_parameters",
                                      "through_a_socket"])
 def test_a_night_builds_and_publishes_with_the_dsn_as_written(
-    variant, airflow_env, build_project, pg, tmp_path, monkeypatch
+    variant, airflow_env, build_project, pg, tmp_path, monkeypatch  # noqa: F811
 ):
     make = through_a_socket(pg.socket_dir) if variant == "through_a_socket" else globals()[variant]
     dsn = make(airflow_env["C360_WAREHOUSE_DSN"], tmp_path, monkeypatch)

@@ -57,6 +57,11 @@ DBT_TARGET = "warehouse"
 DBT_DEFAULT_SCHEMA = "marts"
 # The build runs once all silos have landed, or at this time at the latest (a silo may be late).
 BUILD_FALLBACK_CRON = "0 7 * * *"
+# libpq parameters of a DSN that dbt's PostgreSQL profile also takes; others reach c360's own
+# connections only.
+DBT_LIBPQ_PARAMETERS = ("sslmode", "sslcert", "sslkey", "sslrootcert", "connect_timeout",
+                        "keepalives_idle", "application_name")
+DBT_INTEGER_PARAMETERS = ("port", "connect_timeout", "keepalives_idle")
 # dbt's threads: more than the cores, as much of a model's time is waiting on PostgreSQL.
 DBT_THREADS = 4
 
@@ -66,6 +71,24 @@ def pass_business_date(context: dict[str, Any], operator: Any) -> None:
     gate and publishing use: re-running an older date builds the metrics as of that date,
     not as of the latest date loaded. A cosmos interceptor, called before each dbt command."""
     operator.vars = {**(operator.vars or {}), "business_date": business_date(context).isoformat()}
+
+
+class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
+    """cosmos' mapping of the warehouse connection, with what a libpq DSN may hold: no password
+    (trust, peer, `.pgpass`, client certificates; libpq ignores an empty one) and the TLS and
+    other parameters dbt's PostgreSQL profile takes, from the connection's extras."""
+
+    required_fields = ["host", "user", "dbname"]
+    airflow_param_mapping = {
+        **PostgresUserPasswordProfileMapping.airflow_param_mapping,
+        **{name: f"extra.{name}" for name in DBT_LIBPQ_PARAMETERS},
+    }
+
+    def get_dbt_value(self, name: str) -> Any:
+        value = super().get_dbt_value(name)
+        if value is None:
+            return "" if name == "password" else None
+        return int(value) if name in DBT_INTEGER_PARAMETERS else value
 
 
 def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
@@ -78,7 +101,7 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
         profile_config=ProfileConfig(
             profile_name=DBT_PROFILE,
             target_name=DBT_TARGET,
-            profile_mapping=PostgresUserPasswordProfileMapping(
+            profile_mapping=WarehouseProfileMapping(
                 conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": DBT_DEFAULT_SCHEMA}
             ),
         ),

@@ -9,7 +9,8 @@ the whole range instead of one `airflow dags test` per DAG saves Airflow's
 start-up (about 20 s: imports and the in-process execution API) on every run.
 
 Each DAG run's output goes to its own log file; one JSON line per event goes
-to the parent on the original stdout.
+to the parent on a pipe of its own (`--events-fd`), so nothing a library prints
+can be taken for progress.
 """
 
 from __future__ import annotations
@@ -111,10 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dags", required=True, help="DAG ids in order, comma-separated")
     parser.add_argument("--log-dir", required=True, type=Path)
     parser.add_argument("--fail-fast", action="store_true")
+    parser.add_argument("--events-fd", required=True, type=int, help="where the parent reads events")
     args = parser.parse_args(argv)
 
-    # Events go to the parent on the original stdout; everything else to the log files.
-    events = os.fdopen(os.dup(1), "w", buffering=1)
+    # Events go to the parent on their own pipe; everything else to the log files.
+    events = os.fdopen(args.events_fd, "w", buffering=1)
 
     def emit(**event: object) -> None:
         events.write(json.dumps(event) + "\n")

@@ -108,11 +108,19 @@ def run(
     dag: Annotated[
         list[str] | None, typer.Option(help="run only this nightly DAG (repeatable)")
     ] = None,
+    executor: Annotated[
+        str | None, typer.Option(help="run under a real Airflow scheduler with this executor: local")
+    ] = None,
 ) -> None:
-    """Run the nightly Airflow DAGs for every business date from START to END, in order."""
+    """Run the nightly Airflow DAGs for every business date from START to END, in order.
+
+    By default each DAG run goes through DAG.test() in one process; with --executor, c360
+    starts Airflow's API server, scheduler, DAG processor and triggerer, creates the runs,
+    lets the build follow its Assets, and stops them at the end."""
     from c360.airflow_env import AirflowSetupError
     from c360.dates import date_range
     from c360.orchestration.run_lock import WarehouseBusy
+    from c360.orchestration.scheduled_runs import EXECUTORS, not_yet_due
     from c360.runner import RichReporter, all_succeeded, results_table, run_range, select_dags
 
     try:
@@ -121,10 +129,15 @@ def run(
         total = len(date_range(first, last)) * len(dag_ids)
     except ValueError as exc:
         fail(f"bad business date range or DAG: {exc}")
+    if executor not in (None, *EXECUTORS):
+        fail(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
+    if executor and not_yet_due(last):
+        fail(f"the night of {last} is not due yet: a scheduler runs it from its logical date "
+             f"{not_yet_due(last):%Y-%m-%d %H:%M %Z} on (without --executor it runs now)")
     try:
         with RichReporter(console, total) as reporter:
             results = run_range(load_settings(), first, last, dag_ids=dag_ids, reporter=reporter,
-                                fail_fast=fail_fast)
+                                fail_fast=fail_fast, executor=executor)
     except (ConfigError, PostgresError, AirflowSetupError, WarehouseBusy) as exc:
         fail(str(exc))
     console.print(results_table(results))

@@ -27,6 +27,10 @@ def ingest_dag_id(silo: str) -> str:
     return f"c360_ingest_{silo}"
 
 
+# The extra of an ingest DAG's Asset event that names the business date it loaded.
+BUSINESS_DATE_EXTRA = "business_date"
+
+
 def raw_asset_uri(silo: str) -> str:
     """The URI of the Airflow Asset an ingest DAG emits when the silo's raw layer is updated."""
     return f"c360://raw/{silo}"

@@ -110,6 +110,7 @@ def run_range(
     reporter: Reporter | None = None,
     fail_fast: bool = False,
     prepare: Callable[[Settings], object] = start_everything,
+    executor: str | None = None,
 ) -> list[DagRunResult]:
     """Run `dag_ids` in order for every business date from `start` to `end`; one result per run.
 
@@ -126,8 +127,11 @@ def run_range(
     with warehouse_run_lock(settings.warehouse_dsn, f"{start}..{end}, pid {os.getpid()}"):
         env = {**airflow_environment(settings), HELD_BY_RUN: "1"}  # its tasks run under this lock
         ensure_metadata(env)
+        # in one process through DAG.test(), or under a real scheduler with `executor`
+        worker = ["c360.orchestration.scheduled_runs", "--executor", executor] if executor else [
+            "c360.orchestration.dag_runs"]
         command = [
-            sys.executable, "-m", "c360.orchestration.dag_runs",
+            sys.executable, "-m", *worker,
             "--dates", ",".join(d.isoformat() for d in dates),
             "--dags", ",".join(dag_ids),
             "--log-dir", str(log_dir),

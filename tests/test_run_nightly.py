@@ -108,16 +108,22 @@ def complete_once_rescheduled(env, landing, silo: str, day) -> threading.Event:
     return seen
 
 
+def deliver_with_privacy_late(env, day) -> threading.Event:
+    """Every silo's night, the privacy desk's `_SUCCESS` only once its sensor was rescheduled."""
+    landing = load_settings().landing_dir
+    deliver_all(landing, day, complete=False)
+    for silo in (CONTACT_CENTER, WEB, STORE):
+        mark_complete(landing, silo, day)
+    late = complete_once_rescheduled(env, landing, PRIVACY, day)
+    fill_billing(env["C360_FINANCE_DSN"], day)
+    return late
+
+
 def test_a_night_with_a_late_delivery_loads_every_silo_emits_assets_and_exits_zero(airflow_env):
     """Business date today, so the deadline (tomorrow 06:00) is ahead: the privacy desk's
     `_SUCCESS` comes late, its sensor is rescheduled until it does, then everything loads."""
     today = datetime.now(AMSTERDAM).date()
-    landing = load_settings().landing_dir
-    deliver_all(landing, today, complete=False)
-    for silo in (CONTACT_CENTER, WEB, STORE):
-        mark_complete(landing, silo, today)
-    late = complete_once_rescheduled(airflow_env, landing, PRIVACY, today)
-    fill_billing(airflow_env["C360_FINANCE_DSN"], today)
+    late = deliver_with_privacy_late(airflow_env, today)
 
     result = c360_run("--start", str(today), "--end", str(today))
 

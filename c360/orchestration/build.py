@@ -163,14 +163,14 @@ def _watch_after_producer(group: DbtTaskGroup) -> None:
 def build_dag_args() -> dict[str, Any]:
     from airflow.sdk import Asset, AssetAll, AssetOrTimeSchedule, CronTriggerTimetable
 
-    from c360.orchestration.ingest import START_DATE, int_env
+    from c360.orchestration.ingest import START_DATE, int_env, nightly_schedule
 
+    silos = AssetAll(*(Asset(raw_asset_uri(silo)) for silo in INGEST_SILOS))
     return {
         "dag_id": BUILD_DAG_ID,
         "schedule": AssetOrTimeSchedule(
-            timetable=CronTriggerTimetable(BUILD_FALLBACK_CRON, timezone=AMSTERDAM.key),
-            assets=AssetAll(*(Asset(raw_asset_uri(silo)) for silo in INGEST_SILOS)),
-        ),
+            timetable=CronTriggerTimetable(BUILD_FALLBACK_CRON, timezone=AMSTERDAM.key), assets=silos,
+        ) if nightly_schedule() else silos,
         "start_date": START_DATE,
         "catchup": False,
         "max_active_runs": 1,

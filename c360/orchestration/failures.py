@@ -16,6 +16,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from c360.alerts import SOURCE_UNREACHABLE, TASK_FAILED, send_alert
 from c360.connections import WAREHOUSE_CONN_ID, connection_dsn
 from c360.dates import business_date_for_run
+from c360.pipeline import BUSINESS_DATE_EXTRA
 
 
 class ContractFailure(AirflowFailException):
@@ -27,8 +28,14 @@ class ContractFailure(AirflowFailException):
 
 
 def business_date(context: dict[str, Any]) -> date:
-    """The run's business date; asset-triggered runs (the build DAG) have no logical date."""
-    return business_date_for_run(context.get("logical_date") or context["dag_run"].run_after)
+    """The run's business date. A build the silos' Assets started has no logical date: it takes
+    the latest date its triggering Asset events were loaded for, else the night it ran after."""
+    if context.get("logical_date"):
+        return business_date_for_run(context["logical_date"])
+    loaded = [date.fromisoformat(event.extra[BUSINESS_DATE_EXTRA])
+              for events in (context.get("triggering_asset_events") or {}).values()
+              for event in events if (event.extra or {}).get(BUSINESS_DATE_EXTRA)]
+    return max(loaded) if loaded else business_date_for_run(context["dag_run"].run_after)
 
 
 def alert_owner_on_failure(area: str, context: dict[str, Any]) -> None:

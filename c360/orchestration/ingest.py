@@ -33,8 +33,9 @@ from c360.orchestration.delivery import DeliveryWait, delivery_folder, is_delive
 from c360.orchestration.failures import ContractFailure, business_date, failure_callback
 from c360.orchestration.run_lock import wait_for_warehouse
 from c360.owners import owner_of
-from c360.pipeline import FINANCE, ingest_dag_id, raw_asset_uri
+from c360.pipeline import BUSINESS_DATE_EXTRA, FINANCE, ingest_dag_id, raw_asset_uri
 
+NIGHTLY_SCHEDULE = "C360_NIGHTLY_SCHEDULE"
 # The first business date the DAGs know; catchup is off, so it only bounds the UI.
 START_DATE = datetime(2026, 1, 1, tzinfo=AMSTERDAM)
 # A sensor that has not seen `_SUCCESS` nor reached its deadline after this long has hung.
@@ -48,6 +49,17 @@ def raw_asset(silo: str) -> Asset:
     return Asset(raw_asset_uri(silo))
 
 
+def tell_business_date(context: dict[str, Any], silo: str, day: date) -> None:
+    """Put the date loaded on the silo's Asset event: a build the Assets start takes it from there."""
+    context["outlet_events"][raw_asset(silo)].extra = {BUSINESS_DATE_EXTRA: day.isoformat()}
+
+
+def nightly_schedule() -> bool:
+    """Whether the DAGs keep their times. `c360 run --executor` turns them off for the scheduler
+    it starts: only the dates it runs are run (not tonight's), and the build follows its Assets."""
+    return os.environ.get(NIGHTLY_SCHEDULE, "on") != "off"
+
+
 def int_env(name: str, default: int) -> int:
     text = os.environ.get(name) or str(default)
     if not text.isdigit():
@@ -57,6 +69,8 @@ def int_env(name: str, default: int) -> int:
 
 SCHEDULE_DOC = """\
 - **Schedule**: nightly at 02:30 Europe/Amsterdam; the run at D+1 02:30 loads business date D.
+  One run at a time (`max_active_runs` 1): a second business date (a backfill, a re-run)
+  waits until the first is done, so two dates never load a silo side by side.
 - **Owner**: {owner} ({email}), alerted in `ops.alerts` (and by e-mail when SMTP is
   set) when a task fails after its retries (rule `task_failed`)."""
 
@@ -116,7 +130,7 @@ def dag_args(silo: str, doc: str) -> dict[str, Any]:
         })
     return {
         "dag_id": ingest_dag_id(silo),
-        "schedule": NIGHTLY_CRON,
+        "schedule": NIGHTLY_CRON if nightly_schedule() else None,
         "start_date": START_DATE,
         "catchup": False,
         "max_active_runs": 1,
@@ -198,7 +212,9 @@ def load_file_silo(silo: str, loader: FileLoader, delivered):
         if not delivered:
             raise AirflowSkipException(f"no complete delivery of {silo} for {day}: nothing loaded")
         warehouse = connection_dsn(WAREHOUSE_CONN_ID)
-        return settle(loader(warehouse, load_settings().landing_dir, day))
+        summary = settle(loader(warehouse, load_settings().landing_dir, day))
+        tell_business_date(context, silo, day)
+        return summary
 
     return load(delivered)
 
@@ -210,6 +226,9 @@ def extract_finance(extractor: Callable[[str, str, date], SiloLoadReport]):
     def extract(**context: Any) -> dict[str, Any]:
         finance = connection_dsn(FINANCE_CONN_ID)
         warehouse = connection_dsn(WAREHOUSE_CONN_ID)
-        return settle(extractor(finance, warehouse, business_date(context)))
+        day = business_date(context)
+        summary = settle(extractor(finance, warehouse, day))
+        tell_business_date(context, FINANCE, day)
+        return summary
 
     return extract()

@@ -1,0 +1,270 @@
+"""Run DAGs for business dates under a real Airflow scheduler: `c360 run --executor`.
+
+`c360.runner` starts this module instead of `dag_runs` when an executor is
+named. It starts what a deployment runs: the API server (the UI, and the
+execution API that tasks report to), the scheduler with the executor, the DAG
+processor and the triggerer, each logging to the run's log folder. Once the
+DAG processor has parsed the DAGs it creates, date by date, a run of every
+ingest DAG with the date's logical date; when all five ingest DAGs run, the
+build is not triggered: the scheduler starts it from the five Assets the
+ingest runs emit, as it does at night. Each run is awaited and told to the
+parent on the events pipe, as `dag_runs` does. Whatever it started is stopped
+when it ends or is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+
+from c360.airflow_env import libpq_dsn
+from c360.dates import run_logical_date
+from c360.orchestration.ingest import NIGHTLY_SCHEDULE
+from c360.pipeline import BUILD_DAG_ID, INGEST_SILOS, ingest_dag_id
+
+EXECUTORS = {"local": "LocalExecutor"}
+COMPONENTS = ("dag-processor", "api-server", "scheduler", "triggerer")
+FINISHED = {"success", "failed"}
+START_TIMEOUT = 300  # seconds for the components to come up and the DAGs to be parsed
+RUN_TIMEOUT = 3600  # seconds a DAG run may take
+POLL_SECONDS = 2.0
+# the ingest tasks that update a silo's Asset (a load skipped for want of a delivery does not)
+ASSET_TASKS = ("load", "extract")
+
+
+class SchedulerError(RuntimeError):
+    """A component did not come up, or a run never finished."""
+
+
+def not_yet_due(day: date) -> datetime | None:
+    """The logical date of `day`'s night when it lies ahead: a scheduler does not run it before."""
+    logical_date = run_logical_date(day)
+    return logical_date if logical_date > datetime.now(UTC) else None
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def component_env(executor: str, api_port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AIRFLOW__CORE__EXECUTOR": EXECUTORS[executor],
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
+        # only the runs this module creates, and the builds the Assets start: no run of the
+        # DAGs' nightly times (tonight's date, which this run was not asked for)
+        NIGHTLY_SCHEDULE: "off",
+    }
+
+
+@contextmanager
+def components(executor: str, log_dir: Path) -> Iterator[Callable[[str], None]]:
+    """Yields `start(name)`, which starts an Airflow service; all run until the block ends."""
+    port = free_port()
+    env = component_env(executor, port)
+    started: list[subprocess.Popen] = []
+
+    def start(name: str) -> None:
+        args = ["api-server", "--host", "127.0.0.1", "--port", str(port)] if name == "api-server" else [name]
+        with (log_dir / f"{name}.log").open("ab") as log:
+            started.append(subprocess.Popen([sys.executable, "-m", "airflow", *args], env=env,
+                                            stdout=log, stderr=log, start_new_session=True))
+
+    start.port = port
+    try:
+        yield start
+    finally:
+        for process in reversed(started):
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the component's whole process group (its task processes too), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_until(what: str, ready: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise SchedulerError(f"{what} did not happen within {timeout:.0f} s; see the logs of "
+                                 f"{', '.join(COMPONENTS)} in the run's log folder")
+        time.sleep(POLL_SECONDS)
+
+
+def healthy(port: int) -> bool:
+    """The API server answers and the scheduler, DAG processor and triggerer report in."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5) as r:
+            health = json.load(r)
+    except (OSError, ValueError):
+        return False
+    return all(health.get(part, {}).get("status") == "healthy"
+               for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
+
+
+class Metadata:
+    """What the runner reads of Airflow's metadata database."""
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+
+    def rows(self, query: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(self.dsn) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def now(self) -> object:
+        return self.rows("select now()")[0][0]
+
+    def parsed(self, dag_ids: list[str], since: object) -> bool:
+        """Every DAG parsed anew since `since`, active and not paused."""
+        found = self.rows("select dag_id from dag where dag_id = any(%s) and not is_stale "
+                          "and not is_paused and last_parsed_time >= %s", (dag_ids, since))
+        return len(found) == len(dag_ids)
+
+    def run_state(self, dag_id: str, run_id: str) -> str | None:
+        rows = self.rows("select state from dag_run where dag_id = %s and run_id = %s", (dag_id, run_id))
+        return rows[0][0] if rows else None
+
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+        return dict(self.rows("select task_id, coalesce(state, 'none') from task_instance "
+                              "where dag_id = %s and run_id = %s", (dag_id, run_id)))
+
+    def asset_triggered_runs(self, dag_id: str) -> set[str]:
+        return {run_id for (run_id,) in self.rows(
+            "select run_id from dag_run where dag_id = %s and run_type = 'asset_triggered'", (dag_id,))}
+
+
+def trigger(dag_id: str, day: date) -> str:
+    """A run of `dag_id` with the logical date of `day`'s night, replacing an earlier run of that
+    date as `c360 run` without an executor does (DAG.test()); its run id."""
+    from airflow.api.common.trigger_dag import trigger_dag
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunTriggeredByType
+    from sqlalchemy import select
+
+    logical_date = run_logical_date(day)
+    with create_session() as session:
+        earlier = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id,
+                                                      DagRun.logical_date == logical_date))
+        if earlier is not None:
+            session.delete(earlier)
+    dag_run = trigger_dag(dag_id, logical_date=logical_date, triggered_by=DagRunTriggeredByType.CLI)
+    return dag_run.run_id
+
+
+def await_run(metadata: Metadata, dag_id: str, run_id: str) -> str:
+    wait_until(f"run {run_id} of {dag_id} finishing",
+               lambda: metadata.run_state(dag_id, run_id) in FINISHED, RUN_TIMEOUT)
+    return metadata.run_state(dag_id, run_id)
+
+
+def run_dates(args: argparse.Namespace, metadata: Metadata, emit) -> int:
+    dag_ids = args.dags.split(",")
+    ingest = [d for d in dag_ids if d != BUILD_DAG_ID]
+    # the whole night: the build follows its Assets; else it is triggered like the others
+    by_assets = BUILD_DAG_ID in dag_ids and set(ingest) == {ingest_dag_id(s) for s in INGEST_SILOS}
+    failed = False
+    for day in [date.fromisoformat(d) for d in args.dates.split(",")]:
+        builds_before = metadata.asset_triggered_runs(BUILD_DAG_ID)
+        started = time.monotonic()
+        runs = {}
+        for dag_id in ingest:  # side by side, as the scheduler starts them at night
+            emit(event="start", business_date=day.isoformat(), dag_id=dag_id, log=args.log)
+            runs[dag_id] = trigger(dag_id, day)
+        emitted = True  # every ingest run updated its silo's Asset
+        for dag_id, run_id in runs.items():
+            state, tasks = await_and_tell(args, metadata, emit, day, dag_id, run_id, started)
+            failed |= state != "success"
+            emitted &= any(tasks.get(t) == "success" for t in ASSET_TASKS)
+        if BUILD_DAG_ID in dag_ids:
+            started = time.monotonic()
+            emit(event="start", business_date=day.isoformat(), dag_id=BUILD_DAG_ID, log=args.log)
+            if by_assets and emitted:
+                run_id = started_by_assets(metadata, day, builds_before)
+            else:  # as at the build's fall-back time, when a silo did not deliver
+                run_id = trigger(BUILD_DAG_ID, day)
+            state, _ = await_and_tell(args, metadata, emit, day, BUILD_DAG_ID, run_id, started)
+            failed |= state != "success"
+        if failed and args.fail_fast:
+            return 1
+    return 1 if failed else 0
+
+
+def await_and_tell(args, metadata: Metadata, emit, day: date, dag_id: str, run_id: str, started: float
+                   ) -> tuple[str, dict[str, str]]:
+    """Wait for a run and tell the parent; its state and its tasks' states."""
+    state = await_run(metadata, dag_id, run_id)
+    tasks = metadata.task_states(dag_id, run_id)
+    emit(event="done", business_date=day.isoformat(), dag_id=dag_id, state=state, tasks=tasks,
+         seconds=round(time.monotonic() - started, 2), log=args.log)
+    return state, tasks
+
+
+def started_by_assets(metadata: Metadata, day: date, before: set[str]) -> str:
+    """The build run the scheduler started from the silos' Asset events; its run id."""
+    wait_until(f"the build of {day} being started by the silos' Assets",
+               lambda: metadata.asset_triggered_runs(BUILD_DAG_ID) - before, START_TIMEOUT)
+    [run_id] = metadata.asset_triggered_runs(BUILD_DAG_ID) - before
+    return run_id
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dates", required=True)
+    parser.add_argument("--dags", required=True)
+    parser.add_argument("--log-dir", required=True, type=Path)
+    parser.add_argument("--fail-fast", action="store_true")
+    parser.add_argument("--events-fd", required=True, type=int)
+    parser.add_argument("--executor", required=True, choices=sorted(EXECUTORS))
+    args = parser.parse_args(argv)
+    args.log = str(args.log_dir)  # each run's task logs are Airflow's; the components' logs are here
+    events = os.fdopen(args.events_fd, "w", buffering=1)
+
+    def emit(**event: object) -> None:
+        events.write(json.dumps(event) + "\n")
+
+    # a SIGTERM from the parent stops the components on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    metadata = Metadata(libpq_dsn(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
+    with components(args.executor, args.log_dir) as start:
+        # the scheduler starts once the DAG processor has stored the DAGs as they are now (without
+        # their nightly times), so it acts on nothing an earlier parse left
+        since = metadata.now()
+        start("dag-processor")
+        wait_until("the DAG processor parsing the DAGs",
+                   lambda: metadata.parsed(args.dags.split(","), since), START_TIMEOUT)
+        for name in ("api-server", "scheduler", "triggerer"):
+            start(name)
+        wait_until("the Airflow services reporting healthy", lambda: healthy(start.port), START_TIMEOUT)
+        emit(event="ready")
+        return run_dates(args, metadata, emit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""`c360 run --executor local`: the nightly DAGs under a real Airflow scheduler.
+
+c360 starts the DAG processor, the API server, the scheduler (LocalExecutor) and
+the triggerer, creates the runs of the date, waits and stops them. The ingest
+DAGs run side by side, a sensor in reschedule mode waits for a late `_SUCCESS`,
+and the build is started by the five silo Assets, for the date they loaded.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from c360.cli import app
+from c360.config import load_settings
+from c360.dates import AMSTERDAM, run_logical_date
+from c360.pipeline import BUILD_DAG_ID, CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB
+from c360.warehouse.bootstrap import bootstrap
+from tests.airflow_landing import deliver_all, fill_billing, loaded_silos
+from tests.test_gate_build_dag import build_project, stand_in_candidates  # noqa: F401 (a fixture)
+from tests.test_quality_gate import _marts
+from tests.test_run_nightly import INGEST_DAGS, deliver_with_privacy_late, metadata
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def run_under_scheduler(day, *dags: str):
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["run", "--start", str(day), "--end", str(day), "--executor", "local",
+                                      *(f"--dag={d}" for d in dags)])
+    print(f"c360 run --executor local: exit {result.exit_code} in {time.monotonic() - started:.1f}s")
+    print(result.output)
+    return result
+
+
+def runs_of(env, day) -> dict[str, tuple]:
+    """dag_id -> (run type, state, start, end) of the runs of `day`'s night, and of asset-triggered runs."""
+    rows = metadata(env, "select dag_id, run_type, state, start_date, end_date from dag_run "
+                         "where logical_date = %s or run_type = 'asset_triggered'", (run_logical_date(day),))
+    return {dag_id: tuple(rest) for dag_id, *rest in rows}
+
+
+@pytest.fixture
+def night_project(build_project, tmp_path) -> Path:  # noqa: F811
+    """The ingest DAGs beside the build DAG with its stand-in dbt project."""
+    root = tmp_path / "night-project"
+    root.mkdir()
+    for entry in build_project.iterdir():
+        (root / entry.name).symlink_to(entry) if entry.name != "dags" else None
+    (root / "dags").mkdir()
+    for dag_file in (REPOSITORY / "dags").glob("*.py"):  # project_root() is the ingest project here
+        (root / "dags" / dag_file.name).symlink_to(dag_file)
+    return root
+
+
+def due_night() -> date:
+    """Yesterday: the latest night a scheduler runs (its logical date, 02:30 today, is past)."""
+    now = datetime.now(AMSTERDAM)
+    if now.hour < 3:
+        pytest.skip("between 00:00 and 03:00 Amsterdam time yesterday's night is not due yet")
+    return now.date() - timedelta(days=1)
+
+
+def test_a_night_not_due_yet_is_refused_before_anything_starts(airflow_env):
+    today = datetime.now(AMSTERDAM).date()
+    result = run_under_scheduler(today, *INGEST_DAGS)
+    assert result.exit_code == 1 and "is not due yet" in result.output
+
+
+def test_the_ingest_dags_run_side_by_side_and_a_sensor_waits_for_a_late_delivery(airflow_env, monkeypatch):
+    # the delivery deadline (23:59 on the next day, today) is ahead, so the sensor waits
+    today = due_night()
+    monkeypatch.setenv("C360_DELIVERY_DEADLINE", "23:59:59")
+    late = deliver_with_privacy_late(airflow_env, today)
+
+    result = run_under_scheduler(today, *INGEST_DAGS)
+
+    assert result.exit_code == 0, result.output
+    assert late.is_set(), "the privacy sensor was never rescheduled"
+    assert loaded_silos(airflow_env["C360_WAREHOUSE_DSN"]) == {
+        FINANCE: 3, CONTACT_CENTER: 1, WEB: 1, STORE: 1, PRIVACY: 1}
+    runs = runs_of(airflow_env, today)
+    assert {d: (kind, state) for d, (kind, state, *_) in runs.items()} == {
+        d: ("manual", "success") for d in INGEST_DAGS}
+    # side by side: every run started before the first one ended
+    first_end = min(end for *_, end in runs.values())
+    assert all(start < first_end for _, _, start, _ in runs.values())
+
+
+def test_the_silo_assets_start_the_build_for_the_date_they_loaded(airflow_env, night_project, monkeypatch):
+    monkeypatch.setenv("C360_PROJECT_DIR", str(night_project))
+    day = due_night()
+    landing = load_settings().landing_dir
+    deliver_all(landing, day)
+    fill_billing(airflow_env["C360_FINANCE_DSN"], day)
+    warehouse = airflow_env["C360_WAREHOUSE_DSN"]
+    bootstrap(warehouse)
+    with psycopg.connect(warehouse) as conn:
+        _marts(conn)
+        stand_in_candidates(conn)  # what the stand-in dbt project builds the candidates from
+
+    result = run_under_scheduler(day, *INGEST_DAGS, BUILD_DAG_ID)
+
+    runs = runs_of(airflow_env, day)
+    assert runs[BUILD_DAG_ID][0] == "asset_triggered", runs
+    assert all(runs[d][:2] == ("manual", "success") for d in INGEST_DAGS), runs
+    with psycopg.connect(airflow_env["C360_WAREHOUSE_DSN"]) as conn:
+        gated = conn.execute("select distinct business_date from ops.quality_results").fetchall()
+    assert gated == [(day,)], "the build ran for another date than the silos loaded"
+    # the stand-in golden record does not hold the silos' records: the gate stops the night
+    assert runs[BUILD_DAG_ID][1] == "failed" and result.exit_code == 1, result.output
+    assert "quality_gate" in result.output

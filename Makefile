@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.c360-installed
 # on both cores: about 35 s on a 2-core machine where pip took 145 s.
 UV     := uv==0.13.9
 
-.PHONY: setup demo test lint bench-ingest bench-identity eval-febrl bench-year clean-state
+.PHONY: setup lock demo test lint bench-ingest bench-identity eval-febrl bench-year clean-state
 
 setup: $(STAMP)
 
@@ -21,9 +21,16 @@ $(STAMP): pyproject.toml constraints.txt
 	    test -n "$$C360_WAREHOUSE_DSN"; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check $(UV)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -c constraints.txt -e ".[dev]"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -c constraints.txt \
+	  -e ".[simulator,report,dev]"
 	@touch $(STAMP)
 	@echo "c360 is installed: $(BIN)/c360"
+
+# constraints.txt anew from pyproject.toml's ranges: the newest versions they allow, every extra
+# included, versions already locked kept unless a range no longer admits them.
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 --no-header \
+	  --no-annotate --quiet -o constraints.txt
 
 demo: setup
 	$(BIN)/c360 demo

@@ -33,8 +33,9 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from c360.alerts import smtp_connection
 from c360.config import ConfigError, Settings, dsn_to_uri
-from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID
+from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_env_var
 from c360.processes import run_to_end
 
 TIMEZONE = "Europe/Amsterdam"
@@ -43,10 +44,6 @@ SQLALCHEMY_SCHEME = "postgresql+psycopg"
 EXTERNAL_METADATA_SCHEMA = "airflow"
 SEARCH_PATH_OPTION = f"-csearch_path={EXTERNAL_METADATA_SCHEMA}"
 MIGRATED_MARKER = ".c360-db-migrated"
-
-
-def connection_env_var(conn_id: str) -> str:
-    return f"AIRFLOW_CONN_{conn_id.upper()}"
 
 
 def metadata_settings(settings: Settings, base: dict[str, str]) -> dict[str, str]:
@@ -90,6 +87,7 @@ def airflow_environment(settings: Settings, base: dict[str, str] | None = None) 
     })
     env.update(metadata_settings(settings, env))
     env[connection_env_var(WAREHOUSE_CONN_ID)] = connection_json(settings.warehouse_dsn)
+    env.update(smtp_connection(env))
     try:
         env[connection_env_var(FINANCE_CONN_ID)] = connection_json(settings.finance_dsn)
     except ConfigError:

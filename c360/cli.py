@@ -368,10 +368,15 @@ def docs() -> None:
 
 
 def main() -> None:
-    """The `c360` command as installed: what it writes under C360_HOME is its owner's only."""
+    """The `c360` command as installed: what it writes under C360_HOME is its owner's only, and
+    its alerts go out through the `c360_smtp` connection it derives from C360_SMTP_*."""
+    import os
+
+    from c360.alerts import smtp_connection
     from c360.home_access import keep_home_private
 
     try:
+        os.environ.update(smtp_connection(os.environ))
         keep_home_private(load_settings())
     except (ConfigError, PostgresError, OSError) as exc:
         err.print(f"[bold red]error:[/] {exc}")

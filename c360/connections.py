@@ -1,7 +1,7 @@
 """Turn Airflow connections into libpq DSNs for the package's loaders.
 
 Inside Airflow, hosts and secrets come from connections (`c360_warehouse`,
-`c360_finance`); `c360 run` derives them from the C360_* variables, a
+`c360_finance`, `c360_smtp`); `c360 run` derives them from the C360_* variables, a
 production deployment sets them in its own secrets backend.
 """
 
@@ -12,6 +12,12 @@ from psycopg.conninfo import make_conninfo
 
 WAREHOUSE_CONN_ID = "c360_warehouse"
 FINANCE_CONN_ID = "c360_finance"
+SMTP_CONN_ID = "c360_smtp"  # alerts are mailed through it (c360/alerts.py)
+
+
+def connection_env_var(conn_id: str) -> str:
+    """The environment variable Airflow reads a connection from."""
+    return f"AIRFLOW_CONN_{conn_id.upper()}"
 
 
 def connection_dsn(conn_id: str) -> str:

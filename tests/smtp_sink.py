@@ -2,7 +2,8 @@
 
 `smtp_server` starts one aiosmtpd server for the whole session (starting one
 per test costs a thread and a port each time); `smtp_inbox` points c360 at it
-through C360_SMTP_HOST / C360_SMTP_PORT / C360_ALERT_FROM and hands the test an
+through C360_SMTP_HOST / C360_SMTP_PORT / C360_ALERT_FROM (and the `c360_smtp` connection
+derived from them) and hands the test an
 empty inbox. Processes started by the test (Airflow through `c360 run`) inherit
 the environment, so their alerts land in the same inbox.
 """
@@ -11,6 +12,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
+import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +22,9 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from c360.alerts import smtp_connection
+from c360.connections import SMTP_CONN_ID, connection_env_var
 
 SENDER = "c360-alerts@example.org"
 
@@ -34,7 +41,9 @@ class Mail:
 
     @property
     def body(self) -> str:
-        return self.message.get_content()
+        """The text of the mail (Airflow's SMTP hook sends it as HTML: `<pre>` around it)."""
+        part = self.message.get_body(preferencelist=("plain", "html"))
+        return html.unescape(re.sub(r"</?pre>", "", part.get_content()))
 
 
 class Inbox:
@@ -86,8 +95,17 @@ def smtp_server() -> Iterator[SmtpServer]:
 @pytest.fixture
 def smtp_inbox(smtp_server: SmtpServer, monkeypatch) -> Inbox:
     """An empty inbox that c360's alerts are e-mailed to during the test."""
-    monkeypatch.setenv("C360_SMTP_HOST", smtp_server.host)
-    monkeypatch.setenv("C360_SMTP_PORT", str(smtp_server.port))
-    monkeypatch.setenv("C360_ALERT_FROM", SENDER)
+    point_mail_at(monkeypatch, C360_SMTP_HOST=smtp_server.host, C360_SMTP_PORT=str(smtp_server.port),
+                  C360_ALERT_FROM=SENDER)
     smtp_server.inbox.clear()
     return smtp_server.inbox
+
+
+def point_mail_at(monkeypatch, **settings: str) -> None:
+    """Set C360_SMTP_* and, as the `c360` command does at its start, the `c360_smtp` connection
+    derived from them (this process calls c360 in-process, not through the command)."""
+    monkeypatch.delenv(connection_env_var(SMTP_CONN_ID), raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    for name, value in smtp_connection(os.environ).items():
+        monkeypatch.setenv(name, value)

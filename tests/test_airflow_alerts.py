@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
 from datetime import date, time
+from pathlib import Path
 
 import pytest
 
-from c360.alerts import MISSING_DELIVERY, send_alert
+from c360.alerts import MISSING_DELIVERY, send_alert, smtp_connection
 from c360.config import ConfigError
 from c360.orchestration.delivery import DeliveryWait
 from c360.owners import load_owners
 from c360.pipeline import OWNED_AREAS
 from tests.conftest import free_port
 from tests.ingest_helpers import DAY, fetch
-from tests.smtp_sink import SENDER, Inbox
+from tests.smtp_sink import SENDER, Inbox, point_mail_at
+
+C360 = str(Path(sys.executable).with_name("c360"))
 
 
 def test_the_committed_owners_file_names_every_silo_and_layer():
@@ -55,7 +61,7 @@ def test_a_missing_owners_file_names_the_variable(tmp_path, monkeypatch):
 
 
 def test_an_alert_is_recorded_for_the_owner_without_smtp(warehouse_dsn, monkeypatch):
-    monkeypatch.delenv("C360_SMTP_HOST", raising=False)
+    point_mail_at(monkeypatch)  # no mail server, no `c360_smtp` connection
     alert = send_alert(warehouse_dsn, "store", DAY, MISSING_DELIVERY, 0, "no _SUCCESS")
     assert not alert.emailed
     rows = fetch(warehouse_dsn, "select owner, owner_email, source_system, business_date, rule, "
@@ -91,11 +97,9 @@ def test_an_alert_logs_in_to_a_mail_server_that_wants_it(warehouse_dsn, monkeypa
                         auth_require_tls=False, auth_required=True)
     server.start()
     try:
-        monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("C360_SMTP_PORT", str(port))
+        point_mail_at(monkeypatch, C360_SMTP_HOST="127.0.0.1", C360_SMTP_PORT=str(port))
         assert not send_alert(warehouse_dsn, "store", DAY, MISSING_DELIVERY, 0, "anonymous").emailed
-        monkeypatch.setenv("C360_SMTP_USER", "c360")
-        monkeypatch.setenv("C360_SMTP_PASSWORD", "mail-secret")
+        point_mail_at(monkeypatch, C360_SMTP_USER="c360", C360_SMTP_PASSWORD="mail-secret")
         assert send_alert(warehouse_dsn, "store", DAY, MISSING_DELIVERY, 0, "no _SUCCESS").emailed
     finally:
         server.stop()
@@ -112,18 +116,21 @@ def test_an_alert_logs_in_to_a_mail_server_that_wants_it(warehouse_dsn, monkeypa
         ("C360_SMTP_STARTTLS", "yes", "C360_SMTP_STARTTLS must be true or false, got 'yes'"),
     ],
 )
-def test_wrong_mail_settings_are_named_and_the_alert_is_kept(warehouse_dsn, monkeypatch, caplog,
-                                                             name, value, message):
-    monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv(name, value)
-    assert not send_alert(warehouse_dsn, "web", DAY, "contract", 1, "bad file").emailed
-    assert message in caplog.text
-    assert fetch(warehouse_dsn, "select rule from ops.alerts") == [("contract",)]
+def test_wrong_mail_settings_are_named_before_anything_runs(tmp_path, name, value, message):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("C360_SMTP", "AIRFLOW_CONN"))}
+    env.update({"C360_HOME": str(tmp_path / "home"), "C360_SMTP_HOST": "127.0.0.1", name: value})
+    result = subprocess.run([C360, "status"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and message in " ".join(result.stderr.split())
+
+
+def test_an_smtp_connection_of_the_deployment_wins_over_c360s_variables():
+    own = '{"conn_type": "smtp", "host": "mail.example.org"}'
+    assert smtp_connection({"AIRFLOW_CONN_C360_SMTP": own, "C360_SMTP_HOST": "localhost"}) == {}
+    assert smtp_connection({}) == {}
 
 
 def test_an_unreachable_mail_server_does_not_lose_the_alert(warehouse_dsn, monkeypatch):
-    monkeypatch.setenv("C360_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("C360_SMTP_PORT", str(free_port()))
+    point_mail_at(monkeypatch, C360_SMTP_HOST="127.0.0.1", C360_SMTP_PORT=str(free_port()))
     alert = send_alert(warehouse_dsn, "finance", DAY, "source_unreachable", 0, "down")
     assert not alert.emailed
     assert fetch(warehouse_dsn, "select rule from ops.alerts") == [("source_unreachable",)]

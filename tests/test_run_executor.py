@@ -3,28 +3,31 @@
 c360 starts the DAG processor, the API server, the scheduler (LocalExecutor) and
 the triggerer, creates the runs of the date, waits and stops them. The ingest
 DAGs run side by side, a sensor in reschedule mode waits for a late `_SUCCESS`,
-and the build is started by the five silo Assets, for the date they loaded.
+an extract that failed on an unreachable source is retried, and the build is
+started by the five silo Assets, for the date they loaded.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.config import load_settings
 from c360.dates import AMSTERDAM, run_logical_date
-from c360.pipeline import BUILD_DAG_ID, CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB
+from c360.pipeline import BUILD_DAG_ID, CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB, ingest_dag_id
 from c360.warehouse.bootstrap import bootstrap
 from tests.airflow_landing import deliver_all, fill_billing, loaded_silos
 from tests.test_gate_build_dag import build_project, stand_in_candidates  # noqa: F401 (a fixture)
 from tests.test_quality_gate import _marts
-from tests.test_run_nightly import INGEST_DAGS, deliver_with_privacy_late, metadata
+from tests.test_run_nightly import INGEST_DAGS, deliver_with_privacy_late, metadata, task_tries
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -74,16 +77,51 @@ def test_a_night_not_due_yet_is_refused_before_anything_starts(airflow_env):
     assert result.exit_code == 1 and "is not due yet" in result.output
 
 
-def test_the_ingest_dags_run_side_by_side_and_a_sensor_waits_for_a_late_delivery(airflow_env, monkeypatch):
+def billing_reader_back_after_a_failure(env, monkeypatch, day) -> threading.Event:
+    """Point c360 at billing as a role that may not log in yet; in the background, let it log in
+    once the extract has failed and waits for its retry. The returned event says that happened."""
+    finance = env["C360_FINANCE_DSN"]
+    with psycopg.connect(finance, autocommit=True) as conn:
+        conn.execute("create role billing_flaky nologin password 'flaky-secret'")
+        conn.execute("grant usage on schema billing to billing_flaky")
+        conn.execute("grant select on all tables in schema billing to billing_flaky")
+    monkeypatch.setenv("C360_FINANCE_DSN",
+                       make_conninfo(finance, user="billing_flaky", password="flaky-secret"))
+    back = threading.Event()
+
+    def watch() -> None:
+        give_up = time.monotonic() + 300
+        while time.monotonic() < give_up:
+            tries = metadata(env, "select ti.state, ti.try_number from task_instance ti "
+                                  "join dag_run dr using (dag_id, run_id) where dr.dag_id = %s "
+                                  "and ti.task_id = 'extract' and dr.logical_date = %s",
+                             (ingest_dag_id(FINANCE), run_logical_date(day)))
+            if tries == [("up_for_retry", 1)]:
+                with psycopg.connect(finance, autocommit=True) as conn:
+                    conn.execute("alter role billing_flaky login")
+                back.set()
+                return
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return back
+
+
+def test_the_ingest_dags_run_side_by_side_a_sensor_waits_and_a_failed_extract_is_retried(
+    airflow_env, monkeypatch
+):
     # the delivery deadline (23:59 on the next day, today) is ahead, so the sensor waits
     today = due_night()
     monkeypatch.setenv("C360_DELIVERY_DEADLINE", "23:59:59")
     late = deliver_with_privacy_late(airflow_env, today)
+    back = billing_reader_back_after_a_failure(airflow_env, monkeypatch, today)
 
     result = run_under_scheduler(today, *INGEST_DAGS)
 
     assert result.exit_code == 0, result.output
     assert late.is_set(), "the privacy sensor was never rescheduled"
+    assert back.is_set() and task_tries(airflow_env, ingest_dag_id(FINANCE), "extract", today) == (
+        "success", 2), "the extract was not retried after its first attempt failed"
     assert loaded_silos(airflow_env["C360_WAREHOUSE_DSN"]) == {
         FINANCE: 3, CONTACT_CENTER: 1, WEB: 1, STORE: 1, PRIVACY: 1}
     runs = runs_of(airflow_env, today)

@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check $(UV)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -c constraints.txt \
-	  -e ".[simulator,report,dev]"
+	  -e ".[simulator,report,celery,dev]"
 	@touch $(STAMP)
 	@echo "c360 is installed: $(BIN)/c360"
 

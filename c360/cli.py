@@ -109,7 +109,8 @@ def run(
         list[str] | None, typer.Option(help="run only this nightly DAG (repeatable)")
     ] = None,
     executor: Annotated[
-        str | None, typer.Option(help="run under a real Airflow scheduler with this executor: local")
+        str | None,
+        typer.Option(help="run under a real Airflow scheduler with this executor: local or celery"),
     ] = None,
 ) -> None:
     """Run the nightly Airflow DAGs for every business date from START to END, in order.

@@ -9,6 +9,7 @@ started by the five silo Assets, for the date they loaded.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from datetime import date, datetime, timedelta
@@ -155,3 +156,26 @@ def test_the_silo_assets_start_the_build_for_the_date_they_loaded(airflow_env, n
     # the stand-in golden record does not hold the silos' records: the gate stops the night
     assert runs[BUILD_DAG_ID][1] == "failed" and result.exit_code == 1, result.output
     assert "quality_gate" in result.output
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None,
+                    reason="Debian's redis-server is not installed (.ci/run installs it)")
+def test_the_ingest_dags_run_on_celery_workers(airflow_env):
+    day = due_night()
+    deliver_all(load_settings().landing_dir, day)
+    fill_billing(airflow_env["C360_FINANCE_DSN"], day)
+
+    result = CliRunner().invoke(app, ["run", "--start", str(day), "--end", str(day), "--executor", "celery",
+                                      *(f"--dag={d}" for d in INGEST_DAGS)])
+
+    assert result.exit_code == 0, result.output
+    assert loaded_silos(airflow_env["C360_WAREHOUSE_DSN"]) == {
+        FINANCE: 3, CONTACT_CENTER: 1, WEB: 1, STORE: 1, PRIVACY: 1}
+    # the tasks went to the two Celery workers through Redis, not to the scheduler's processes
+    [run_logs] = (load_settings().home / "logs" / "run").iterdir()
+    received = [(run_logs / f"celery-worker-{n}.log").read_text().count("Task execute_workload[")
+                for n in (1, 2)]
+    tasks = metadata(airflow_env, "select count(*) from task_instance ti join dag_run dr "
+                                  "using (dag_id, run_id) where dr.logical_date = %s",
+                     (run_logical_date(day),))[0][0]
+    assert sum(received) >= tasks and all(received), (received, tasks)

@@ -3,7 +3,9 @@
 `c360.runner` starts this module instead of `dag_runs` when an executor is
 named. It starts what a deployment runs: the API server (the UI, and the
 execution API that tasks report to), the scheduler with the executor, the DAG
-processor and the triggerer, each logging to the run's log folder. Once the
+processor and the triggerer, each logging to the run's log folder; for the
+CeleryExecutor also Redis as the broker (Debian's `redis-server`) and two Celery
+workers. Once the
 DAG processor has parsed the DAGs it creates, date by date, a run of every
 ingest DAG with the date's logical date; when all five ingest DAGs run, the
 build is not triggered: the scheduler starts it from the five Assets the
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +37,8 @@ from c360.dates import run_logical_date
 from c360.orchestration.ingest import NIGHTLY_SCHEDULE
 from c360.pipeline import BUILD_DAG_ID, INGEST_SILOS, ingest_dag_id
 
-EXECUTORS = {"local": "LocalExecutor"}
+EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
+CELERY_WORKERS = 2
 COMPONENTS = ("dag-processor", "api-server", "scheduler", "triggerer")
 FINISHED = {"success", "failed"}
 START_TIMEOUT = 300  # seconds for the components to come up and the DAGs to be parsed
@@ -62,8 +66,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def component_env(executor: str, api_port: int) -> dict[str, str]:
-    return {
+def component_env(executor: str, api_port: int, broker_port: int | None) -> dict[str, str]:
+    env = {
         **os.environ,
         "AIRFLOW__CORE__EXECUTOR": EXECUTORS[executor],
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
@@ -72,21 +76,49 @@ def component_env(executor: str, api_port: int) -> dict[str, str]:
         # DAGs' nightly times (tonight's date, which this run was not asked for)
         NIGHTLY_SCHEDULE: "off",
     }
+    if broker_port is not None:
+        metadata_url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        env.update({
+            "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{broker_port}/0",
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{metadata_url}",
+        })
+    return env
+
+
+def redis_server() -> str:
+    found = shutil.which("redis-server")
+    if found is None:
+        raise SchedulerError("--executor celery needs Redis as its broker: install Debian's "
+                             "`redis-server` package (c360 starts it for the run)")
+    return found
 
 
 @contextmanager
 def components(executor: str, log_dir: Path) -> Iterator[Callable[[str], None]]:
     """Yields `start(name)`, which starts an Airflow service; all run until the block ends."""
     port = free_port()
-    env = component_env(executor, port)
+    broker_port = free_port() if executor == "celery" else None
+    env = component_env(executor, port, broker_port)
     started: list[subprocess.Popen] = []
+
+    def launch(name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
+        with (log_dir / f"{name}.log").open("ab") as log:
+            started.append(subprocess.Popen(command, env={**env, **(extra_env or {})}, stdout=log,
+                                            stderr=log, start_new_session=True))
 
     def start(name: str) -> None:
         args = ["api-server", "--host", "127.0.0.1", "--port", str(port)] if name == "api-server" else [name]
-        with (log_dir / f"{name}.log").open("ab") as log:
-            started.append(subprocess.Popen([sys.executable, "-m", "airflow", *args], env=env,
-                                            stdout=log, stderr=log, start_new_session=True))
+        launch(name, [sys.executable, "-m", "airflow", *args])
+        if name == "scheduler" and broker_port is not None:  # the workers, each with its log server
+            for n in range(1, CELERY_WORKERS + 1):
+                launch(f"celery-worker-{n}",
+                       [sys.executable, "-m", "airflow", "celery", "worker",
+                        "--celery-hostname", f"c360-worker-{n}@%h"],
+                       {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())})
 
+    if broker_port is not None:  # the broker first, as the embedded PostgreSQL is started for a run
+        launch("redis", [redis_server(), "--bind", "127.0.0.1", "--port", str(broker_port),
+                         "--save", "", "--appendonly", "no"])
     start.port = port
     try:
         yield start

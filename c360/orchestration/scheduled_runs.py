@@ -186,9 +186,14 @@ class Metadata:
         return dict(self.rows("select task_id, coalesce(state, 'none') from task_instance "
                               "where dag_id = %s and run_id = %s", (dag_id, run_id)))
 
-    def asset_triggered_runs(self, dag_id: str) -> set[str]:
-        return {run_id for (run_id,) in self.rows(
-            "select run_id from dag_run where dag_id = %s and run_type = 'asset_triggered'", (dag_id,))}
+    def triggered_by(self, dag_id: str, source_run_ids: list[str]) -> list[str]:
+        """Runs of `dag_id` that Asset events of the runs `source_run_ids` started (events queued
+        before, by runs through DAG.test() say, may start another build, which is not ours)."""
+        return [run_id for (run_id,) in self.rows(
+            """select distinct dr.run_id from dag_run as dr
+               join dagrun_asset_event as dae on dae.dag_run_id = dr.id
+               join asset_event as e on e.id = dae.event_id
+               where dr.dag_id = %s and e.source_run_id = any(%s)""", (dag_id, source_run_ids))]
 
 
 def trigger(dag_id: str, day: date) -> str:
@@ -223,7 +228,6 @@ def run_dates(args: argparse.Namespace, metadata: Metadata, emit) -> int:
     by_assets = BUILD_DAG_ID in dag_ids and set(ingest) == {ingest_dag_id(s) for s in INGEST_SILOS}
     failed = False
     for day in [date.fromisoformat(d) for d in args.dates.split(",")]:
-        builds_before = metadata.asset_triggered_runs(BUILD_DAG_ID)
         started = time.monotonic()
         runs = {}
         for dag_id in ingest:  # side by side, as the scheduler starts them at night
@@ -238,7 +242,7 @@ def run_dates(args: argparse.Namespace, metadata: Metadata, emit) -> int:
             started = time.monotonic()
             emit(event="start", business_date=day.isoformat(), dag_id=BUILD_DAG_ID, log=args.log)
             if by_assets and emitted:
-                run_id = started_by_assets(metadata, day, builds_before)
+                run_id = started_by_assets(metadata, day, list(runs.values()))
             else:  # as at the build's fall-back time, when a silo did not deliver
                 run_id = trigger(BUILD_DAG_ID, day)
             state, _ = await_and_tell(args, metadata, emit, day, BUILD_DAG_ID, run_id, started)
@@ -258,12 +262,11 @@ def await_and_tell(args, metadata: Metadata, emit, day: date, dag_id: str, run_i
     return state, tasks
 
 
-def started_by_assets(metadata: Metadata, day: date, before: set[str]) -> str:
-    """The build run the scheduler started from the silos' Asset events; its run id."""
+def started_by_assets(metadata: Metadata, day: date, ingest_run_ids: list[str]) -> str:
+    """The build run the scheduler started from the Asset events of tonight's ingest runs."""
     wait_until(f"the build of {day} being started by the silos' Assets",
-               lambda: metadata.asset_triggered_runs(BUILD_DAG_ID) - before, START_TIMEOUT)
-    [run_id] = metadata.asset_triggered_runs(BUILD_DAG_ID) - before
-    return run_id
+               lambda: metadata.triggered_by(BUILD_DAG_ID, ingest_run_ids), START_TIMEOUT)
+    return metadata.triggered_by(BUILD_DAG_ID, ingest_run_ids)[-1]
 
 
 def main(argv: list[str] | None = None) -> int:

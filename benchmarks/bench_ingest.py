@@ -26,7 +26,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import statistics
 import tempfile
 import time
@@ -41,7 +40,7 @@ import psycopg
 from psycopg import sql
 
 from c360.ingest import contact_center, finance, partitions, store, web
-from c360.postgres import EmbeddedPostgres
+from c360.postgres import EmbeddedPostgres, free_port
 from c360.simulator.finance_db import create_billing
 from c360.warehouse.bootstrap import bootstrap
 
@@ -344,12 +343,6 @@ def server_settings(dsn: str) -> str:
                             "order by name", (list(SETTINGS),)).fetchall()
     return ", ".join(f"{name}={setting}{'' if unit in (None, '') else ' ' + unit}"
                      for name, setting, unit in rows)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_average() -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from c360.postgres import EmbeddedPostgres
+from c360.postgres import EmbeddedPostgres, free_port
 from c360.simulator.runner import Request, Target, simulate
 
 START = date(2026, 11, 2)
@@ -34,10 +33,7 @@ def finance_server(root: Path) -> Iterator[EmbeddedPostgres | None]:
     if os.environ.get("C360_FINANCE_DSN"):
         yield None
         return
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = EmbeddedPostgres(root=root / "pg", port=port, durable=False)
+    server = EmbeddedPostgres(root=root / "pg", port=free_port(), durable=False)
     server.up(databases=())
     try:
         yield server

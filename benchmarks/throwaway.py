@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -14,19 +13,13 @@ from datetime import date
 from pathlib import Path
 
 from c360.ingest import contact_center, finance, privacy, store, web
-from c360.postgres import EmbeddedPostgres
+from c360.postgres import EmbeddedPostgres, free_port
 
 # The first business date the benchmarks simulate.
 START = date(2026, 10, 1)
 C360 = str(Path(sys.executable).with_name("c360"))
 # Identity resolution alone: staging to marts.customer_xref, without tests.
 RESOLUTION = ["build", "--select", "+customer_xref", "--exclude", "test_type:unit", "test_type:data"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ user when we run as root), in a temporary folder, on a free port, without fsync.
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from c360.postgres import EmbeddedPostgres
+from c360.postgres import EmbeddedPostgres, free_port
 from tests.airflow_fixtures import (  # noqa: F401
     airflow_env,
     airflow_home,
@@ -26,12 +25,6 @@ from tests.airflow_fixtures import (  # noqa: F401
 )
 from tests.ingest_helpers import ingest_workers  # noqa: F401
 from tests.smtp_sink import smtp_inbox, smtp_server  # noqa: F401
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def dsn_as(dsn: str, user: str, password: str) -> str:

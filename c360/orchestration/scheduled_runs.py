@@ -36,6 +36,7 @@ from c360.airflow_env import libpq_dsn
 from c360.dates import run_logical_date
 from c360.orchestration.ingest import NIGHTLY_SCHEDULE
 from c360.pipeline import BUILD_DAG_ID, INGEST_SILOS, ingest_dag_id
+from c360.postgres import free_port
 
 EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
 CELERY_WORKERS = 2
@@ -56,14 +57,6 @@ def not_yet_due(day: date) -> datetime | None:
     """The logical date of `day`'s night when it lies ahead: a scheduler does not run it before."""
     logical_date = run_logical_date(day)
     return logical_date if logical_date > datetime.now(UTC) else None
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def component_env(executor: str, api_port: int, broker_port: int | None) -> dict[str, str]:

@@ -22,7 +22,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -116,20 +116,31 @@ def _text(state: object) -> str:
     return str(getattr(state, "value", state))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def worker_arguments(description: str) -> argparse.ArgumentParser:
+    """What `c360.runner` tells a worker (this module, or `scheduled_runs`): the dates, the DAGs,
+    where to log, whether to stop at the first failure, and the pipe it reads events from."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dates", required=True, help="business dates, comma-separated")
     parser.add_argument("--dags", required=True, help="DAG ids in order, comma-separated")
     parser.add_argument("--log-dir", required=True, type=Path)
     parser.add_argument("--fail-fast", action="store_true")
     parser.add_argument("--events-fd", required=True, type=int, help="where the parent reads events")
-    args = parser.parse_args(argv)
+    return parser
 
-    # Events go to the parent on their own pipe; everything else to the log files.
-    events = os.fdopen(args.events_fd, "w", buffering=1)
+
+def event_writer(fd: int) -> Callable[..., None]:
+    """emit(**event): one JSON line to the parent on its own pipe (everything else goes to logs)."""
+    events = os.fdopen(fd, "w", buffering=1)
 
     def emit(**event: object) -> None:
         events.write(json.dumps(event) + "\n")
+
+    return emit
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = worker_arguments(__doc__).parse_args(argv)
+    emit = event_writer(args.events_fd)
 
     os.environ.setdefault(COSMOS_RELIABLE_RETRY, "False")  # before cosmos reads its settings
     from airflow.providers_manager import ProvidersManager

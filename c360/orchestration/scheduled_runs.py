@@ -34,6 +34,7 @@ import psycopg
 
 from c360.airflow_env import libpq_dsn
 from c360.dates import run_logical_date
+from c360.orchestration.dag_runs import event_writer, worker_arguments
 from c360.orchestration.ingest import NIGHTLY_SCHEDULE
 from c360.pipeline import BUILD_DAG_ID, INGEST_SILOS, ingest_dag_id
 from c360.postgres import free_port
@@ -263,19 +264,11 @@ def started_by_assets(metadata: Metadata, day: date, ingest_run_ids: list[str]) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dates", required=True)
-    parser.add_argument("--dags", required=True)
-    parser.add_argument("--log-dir", required=True, type=Path)
-    parser.add_argument("--fail-fast", action="store_true")
-    parser.add_argument("--events-fd", required=True, type=int)
+    parser = worker_arguments(__doc__)
     parser.add_argument("--executor", required=True, choices=sorted(EXECUTORS))
     args = parser.parse_args(argv)
     args.log = str(args.log_dir)  # each run's task logs are Airflow's; the components' logs are here
-    events = os.fdopen(args.events_fd, "w", buffering=1)
-
-    def emit(**event: object) -> None:
-        events.write(json.dumps(event) + "\n")
+    emit = event_writer(args.events_fd)
 
     # a SIGTERM from the parent stops the components on the way out
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

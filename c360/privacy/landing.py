@@ -44,7 +44,7 @@ def note_lines_sql(changed: str, batch_column: str = "_batch_id", line_column: s
     return (f"insert into {LINES_TABLE} (ledger_id, line_number, content_hash) "
             f"select l.ledger_id, c.{line_column}, l.content_hash from {changed} as c "
             f"join ops.load_ledger as l on l.ledger_id = c.{batch_column} "
-            "where l.content_hash is not null and c." + line_column + " is not null "
+            f"where l.content_hash is not null and c.{line_column} is not null "
             "on conflict do nothing")
 
 
@@ -71,15 +71,17 @@ def scrub_landing(dsn: str, landing_dir: Path) -> dict[str, int]:
                        array_agg(p.line_number order by p.line_number)
                 from {LINES_TABLE} as p join ops.load_ledger as l using (ledger_id)
                 group by 1, 2, 3, 4, 5 order by 4""")]
+        tables = _file_tables(conn)
     for item in pending:
         with psycopg.connect(dsn) as conn:
-            n = _scrub_file(conn, landing_dir / item.source_name, item)
+            n = _scrub_file(conn, landing_dir / item.source_name, item, tables)
         if n:
             removed[item.source_name] = n
     return removed
 
 
-def _scrub_file(conn: psycopg.Connection, path: Path, item: PendingFile) -> int:
+def _scrub_file(conn: psycopg.Connection, path: Path, item: PendingFile, tables: list[tuple[str, str]]
+                ) -> int:
     if not path.is_file():  # removed since: nothing left to scrub
         _forget(conn, item)
         return 0
@@ -88,13 +90,13 @@ def _scrub_file(conn: psycopg.Connection, path: Path, item: PendingFile) -> int:
         return 0  # delivered again and not loaded yet: its load brings new notes
     compressed = path.suffix == ".gz"
     lines = (gzip.decompress(data) if compressed else data).split(b"\n")
-    starts = sorted(set(_record_starts(conn, item)) | set(item.first_lines))
+    starts = sorted(set(_record_starts(conn, item, tables)) | set(item.first_lines))
     gone = _record_lines(item.first_lines, starts, len(lines))
     kept = b"\n".join(line for number, line in enumerate(lines, 1) if number not in gone)
     new_data = gzip.compress(kept, mtime=0) if compressed else kept
     conn.execute("update ops.load_ledger set content_hash = %s where ledger_id = %s",
                  (content_hash(new_data), item.ledger_id))
-    _renumber(conn, item, sorted(gone))
+    _renumber(conn, item, sorted(gone), tables)
     _forget(conn, item)
     _replace(path, new_data)  # last: a failure before it rolls the warehouse back
     return len(gone)
@@ -120,9 +122,9 @@ def _file_tables(conn: psycopg.Connection) -> list[tuple[str, str]]:
            order by 1, 2""").fetchall()
 
 
-def _record_starts(conn: psycopg.Connection, item: PendingFile) -> list[int]:
+def _record_starts(conn: psycopg.Connection, item: PendingFile, tables: list[tuple[str, str]]) -> list[int]:
     starts = []
-    for schema, table in _file_tables(conn):
+    for schema, table in tables:
         starts += [n for (n,) in conn.execute(
             # the date picks the one partition that can hold the file's rows
             sql.SQL("select _line_number from {} where _business_date = %s and _batch_id = %s")
@@ -140,11 +142,12 @@ def _new_line_number(column: str) -> str:
             f"(select count(*) from unnest(%(gone)s::bigint[]) as g where g < {column}) end")
 
 
-def _renumber(conn: psycopg.Connection, item: PendingFile, gone: list[int]) -> None:
+def _renumber(conn: psycopg.Connection, item: PendingFile, gone: list[int],
+              tables: list[tuple[str, str]]) -> None:
     """Line numbers in raw and quarantine as they are in the scrubbed file."""
     params = {"gone": gone, "ledger_id": item.ledger_id, "system": item.source_system,
               "day": item.business_date, "name": item.source_name}
-    for schema, table in _file_tables(conn):
+    for schema, table in tables:
         conn.execute(sql.SQL("update {} set _line_number = " + _new_line_number("_line_number") +
                              " where _business_date = %(day)s and _batch_id = %(ledger_id)s")
                      .format(sql.Identifier(schema, table)), params)

@@ -30,8 +30,8 @@ from rich.console import Console
 from rich.table import Table
 from throwaway import C360, RESOLUTION, START, load_day, throwaway_warehouse
 
-from c360.evaluate import evaluate
-from c360.simulator.runner import Request, Target, simulate
+from c360.local.evaluation.pairs import evaluate
+from c360.local.simulator.runner import Request, Target, simulate
 from c360.warehouse.bootstrap import bootstrap
 
 # The resolution's stages, by the models that make them up (the rest is seeds and hooks).

@@ -40,8 +40,8 @@ import psycopg
 from psycopg import sql
 
 from c360.ingest import contact_center, finance, partitions, store, web
-from c360.postgres import EmbeddedPostgres, free_port
-from c360.simulator.finance_db import create_billing
+from c360.local.postgres import EmbeddedPostgres, free_port
+from c360.local.simulator.finance_db import create_billing
 from c360.warehouse.bootstrap import bootstrap
 
 DAY = date(2026, 11, 21)

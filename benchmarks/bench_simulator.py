@@ -22,8 +22,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from c360.postgres import EmbeddedPostgres, free_port
-from c360.simulator.runner import Request, Target, simulate
+from c360.local.postgres import EmbeddedPostgres, free_port
+from c360.local.simulator.runner import Request, Target, simulate
 
 START = date(2026, 11, 2)
 

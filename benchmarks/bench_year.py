@@ -37,14 +37,14 @@ from rich.table import Table
 from throwaway import C360, START, load_day, throwaway_warehouse
 
 from c360.config import load_settings
-from c360.evaluate import evaluate
+from c360.local.evaluation.pairs import evaluate
+from c360.local.simulator.config import NOISE_PROFILES
+from c360.local.simulator.runner import Request, Target, simulate
 from c360.privacy import apply_privacy_requests, enforce_suppressions
 from c360.quality.gate import run_gate
 from c360.quality.results import GateResult
 from c360.quality.suites.golden import CLUSTER_MEASURES_SQL
 from c360.quality.thresholds import CLUSTER_MEASURES, load_thresholds
-from c360.simulator.config import NOISE_PROFILES
-from c360.simulator.runner import Request, Target, simulate
 from c360.warehouse.bootstrap import bootstrap
 
 # The build DAG's dbt build: every model, seed and snapshot, then the data tests.

@@ -1,7 +1,7 @@
 """Identity resolution measured on FEBRL, public data that nobody here made.
 
 Starts a throwaway embedded PostgreSQL (no fsync), maps a FEBRL set onto the
-contracts (c360/evaluation/febrl.py: FEBRL4's originals as billing accounts and
+contracts (c360/local/evaluation/febrl.py: FEBRL4's originals as billing accounts and
 its duplicates as one day's loyalty members, or FEBRL3 as loyalty members
 only), loads it with the real finance and store loaders, builds identity with
 `c360 dbt build --select +customer_xref` (no tests), and evaluates
@@ -29,8 +29,8 @@ from rich.console import Console
 from rich.table import Table
 from throwaway import C360, RESOLUTION, throwaway_warehouse
 
-from c360.evaluate import evaluate
-from c360.evaluation.febrl import FebrlMapping, load_mapping, map_febrl3, map_febrl4, write_mapping
+from c360.local.evaluation.febrl import FebrlMapping, load_mapping, map_febrl3, map_febrl4, write_mapping
+from c360.local.evaluation.pairs import evaluate
 from c360.warehouse.bootstrap import bootstrap
 
 # A customer this large is a runaway merge: its false pairs are counted, not listed.

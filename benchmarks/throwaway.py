@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from c360.ingest import contact_center, finance, privacy, store, web
-from c360.postgres import EmbeddedPostgres, free_port
+from c360.local.postgres import EmbeddedPostgres, free_port
 
 # The first business date the benchmarks simulate.
 START = date(2026, 10, 1)

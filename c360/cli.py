@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from c360.config import ConfigError, load_settings
-from c360.demo_plan import DemoPlan
-from c360.postgres import PostgresError
+from c360.local.demo_plan import DemoPlan
+from c360.local.postgres import PostgresError
 
 app = typer.Typer(
     help="c360: a customer-360 data warehouse (Airflow + dbt + Great Expectations on PostgreSQL).",
@@ -41,7 +41,7 @@ def business_date_of(text: str) -> date:
 @app.command()
 def up() -> None:
     """Start the embedded PostgreSQL (unless C360_WAREHOUSE_DSN is set) and create the warehouse."""
-    from c360.lifecycle import start_everything
+    from c360.local.lifecycle import start_everything
 
     try:
         report = start_everything(load_settings())
@@ -54,7 +54,7 @@ def up() -> None:
 @app.command()
 def down() -> None:
     """Stop the embedded PostgreSQL. Data stays in its folder."""
-    from c360.lifecycle import embedded_server
+    from c360.local.lifecycle import embedded_server
 
     settings = load_settings()
     if not settings.embedded:
@@ -72,7 +72,7 @@ def down() -> None:
 @app.command()
 def status() -> None:
     """Show where c360 keeps its state and whether its PostgreSQL answers."""
-    from c360.lifecycle import describe
+    from c360.local.lifecycle import describe
 
     try:
         rows = describe(load_settings())
@@ -91,7 +91,7 @@ def status() -> None:
 )
 def dbt(ctx: typer.Context) -> None:
     """Run dbt on the warehouse, e.g. `c360 dbt build` or `c360 dbt debug`."""
-    from c360.dbt_runner import run_dbt
+    from c360.orchestration.dbt_runner import run_dbt
 
     try:
         code = run_dbt(load_settings(), list(ctx.args))
@@ -118,11 +118,11 @@ def run(
     By default each DAG run goes through DAG.test() in one process; with --executor, c360
     starts Airflow's API server, scheduler, DAG processor and triggerer, creates the runs,
     lets the build follow its Assets, and stops them at the end."""
-    from c360.airflow_env import AirflowSetupError
-    from c360.dates import date_range
+    from c360.local.airflow_env import AirflowSetupError
+    from c360.local.runner import RichReporter, all_succeeded, results_table, run_range, select_dags
+    from c360.local.scheduled_runs import EXECUTORS, not_yet_due
+    from c360.orchestration.dates import date_range
     from c360.orchestration.run_lock import WarehouseBusy
-    from c360.orchestration.scheduled_runs import EXECUTORS, not_yet_due
-    from c360.runner import RichReporter, all_succeeded, results_table, run_range, select_dags
 
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
@@ -142,7 +142,7 @@ def run(
     except (ConfigError, PostgresError, AirflowSetupError, WarehouseBusy) as exc:
         fail(str(exc))
     console.print(results_table(results))
-    from c360.report.finish import finish_run
+    from c360.local.report.finish import finish_run
 
     finish_run(load_settings(), console, results)
     if not all_succeeded(results):
@@ -154,7 +154,7 @@ def run(
 )
 def airflow(ctx: typer.Context) -> None:
     """Run Airflow's CLI with c360's configuration, e.g. `c360 airflow dags list`."""
-    from c360.airflow_env import AirflowSetupError, run_airflow
+    from c360.local.airflow_env import AirflowSetupError, run_airflow
 
     try:
         code = run_airflow(load_settings(), list(ctx.args))
@@ -175,7 +175,7 @@ def simulate(
         "docs/simulator-noise.md); a continued simulation keeps its own"),
 ) -> None:
     """Simulate the silos: landing-zone files, the finance billing schema, and the truth file."""
-    from c360.simulator.cli import SimulationError, run_simulate
+    from c360.local.simulator.cli import SimulationError, run_simulate
 
     try:
         run_simulate(load_settings(), console, days=days, people=people, start=start, seed=seed,
@@ -196,7 +196,7 @@ def evaluate(
 
     import psycopg
 
-    from c360.evaluate import EvaluationError, evaluate_report, run_evaluation
+    from c360.local.evaluation.pairs import EvaluationError, evaluate_report, run_evaluation
 
     try:
         result = run_evaluation(load_settings().warehouse_dsn, Path(truth), sample)
@@ -241,10 +241,10 @@ def demo(
     seed: int = typer.Option(DemoPlan.seed, help="random seed of the simulation"),
 ) -> None:
     """Set up, simulate the silos and run the nightly DAGs on the embedded default; then a summary."""
-    from c360.airflow_env import AirflowSetupError
-    from c360.demo import DemoError, run_demo
+    from c360.local.airflow_env import AirflowSetupError
+    from c360.local.demo import DemoError, run_demo
+    from c360.local.simulator.cli import SimulationError
     from c360.orchestration.run_lock import WarehouseBusy
-    from c360.simulator.cli import SimulationError
 
     try:
         plan = DemoPlan(people=people, days=days, start=date.fromisoformat(start), seed=seed)
@@ -340,7 +340,7 @@ def ui(
     host: str = typer.Option("127.0.0.1", help="address to listen on; 0.0.0.0 for every interface"),
 ) -> None:
     """Start the Airflow UI on the metadata `c360 run` and `c360 demo` write: their runs are there."""
-    from c360.airflow_env import AirflowSetupError, run_airflow
+    from c360.local.airflow_env import AirflowSetupError, run_airflow
 
     settings = load_settings()
     console.print(
@@ -357,7 +357,7 @@ def ui(
 @app.command()
 def docs() -> None:
     """Generate dbt's docs and the quality gate's data docs under C360_HOME; print their paths."""
-    from c360.report.docs import DocsError, build_docs
+    from c360.local.report.docs import DocsError, build_docs
 
     try:
         with console.status("generating dbt docs (with the warehouse's catalog) and data docs"):
@@ -373,8 +373,8 @@ def main() -> None:
     its alerts go out through the `c360_smtp` connection it derives from C360_SMTP_*."""
     import os
 
-    from c360.alerts import smtp_connection
-    from c360.home_access import keep_home_private
+    from c360.local.home_access import keep_home_private
+    from c360.quality.alerts import smtp_connection
 
     try:
         os.environ.update(smtp_connection(os.environ))

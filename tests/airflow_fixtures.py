@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from c360.airflow_env import SQLALCHEMY_SCHEME, airflow_environment, ensure_metadata
 from c360.config import dsn_to_uri, load_settings, project_root
+from c360.local.airflow_env import SQLALCHEMY_SCHEME, airflow_environment, ensure_metadata
 
 AIRFLOW_TEST_DB = "airflow_meta"
 FALLBACK_WAREHOUSE_DB = "warehouse_with_airflow"

@@ -9,7 +9,7 @@ import psycopg
 
 from c360.ingest import contact_center, privacy, store
 from c360.orchestration.delivery import SUCCESS_MARKER, delivery_folder
-from c360.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
+from c360.orchestration.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
 from tests.ingest_helpers import create_billing, fetch, write_delimited, write_jsonl_gz
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from c360.postgres import EmbeddedPostgres, free_port
+from c360.local.postgres import EmbeddedPostgres, free_port
 from tests.airflow_fixtures import (  # noqa: F401
     airflow_env,
     airflow_home,

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from c360.ingest import contact_center, finance, privacy, store, web
-from c360.simulator.config import SimulationConfig
-from c360.simulator.runner import Request, Target, simulate
+from c360.local.simulator.config import SimulationConfig
+from c360.local.simulator.runner import Request, Target, simulate
 
 C360 = str(Path(sys.executable).with_name("c360"))
 # Every dbt test in the checkout's project: models and snapshot without the tests.

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from c360.ingest import delimited, files, handover
-from c360.simulator.finance_db import create_billing as create_billing_schema
+from c360.local.simulator.finance_db import create_billing as create_billing_schema
 
 DAY = date(2026, 11, 21)
 IN_WORKERS = "in worker processes, blocks of a line"

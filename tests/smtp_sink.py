@@ -23,8 +23,8 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
-from c360.alerts import smtp_connection
-from c360.connections import SMTP_CONN_ID, connection_env_var
+from c360.orchestration.connections import SMTP_CONN_ID, connection_env_var
+from c360.quality.alerts import smtp_connection
 
 SENDER = "c360-alerts@example.org"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from c360.alerts import MISSING_DELIVERY, send_alert, smtp_connection
 from c360.config import ConfigError
 from c360.orchestration.delivery import DeliveryWait
-from c360.owners import load_owners
-from c360.pipeline import OWNED_AREAS
+from c360.orchestration.pipeline import OWNED_AREAS
+from c360.quality.alerts import MISSING_DELIVERY, send_alert, smtp_connection
+from c360.quality.owners import load_owners
 from tests.conftest import free_port
 from tests.ingest_helpers import DAY, fetch
 from tests.smtp_sink import SENDER, Inbox, point_mail_at

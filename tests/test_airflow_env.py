@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from airflow.models.connection import Connection
 
-from c360.airflow_env import airflow_environment, ensure_metadata
 from c360.config import load_settings
-from c360.pipeline import NIGHTLY_DAGS
+from c360.local.airflow_env import airflow_environment, ensure_metadata
+from c360.orchestration.pipeline import NIGHTLY_DAGS
 from tests.ingest_helpers import fetch
 
 C360 = str(Path(sys.executable).with_name("c360"))

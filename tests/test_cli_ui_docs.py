@@ -22,8 +22,8 @@ import pytest
 from typer.testing import CliRunner
 
 from c360.cli import app
-from c360.dates import run_logical_date
-from c360.pipeline import PRIVACY, ingest_dag_id
+from c360.orchestration.dates import run_logical_date
+from c360.orchestration.pipeline import PRIVACY, ingest_dag_id
 from c360.warehouse.bootstrap import bootstrap
 from tests.conftest import free_port
 from tests.ingest_helpers import DAY

@@ -22,8 +22,8 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from c360.config import project_root
-from c360.postgres import find_binary
-from c360.simulator.finance_db import create_billing
+from c360.local.postgres import find_binary
+from c360.local.simulator.finance_db import create_billing
 from tests.conftest import free_port
 from tests.test_lifecycle import clean_env, run_c360
 

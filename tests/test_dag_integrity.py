@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from c360.config import project_root
-from c360.dates import NIGHTLY_CRON
-from c360.pipeline import (
+from c360.orchestration.dates import NIGHTLY_CRON
+from c360.orchestration.pipeline import (
     BUILD_DAG_ID,
     FINANCE,
     INGEST_SILOS,

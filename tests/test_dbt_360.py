@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from c360.config import ConfigError
-from c360.publish import NOT_FOR_BI
-from c360.segments import SEGMENTS_MODEL, Segment, load_segments, segments_file
-from c360.simulator.config import SimulationConfig
+from c360.local.simulator.config import SimulationConfig
+from c360.publishing.publish import NOT_FOR_BI
+from c360.publishing.segments import SEGMENTS_MODEL, Segment, load_segments, segments_file
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env, run_dbt, simulate_and_load
 from tests.ingest_helpers import fetch

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from c360.postgres import EmbeddedPostgres
+from c360.local.postgres import EmbeddedPostgres
 from tests.test_lifecycle import embedded_c360_home, run_c360
 
 DEMO_ARGS = ("demo", "--people", "300", "--days", "1", "--start", "2026-11-02", "--seed", "11")

@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from typer.testing import CliRunner
 
 from c360.cli import app
-from c360.pipeline import BUILD_DAG_ID
+from c360.orchestration.pipeline import BUILD_DAG_ID
 from c360.warehouse.bootstrap import bootstrap
 from tests.test_gate_build_dag import build_project, stand_in_candidates  # noqa: F401 (a fixture)
 from tests.test_quality_gate import BUSINESS_DATE, _marts, _raw_layer

@@ -19,7 +19,7 @@ import pytest
 from c360.config import load_settings
 from c360.ingest import contact_center
 from c360.orchestration.publishing import PUBLISHED_TABLES
-from c360.publish import publish
+from c360.publishing.publish import publish
 from c360.quality.gate import run_gate
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import dbt_build, dbt_env, simulate_and_load

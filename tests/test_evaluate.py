@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from c360.evaluate import TruthFileError, evaluate, read_truth
+from c360.local.evaluation.pairs import TruthFileError, evaluate, read_truth
 
 C360 = str(Path(sys.executable).with_name("c360"))
 

@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.config import load_settings, project_root
-from c360.dates import run_logical_date
-from c360.owners import owner_of
-from c360.pipeline import BUILD_DAG_ID, STORE
-from c360.publish import publish
-from c360.segments import segments_file
+from c360.orchestration.dates import run_logical_date
+from c360.orchestration.pipeline import BUILD_DAG_ID, STORE
+from c360.publishing.publish import publish
+from c360.publishing.segments import segments_file
+from c360.quality.owners import owner_of
 from c360.warehouse.bootstrap import bootstrap
 from c360.warehouse.roles import BI_ROLE
 from tests.conftest import dsn_as

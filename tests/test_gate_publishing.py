@@ -20,11 +20,11 @@ import psycopg
 import pytest
 
 from c360.config import Settings, dsn_to_uri
-from c360.dates import run_logical_date
+from c360.orchestration.dates import run_logical_date
+from c360.orchestration.pipeline import FINANCE, SEGMENTS, STORE
 from c360.orchestration.publishing import GateBlocked, check_quality, publish_candidates
-from c360.owners import owner_of
-from c360.pipeline import FINANCE, SEGMENTS, STORE
 from c360.quality.context import data_docs_index
+from c360.quality.owners import owner_of
 from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
 from tests.conftest import dsn_as
 from tests.smtp_sink import SENDER, Inbox

@@ -1,9 +1,9 @@
 """Identity resolution on FEBRL4, public data nobody here made, through the real path.
 
 FEBRL4's 5,000 originals become billing accounts and their 5,000 duplicates one
-business date's loyalty members (c360/evaluation/febrl.py); the finance and
+business date's loyalty members (c360/local/evaluation/febrl.py); the finance and
 store loaders take them into the raw layer, `c360 dbt build --select
-+customer_xref` resolves them, and c360.evaluate compares marts.customer_xref
++customer_xref` resolves them, and c360.local.evaluation.pairs compares marts.customer_xref
 with the FEBRL truth. The whole set runs here: mapping, loading, building and
 evaluating take 12-18 s on a 2-core machine (the dbt build 10-17 s of it).
 
@@ -24,8 +24,8 @@ import pandas as pd
 import psycopg
 import pytest
 
-from c360.evaluate import evaluate, read_truth
-from c360.evaluation.febrl import load_mapping, map_febrl4, read_febrl, write_mapping
+from c360.local.evaluation.febrl import load_mapping, map_febrl4, read_febrl, write_mapping
+from c360.local.evaluation.pairs import evaluate, read_truth
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env
 

@@ -19,8 +19,8 @@ from datetime import date
 
 import pytest
 
-from c360.evaluate import evaluate
-from c360.simulator.config import SimulationConfig
+from c360.local.evaluation.pairs import evaluate
+from c360.local.simulator.config import SimulationConfig
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env, simulate_and_load
 from tests.noise_profiles import HELD_OUT_REAL_SEED

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from c360 import postgres
+from c360.local import postgres
 from tests.conftest import dsn_as, free_port
 
 C360 = str(Path(sys.executable).with_name("c360"))

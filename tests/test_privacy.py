@@ -32,10 +32,10 @@ from typer.testing import CliRunner, Result
 from c360.cli import app
 from c360.config import load_settings
 from c360.ingest import contact_center, finance, privacy, store, web
-from c360.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
+from c360.local.simulator.runner import Request, Target, simulate
+from c360.orchestration.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
 from c360.privacy import apply_privacy_requests, enforce_suppressions
 from c360.privacy.person import StaleMatch
-from c360.simulator.runner import Request, Target, simulate
 from c360.warehouse.bootstrap import bootstrap
 
 C360 = str(Path(sys.executable).with_name("c360"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from c360.publish import PublishError, publish
+from c360.publishing.publish import PublishError, publish
 from c360.warehouse.bootstrap import bootstrap
 from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
 from tests.conftest import dsn_as

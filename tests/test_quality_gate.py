@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.config import Settings, load_settings
-from c360.owners import owner_of
-from c360.publish import publish
+from c360.publishing.publish import publish
 from c360.quality.context import runtime_dir
 from c360.quality.gate import GateFailed, require_passed, run_gate
+from c360.quality.owners import owner_of
 from c360.quality.results import GateResult
 from c360.warehouse.bootstrap import bootstrap
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from c360.config import ConfigError, load_settings
-from c360.personal_data import mask, shown
+from c360.privacy.personal_data import mask, shown
 from c360.quality.declare import declare_project
 from c360.quality.suites import all_checks
 from c360.quality.thresholds import load_thresholds, thresholds_file
@@ -60,7 +60,7 @@ def test_the_committed_config_holds_no_connection_secret():
 
 
 def test_every_check_has_an_owner_of_the_owners_file():
-    from c360.owners import load_owners
+    from c360.quality.owners import load_owners
 
     owners = load_owners()
     checks = all_checks(load_thresholds())

@@ -15,10 +15,10 @@ import psycopg
 import pytest
 from rich.console import Console
 
-from c360.report.facts import DagRunRow, collect
-from c360.report.page import LATEST, write_report
-from c360.report.terminal import print_summary
-from c360.segments import load_segments
+from c360.local.report.facts import DagRunRow, collect
+from c360.local.report.page import LATEST, write_report
+from c360.local.report.terminal import print_summary
+from c360.publishing.segments import load_segments
 from c360.warehouse.bootstrap import bootstrap
 
 NIGHT_1, NIGHT_2 = date(2026, 11, 2), date(2026, 11, 3)

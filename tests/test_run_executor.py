@@ -22,8 +22,16 @@ from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.config import load_settings
-from c360.dates import AMSTERDAM, run_logical_date
-from c360.pipeline import BUILD_DAG_ID, CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB, ingest_dag_id
+from c360.orchestration.dates import AMSTERDAM, run_logical_date
+from c360.orchestration.pipeline import (
+    BUILD_DAG_ID,
+    CONTACT_CENTER,
+    FINANCE,
+    PRIVACY,
+    STORE,
+    WEB,
+    ingest_dag_id,
+)
 from c360.warehouse.bootstrap import bootstrap
 from tests.airflow_landing import deliver_all, fill_billing, loaded_silos
 from tests.test_gate_build_dag import build_project, stand_in_candidates  # noqa: F401 (a fixture)

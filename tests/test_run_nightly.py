@@ -14,12 +14,12 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from c360.airflow_env import libpq_dsn
 from c360.cli import app
 from c360.config import load_settings
-from c360.dates import AMSTERDAM, run_logical_date
-from c360.orchestration.run_lock import warehouse_run_lock
-from c360.pipeline import (
+from c360.local.airflow_env import libpq_dsn
+from c360.local.runner import DagRunResult
+from c360.orchestration.dates import AMSTERDAM, run_logical_date
+from c360.orchestration.pipeline import (
     CONTACT_CENTER,
     FINANCE,
     INGEST_SILOS,
@@ -29,7 +29,7 @@ from c360.pipeline import (
     ingest_dag_id,
     raw_asset_uri,
 )
-from c360.runner import DagRunResult
+from c360.orchestration.run_lock import warehouse_run_lock
 from tests.airflow_landing import (
     alerts,
     deliver_all,

@@ -16,13 +16,13 @@ from datetime import datetime
 import psutil
 import pytest
 
-from c360.dates import AMSTERDAM
-from c360.pipeline import WEB, ingest_dag_id
+from c360.orchestration.dates import AMSTERDAM
+from c360.orchestration.pipeline import WEB, ingest_dag_id
 from tests.test_run_nightly import metadata
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
-DAG_RUNS_MODULE = "c360.orchestration.dag_runs"
+DAG_RUNS_MODULE = "c360.local.dag_runs"
 
 
 def airflow_worker(parent: psutil.Process) -> psutil.Process | None:

@@ -18,12 +18,12 @@ import phonenumbers
 import psycopg
 import pytest
 
-from c360.simulator.config import PRODUCT_LINES, SimulationConfig
-from c360.simulator.contact_center import COLUMNS as CC_COLUMNS
-from c360.simulator.population import NO_DAY
-from c360.simulator.runner import FILE_SILOS, Request, Target, simulate
-from c360.simulator.state import StateStore
-from c360.simulator.store import MEMBER_COLUMNS, POS_COLUMNS
+from c360.local.simulator.config import PRODUCT_LINES, SimulationConfig
+from c360.local.simulator.contact_center import COLUMNS as CC_COLUMNS
+from c360.local.simulator.population import NO_DAY
+from c360.local.simulator.runner import FILE_SILOS, Request, Target, simulate
+from c360.local.simulator.state import StateStore
+from c360.local.simulator.store import MEMBER_COLUMNS, POS_COLUMNS
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 START = date(2026, 11, 20)  # a Friday: the window holds Sundays and a month end

@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.config import load_settings
-from c360.simulator import register_slips as slips
-from c360.simulator.config import RegisterSlips, SimulationConfig
-from c360.simulator.population import build_population
-from c360.simulator.runner import Request, Target, simulate
-from c360.simulator.state import SimulationState, StateError
-from c360.simulator.typed import CLERK, SELF, typed_identity
+from c360.local.simulator import register_slips as slips
+from c360.local.simulator.config import RegisterSlips, SimulationConfig
+from c360.local.simulator.population import build_population
+from c360.local.simulator.runner import Request, Target, simulate
+from c360.local.simulator.state import SimulationState, StateError
+from c360.local.simulator.typed import CLERK, SELF, typed_identity
 
 START = date(2026, 11, 27)
 REAL = SimulationConfig(noise="real")

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.config import load_settings
-from c360.simulator.runner import Request, Target, simulate
-from c360.simulator.state import StateError
+from c360.local.simulator.runner import Request, Target, simulate
+from c360.local.simulator.state import StateError
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 START = date(2026, 11, 27)

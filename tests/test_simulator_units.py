@@ -10,11 +10,11 @@ import pandas as pd
 import phonenumbers
 import pytest
 
-from c360.simulator import mess
-from c360.simulator.config import SimulationConfig
-from c360.simulator.ids import ean13, unique_ints, uuids
-from c360.simulator.pools import all_pools
-from c360.simulator.population import build_population
+from c360.local.simulator import mess
+from c360.local.simulator.config import SimulationConfig
+from c360.local.simulator.ids import ean13, unique_ints, uuids
+from c360.local.simulator.pools import all_pools
+from c360.local.simulator.population import build_population
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from c360.personal_data import shown
+from c360.privacy.personal_data import shown
 
 _HOUR_MINUTE_SECOND = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 _YEAR = r"(?!0000)[0-9]{4}"

@@ -36,12 +36,12 @@ import psycopg
 from psycopg import pq, sql
 
 from c360.config import dsn_parts
-from c360.dates import AMSTERDAM, end_of_business_date
 from c360.ingest import ledger
 from c360.ingest.files import freeze_long_lived_objects
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import FILE_METADATA, DatePartition, date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
+from c360.orchestration.dates import AMSTERDAM, end_of_business_date
 from c360.warehouse.bootstrap import bootstrap
 
 SOURCE_SYSTEM = "finance"

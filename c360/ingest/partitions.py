@@ -4,7 +4,7 @@ A date loaded for the first time gets its partition created inside the load's
 transaction, as a table of its own that is attached to the parent at the end. Such
 a table can be written with COPY ... FREEZE (rows stored already frozen, so no
 later vacuum has to rewrite them), and on a server with wal_level = minimal (the
-embedded cluster, c360/postgres.py) its rows are not written to the WAL at all:
+embedded cluster, c360/local/postgres.py) its rows are not written to the WAL at all:
 the file is synced at commit instead. Its indexes are built once, in bulk, when it
 is attached, not row by row. While it is not attached, the load metadata that is
 the same for every row of a file (_batch_id, _business_date, _source_name) is the

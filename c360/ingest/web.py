@@ -41,7 +41,7 @@ from c360.ingest.handover import HandedBytes
 from c360.ingest.ledger import RefusedRow, Source
 from c360.ingest.partitions import DatePartition
 from c360.ingest.report import SiloLoadReport
-from c360.personal_data import shown
+from c360.privacy.personal_data import shown
 
 SOURCE_SYSTEM = "web"
 RAW_TABLE = "raw_web.events"

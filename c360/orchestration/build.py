@@ -43,13 +43,13 @@ from cosmos.constants import (
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from c360.config import load_settings
-from c360.connections import WAREHOUSE_CONN_ID
-from c360.dates import AMSTERDAM
-from c360.dbt_runner import dbt_executable
+from c360.orchestration.connections import WAREHOUSE_CONN_ID
+from c360.orchestration.dates import AMSTERDAM
+from c360.orchestration.dbt_runner import dbt_executable
 from c360.orchestration.failures import business_date, failure_callback
+from c360.orchestration.pipeline import BUILD_DAG_ID, GOLDEN_RECORD, INGEST_SILOS, raw_asset_uri
 from c360.orchestration.run_lock import wait_for_warehouse
-from c360.owners import owner_of
-from c360.pipeline import BUILD_DAG_ID, GOLDEN_RECORD, INGEST_SILOS, raw_asset_uri
+from c360.quality.owners import owner_of
 
 DBT_PROFILE = "c360"
 DBT_TARGET = "warehouse"

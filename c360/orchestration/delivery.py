@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from c360.config import ConfigError
-from c360.dates import AMSTERDAM
+from c360.orchestration.dates import AMSTERDAM
 
 SUCCESS_MARKER = "_SUCCESS"
 DEFAULT_DEADLINE = "06:00"

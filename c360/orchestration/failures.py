@@ -13,10 +13,10 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from c360.alerts import SOURCE_UNREACHABLE, TASK_FAILED, send_alert
-from c360.connections import WAREHOUSE_CONN_ID, connection_dsn
-from c360.dates import business_date_for_run
-from c360.pipeline import BUSINESS_DATE_EXTRA
+from c360.orchestration.connections import WAREHOUSE_CONN_ID, connection_dsn
+from c360.orchestration.dates import business_date_for_run
+from c360.orchestration.pipeline import BUSINESS_DATE_EXTRA
+from c360.quality.alerts import SOURCE_UNREACHABLE, TASK_FAILED, send_alert
 
 
 class ContractFailure(AirflowFailException):

@@ -24,16 +24,16 @@ from airflow.sdk import Asset, task
 from airflow.sdk.bases.sensor import PokeReturnValue
 from airflow.sdk.exceptions import AirflowSkipException
 
-from c360.alerts import CONTRACT, MISSING_DELIVERY, send_alert
 from c360.config import ConfigError, load_settings
-from c360.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_dsn
-from c360.dates import AMSTERDAM, NIGHTLY_CRON
 from c360.ingest.report import ContractViolation, SiloLoadReport
+from c360.orchestration.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_dsn
+from c360.orchestration.dates import AMSTERDAM, NIGHTLY_CRON
 from c360.orchestration.delivery import DeliveryWait, delivery_folder, is_delivered
 from c360.orchestration.failures import ContractFailure, business_date, failure_callback
+from c360.orchestration.pipeline import BUSINESS_DATE_EXTRA, FINANCE, ingest_dag_id, raw_asset_uri
 from c360.orchestration.run_lock import wait_for_warehouse
-from c360.owners import owner_of
-from c360.pipeline import BUSINESS_DATE_EXTRA, FINANCE, ingest_dag_id, raw_asset_uri
+from c360.quality.alerts import CONTRACT, MISSING_DELIVERY, send_alert
+from c360.quality.owners import owner_of
 
 NIGHTLY_SCHEDULE = "C360_NIGHTLY_SCHEDULE"
 # The first business date the DAGs know; catchup is off, so it only bounds the UI.

@@ -4,7 +4,7 @@ dbt builds the candidates in `marts`, which BI cannot read. `quality_gate`
 runs the Great Expectations checkpoint for the run's business date, keeps every
 result, builds the data docs and alerts the owner of each failure with the
 evidence. `publish` then copies the candidates into `published` in one
-transaction (c360.publish). A failed gate fails its task without a retry (the
+transaction (c360.publishing.publish). A failed gate fails its task without a retry (the
 same data would fail again; fix it and re-run the date with `c360 run`), so
 publishing does not run and the last publication stays as it was.
 """
@@ -17,9 +17,9 @@ from typing import Any
 from airflow.sdk import task
 
 from c360.config import Settings, load_settings
-from c360.connections import WAREHOUSE_CONN_ID, connection_dsn
+from c360.orchestration.connections import WAREHOUSE_CONN_ID, connection_dsn
 from c360.orchestration.failures import ContractFailure, business_date
-from c360.publish import publish
+from c360.publishing.publish import publish
 from c360.quality.gate import GateFailed, require_passed, run_gate
 
 # What BI reads, built by dbt under the same names in the candidate schema.

@@ -65,7 +65,7 @@ def wait_for_warehouse(context: dict[str, Any]) -> None:
     global _task_connection
     if os.environ.get(HELD_BY_RUN) or _task_connection is not None:
         return
-    from c360.connections import WAREHOUSE_CONN_ID, connection_dsn
+    from c360.orchestration.connections import WAREHOUSE_CONN_ID, connection_dsn
 
     ti = context["ti"]
     _task_connection = share_warehouse(connection_dsn(WAREHOUSE_CONN_ID), f"{ti.dag_id}.{ti.task_id}")

@@ -20,8 +20,8 @@ from psycopg.rows import dict_row
 
 from c360.config import Settings
 from c360.privacy.person import Person, collect_identifier_hashes, find_person
+from c360.privacy.private_files import write_private
 from c360.privacy.relations import QUARANTINE, RAW_RELATIONS, quarantine_matches_sql
-from c360.private_files import write_private
 
 FORMAT = "c360.privacy.access_export/1"
 

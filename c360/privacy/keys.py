@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 
 from c360.config import ConfigError, Settings
-from c360.private_files import write_private
+from c360.privacy.private_files import write_private
 
 GENERATED_KEY_FILE = "privacy_key"
 

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import psycopg
 
-from c360.alerts import send_alert
 from c360.config import Settings
-from c360.pipeline import PRIVACY
+from c360.orchestration.pipeline import PRIVACY
 from c360.privacy.erasure import Counts, erase, record_outcome
 from c360.privacy.export import export_path, in_export_folder, person_document, write_document
 from c360.privacy.keys import privacy_key
 from c360.privacy.landing import remove_expired_deliveries, retention_days, scrub_landing
 from c360.privacy.matches import RequestMatch, pending_requests
+from c360.quality.alerts import send_alert
 from c360.warehouse.bootstrap import bootstrap
 
 ASK_AGAIN = ("Nothing was done for them; they are matched again every night. Ask the person for an "

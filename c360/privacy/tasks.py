@@ -14,9 +14,9 @@ from typing import Any
 from airflow.sdk import TriggerRule, task
 
 from c360.config import load_settings
-from c360.connections import WAREHOUSE_CONN_ID, connection_dsn
+from c360.orchestration.connections import WAREHOUSE_CONN_ID, connection_dsn
 from c360.orchestration.failures import business_date, failure_callback
-from c360.pipeline import PRIVACY
+from c360.orchestration.pipeline import PRIVACY
 from c360.privacy.nightly import apply_privacy_requests
 from c360.privacy.suppression import enforce_suppressions
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import psycopg
 
-from c360.alerts import Alert, send_alert
+from c360.quality.alerts import Alert, send_alert
 from c360.quality.results import GateResult, Outcome
 
 

@@ -1,5 +1,5 @@
 {#- The segments declared in the meta of the customer_segments model
-    (models/marts/segments/segments.yml), checked as c360/segments.py checks them:
+    (models/marts/segments/segments.yml), checked as c360/publishing/segments.py checks them:
     a lower_snake_case name and a rule each; requires_marketing_consent defaults to
     true, the safe side.
     A unit test does not see the model's meta; segments.yml hands it the same list

@@ -1,7 +1,7 @@
 """Consent in segments: nobody erased, restricted or without marketing consent in a marketing segment.
 
 Which segments are for marketing is declared once, with the segments
-(c360.segments: `requires_marketing_consent`), and read at every gate run, so
+(c360.publishing.segments: `requires_marketing_consent`), and read at every gate run, so
 a segment a marketer adds is checked without re-declaring the suites. A
 segment that is not declared is consent-checked too.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from c360.pipeline import SEGMENTS
+from c360.orchestration.pipeline import SEGMENTS
+from c360.publishing.segments import load_segments
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import (
     CUSTOMER_ID,
@@ -22,7 +23,6 @@ from c360.quality.contract import (
     SEGMENT,
 )
 from c360.quality.thresholds import Thresholds
-from c360.segments import load_segments
 
 # Members who may not receive marketing, with the reason; a member missing from
 # the golden record counts as one without consent.

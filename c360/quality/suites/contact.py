@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from c360.pipeline import GOLDEN_RECORD
+from c360.orchestration.pipeline import GOLDEN_RECORD
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import (
     COUNTRY,

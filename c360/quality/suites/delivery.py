@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from c360.pipeline import INGEST_SILOS
+from c360.orchestration.pipeline import INGEST_SILOS
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import BUSINESS_DATE_SQL
 from c360.quality.suites.common import required

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from c360.pipeline import SEGMENTS
+from c360.orchestration.pipeline import SEGMENTS
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import CUSTOMER_360, CUSTOMER_SEGMENTS, PUBLISHED_CUSTOMER_360, SEGMENT
 from c360.quality.thresholds import Thresholds

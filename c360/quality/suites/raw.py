@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from c360.personal_data import masked_key_sql
-from c360.pipeline import CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB
+from c360.orchestration.pipeline import CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB
+from c360.privacy.personal_data import masked_key_sql
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import BUSINESS_DATE_SQL
 from c360.quality.suites.common import (

@@ -23,6 +23,7 @@ COPY dags ./dags
 COPY dbt_project ./dbt_project
 COPY expectations ./expectations
 COPY config ./config
+COPY contracts ./contracts
 
 ENV C360_PROJECT_DIR=/opt/c360 \
     C360_HOME=/var/lib/c360 \

@@ -18,6 +18,7 @@ import phonenumbers
 import psycopg
 import pytest
 
+from c360.ingest.contracts import billing_keys_sql, billing_tables_sql, dataset
 from c360.local.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.local.simulator.contact_center import COLUMNS as CC_COLUMNS
 from c360.local.simulator.population import NO_DAY
@@ -31,17 +32,11 @@ DAYS = 18
 PEOPLE = 3000
 # Enough wrong-but-parseable rows and quirky fields to count in a small simulation.
 CONFIG = SimulationConfig(fault_rate=0.01, quirky_field_rate=0.05)
-CONTRACT_EVENT_TYPES = {"page_view", "newsletter_signup", "newsletter_unsubscribe",
-                        "account_created", "login", "webinar_registration", "expert_chat",
-                        "appointment_booked", "product_configured", "order_completed"}
-EVENT_PROPERTIES = {
-    "page_view": {"path", "title"}, "newsletter_signup": {"list"},
-    "newsletter_unsubscribe": {"list"}, "account_created": set(), "login": set(),
-    "webinar_registration": {"webinar_id", "topic"}, "expert_chat": {"topic", "duration_seconds"},
-    "appointment_booked": {"store_code", "product_line", "appointment_at"},
-    "product_configured": {"product_line", "configuration_id", "price"},
-    "order_completed": {"order_id", "revenue", "currency", "product_line"},
-}
+INTERACTIONS = dataset("contact_center", "interactions")
+EVENTS = dataset("web", "events")
+CONTRACT_EVENT_TYPES = set(EVENTS.values("event_type"))
+EVENT_PROPERTIES = {kind: set(notes["properties"])
+                    for kind, notes in EVENTS.column("event_type").value_notes.items()}
 
 
 def within(count: float, expected: float, sigmas: float = 4.0) -> bool:
@@ -116,10 +111,8 @@ def test_contact_center_exports_follow_their_dialect_and_enums(sim):
             rows_seen += 1
             assert re.fullmatch(rf"CC-{day:%Y%m%d}-\d{{6}}", row["interaction_id"])
             assert datetime.strptime(row["started_at"], "%d-%m-%Y %H:%M:%S").date() == day
-            assert row["channel"] in {"phone", "chat", "email"}
-            assert row["direction"] in {"inbound", "outbound"}
-            assert row["reason"] in {"billing", "complaint", "product_info", "return", "delivery",
-                                     "cancellation", "other"}
+            for column in ("channel", "direction", "reason"):
+                assert row[column] in INTERACTIONS.values(column)
             int(row["handle_seconds"])
             assert int(row["wait_seconds"]) >= 0
             assert row["resolved"] in {"Y", "N"} and row["first_contact_resolution"] in {"Y", "N"}
@@ -212,7 +205,7 @@ def test_store_files_follow_the_contract_and_stores_close_on_sundays(sim):
                 assert re.fullmatch(r"\d+\.\d\d", row["unit_price"])
                 assert re.fullmatch(r"\d+\.\d\d", row["discount"])
                 assert re.fullmatch(r"(\d{13})?", row["loyalty_card"])
-                assert row["payment_method"] in {"cash", "card", "mobile", "voucher"}
+                assert row["payment_method"] in dataset("store", "pos_lines").values("payment_method")
                 lines_per_receipt[row["receipt_id"]].append(int(row["line_no"]))
             assert all(sorted(n) == list(range(1, len(n) + 1)) for n in lines_per_receipt.values())
     assert returns > 0
@@ -242,11 +235,11 @@ def test_privacy_requests_follow_the_contract(sim):
                                   ","):
             received = datetime.fromisoformat(row["received_at"])
             assert received.tzinfo is not None and received.date() == day
-            assert row["request_type"] in {"erasure", "restrict", "access"}
+            assert row["request_type"] in dataset("privacy", "requests").values("request_type")
             assert any(row[k] for k in ("email", "phone", "account_id", "card_number"))
             requests.append(row)
     assert within(len(requests), CONFIG.privacy_request_rate * PEOPLE * DAYS)
-    assert {r["request_type"] for r in requests} == {"erasure", "restrict", "access"}
+    assert {r["request_type"] for r in requests} == set(dataset("privacy", "requests").values("request_type"))
 
 
 def test_typed_phone_numbers_parse_for_nl_or_be(sim):
@@ -263,51 +256,6 @@ def test_typed_phone_numbers_parse_for_nl_or_be(sim):
 
 
 # --- finance --------------------------------------------------------------------------------
-
-
-# contracts/SOURCES.md, section 1, verbatim.
-CONTRACT_DDL = """
-CREATE SCHEMA billing;
-
-CREATE TABLE billing.accounts (
-    account_id    text PRIMARY KEY,
-    first_name    text,
-    last_name     text,
-    email         text,
-    phone         text,
-    street        text,
-    house_number  text,
-    postal_code   text,
-    city          text,
-    country_code  char(2) NOT NULL,
-    date_of_birth date,
-    status        text NOT NULL CHECK (status IN ('active', 'closed')),
-    created_at    timestamptz NOT NULL,
-    updated_at    timestamptz NOT NULL
-);
-
-CREATE TABLE billing.invoices (
-    invoice_id      text PRIMARY KEY,
-    account_id      text NOT NULL REFERENCES billing.accounts,
-    issued_on       date NOT NULL,
-    due_on          date NOT NULL,
-    product_line    text NOT NULL,
-    amount_excl_vat numeric(12,2) NOT NULL,
-    vat_amount      numeric(12,2) NOT NULL,
-    currency        char(3) NOT NULL DEFAULT 'EUR',
-    status          text NOT NULL CHECK (status IN ('open', 'paid', 'overdue', 'credited')),
-    updated_at      timestamptz NOT NULL
-);
-
-CREATE TABLE billing.payments (
-    payment_id  text PRIMARY KEY,
-    invoice_id  text NOT NULL REFERENCES billing.invoices,
-    paid_at     timestamptz NOT NULL,
-    amount      numeric(12,2) NOT NULL,
-    method      text NOT NULL,
-    updated_at  timestamptz NOT NULL
-);
-"""
 
 
 def schema_of(dsn: str) -> tuple[list[tuple], list[tuple]]:
@@ -328,7 +276,7 @@ def test_billing_schema_is_the_contract(sim, new_database):
     target, _ = sim
     contract = new_database("contract")
     with psycopg.connect(contract) as conn:
-        conn.execute(CONTRACT_DDL)
+        conn.execute(billing_tables_sql() + billing_keys_sql())
     columns, constraints = schema_of(target.finance_dsn)
     assert (columns, constraints) == schema_of(contract)
     assert len(columns) == 30 and len(constraints) == 7
@@ -340,16 +288,16 @@ def test_billing_rows_hold_what_the_contract_allows(sim):
                                "from billing.accounts")
     assert all(re.fullmatch(r"FA\d{7}", a[0]) and a[1] in ("NL", "BE") for a in accounts)
     assert all(a[3] <= a[4] for a in accounts)
-    assert {a[2] for a in accounts} == {"active", "closed"}
+    assert {a[2] for a in accounts} == set(dataset("finance", "accounts").values("status"))
     statuses = {r[0] for r in billing(target, "select distinct status from billing.invoices")}
-    assert statuses == {"open", "paid", "overdue", "credited"}
+    assert statuses == set(dataset("finance", "invoices").values("status"))
     assert billing(target, "select count(*) from billing.invoices where status = 'credited' "
                            "and amount_excl_vat >= 0") == [(0,)]
     unpaid_paid = billing(target, """select count(*) from billing.invoices i where status = 'paid'
         and not exists (select from billing.payments p where p.invoice_id = i.invoice_id)""")
     assert unpaid_paid == [(0,)]
     methods = {r[0] for r in billing(target, "select distinct method from billing.payments")}
-    assert methods == {"ideal", "bancontact", "sepa_dd", "card", "transfer"}
+    assert methods == set(dataset("finance", "payments").values("method"))
     end = datetime.combine(dates()[-1] + timedelta(days=1), datetime.min.time(), AMSTERDAM)
     newest = billing(target, "select max(updated_at) from billing.invoices")[0][0]
     assert newest < end

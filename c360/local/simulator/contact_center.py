@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from c360.ingest.contracts import dataset
 from c360.local.simulator import mess
 from c360.local.simulator.clock import OFFICE_HOURS, Day, local_text, poisson
 from c360.local.simulator.config import SimulationConfig
@@ -23,12 +24,12 @@ from c360.local.simulator.state import Carry
 from c360.local.simulator.truth import truth_rows
 from c360.local.simulator.typed import AGENT, typed_identity
 
-COLUMNS = ["interaction_id", "started_at", "channel", "direction", "customer_ref", "caller_name",
-           "caller_phone", "caller_email", "reason", "handle_seconds", "wait_seconds", "resolved",
-           "first_contact_resolution", "csat", "agent_id"]
-REASONS = ("billing", "complaint", "product_info", "return", "delivery", "cancellation", "other")
+INTERACTIONS = dataset("contact_center", "interactions")
+COLUMNS = list(INTERACTIONS.column_names)
+# Weights in the contract's order of the values.
+REASONS = INTERACTIONS.values("reason")
 REASON_WEIGHTS = (0.26, 0.12, 0.2, 0.1, 0.14, 0.06, 0.12)
-CHANNELS = ("phone", "chat", "email")
+CHANNELS = INTERACTIONS.values("channel")
 AGENTS = 80
 NO_PERSON = -1
 

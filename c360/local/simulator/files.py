@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from c360.ingest.contracts import dataset
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -18,9 +20,18 @@ class Dialect:
     bom: bool = False
 
 
-CONTACT_CENTER = Dialect(delimiter=";", line_end="\r\n")
-STORE = Dialect(delimiter=",", line_end="\n")
-PRIVACY = Dialect(delimiter=",", line_end="\n")
+LINE_ENDS = {"CRLF": "\r\n", "LF": "\n"}
+
+
+def dialect_of(silo: str, name: str) -> Dialect:
+    """The contract's dialect; where it leaves line ends open, LF."""
+    declared = dataset(silo, name).dialect
+    return Dialect(declared["delimiter"], LINE_ENDS[declared.get("line_end", "LF")])
+
+
+CONTACT_CENTER = dialect_of("contact_center", "interactions")
+STORE = dialect_of("store", "pos_lines")
+PRIVACY = dialect_of("privacy", "requests")
 
 
 def day_folder(landing: Path, silo: str, day: date) -> Path:

@@ -14,19 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from c360.ingest.contracts import contract, dataset
 from c360.local.simulator.clock import AMSTERDAM, OFFICE_HOURS, Day, compact_dates, local_dates, utc64
 from c360.local.simulator.config import SimulationConfig
 from c360.local.simulator.population import NO_DAY, Population
 from c360.local.simulator.state import Carry
 from c360.local.simulator.truth import truth_rows
 
-ACCOUNT_COLUMNS = ["account_id", "first_name", "last_name", "email", "phone", "street",
-                   "house_number", "postal_code", "city", "country_code", "date_of_birth",
-                   "status", "created_at", "updated_at"]
-INVOICE_COLUMNS = ["invoice_id", "account_id", "issued_on", "due_on", "product_line",
-                   "amount_excl_vat", "vat_amount", "currency", "status", "updated_at"]
-PAYMENT_COLUMNS = ["payment_id", "invoice_id", "paid_at", "amount", "method", "updated_at"]
-TIMESTAMP_COLUMNS = {"created_at", "updated_at", "paid_at"}
+ACCOUNT_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS = (
+    list(dataset("finance", table).column_names) for table in ("accounts", "invoices", "payments"))
+TIMESTAMP_COLUMNS = {c.name for table in contract("finance").datasets for c in table.columns
+                     if c.type == "timestamptz"}
 VAT_RATE = 0.21
 PAYMENT_TERM_DAYS = 14
 

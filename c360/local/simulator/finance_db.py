@@ -3,11 +3,11 @@
 New rows go in with COPY; changed rows are copied into a temporary table and
 applied with one UPDATE per table, as a billing system updates in place.
 
-The schema is the DDL of contracts/SOURCES.md, section 1, written as its tables
-and then its keys: on the first day, keys are added after the bulk load, which
-is several times faster than checking them row by row, and the result is the
-same schema (same columns, constraints and constraint names; a test compares
-it with the contract's DDL run verbatim).
+The schema is made from contracts/finance.yml, as its tables and then its keys:
+on the first day, keys are added after the bulk load, which is several times
+faster than checking them row by row, and the result is the same schema (same
+columns, constraints and constraint names; a test compares it with the tables
+and keys made in one go).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from c360.ingest.contracts import billing_keys_sql, billing_tables_sql
 from c360.local.simulator.finance import (
     ACCOUNT_COLUMNS,
     INVOICE_COLUMNS,
@@ -27,57 +28,6 @@ from c360.local.simulator.finance import (
     TIMESTAMP_COLUMNS,
     FinanceDay,
 )
-
-BILLING_TABLES = """
-CREATE SCHEMA billing;
-
-CREATE TABLE billing.accounts (
-    account_id    text NOT NULL,
-    first_name    text,
-    last_name     text,
-    email         text,
-    phone         text,
-    street        text,
-    house_number  text,
-    postal_code   text,
-    city          text,
-    country_code  char(2) NOT NULL,
-    date_of_birth date,
-    status        text NOT NULL CHECK (status IN ('active', 'closed')),
-    created_at    timestamptz NOT NULL,
-    updated_at    timestamptz NOT NULL
-);
-
-CREATE TABLE billing.invoices (
-    invoice_id      text NOT NULL,
-    account_id      text NOT NULL,
-    issued_on       date NOT NULL,
-    due_on          date NOT NULL,
-    product_line    text NOT NULL,
-    amount_excl_vat numeric(12,2) NOT NULL,
-    vat_amount      numeric(12,2) NOT NULL,
-    currency        char(3) NOT NULL DEFAULT 'EUR',
-    status          text NOT NULL CHECK (status IN ('open', 'paid', 'overdue', 'credited')),
-    updated_at      timestamptz NOT NULL
-);
-
-CREATE TABLE billing.payments (
-    payment_id  text NOT NULL,
-    invoice_id  text NOT NULL,
-    paid_at     timestamptz NOT NULL,
-    amount      numeric(12,2) NOT NULL,
-    method      text NOT NULL,
-    updated_at  timestamptz NOT NULL
-);
-"""
-
-BILLING_KEYS = """
-ALTER TABLE billing.accounts ADD PRIMARY KEY (account_id);
-ALTER TABLE billing.invoices ADD PRIMARY KEY (invoice_id),
-    ADD FOREIGN KEY (account_id) REFERENCES billing.accounts;
-ALTER TABLE billing.payments ADD PRIMARY KEY (payment_id),
-    ADD FOREIGN KEY (invoice_id) REFERENCES billing.invoices;
-"""
 
 
 def billing_exists(conn: psycopg.Connection) -> bool:
@@ -91,8 +41,8 @@ def billing_has_rows(conn: psycopg.Connection) -> bool:
 
 def create_billing(conn: psycopg.Connection) -> None:
     if not billing_exists(conn):
-        conn.execute(BILLING_TABLES)
-        conn.execute(BILLING_KEYS)
+        conn.execute(billing_tables_sql())
+        conn.execute(billing_keys_sql())
 
 
 def drop_billing(conn: psycopg.Connection) -> None:
@@ -158,7 +108,7 @@ def load_finance_day(dsn: str, changes: FinanceDay) -> None:
     with psycopg.connect(dsn) as conn:
         first_load = not billing_exists(conn)
         if first_load:
-            conn.execute(BILLING_TABLES)
+            conn.execute(billing_tables_sql())
         elif already_loaded(conn, changes):
             return
         copy_rows(conn, "billing.accounts", changes.new_accounts[ACCOUNT_COLUMNS])
@@ -167,4 +117,4 @@ def load_finance_day(dsn: str, changes: FinanceDay) -> None:
         update_rows(conn, "billing.invoices", "invoice_id", changes.invoice_updates)
         copy_rows(conn, "billing.payments", changes.new_payments[PAYMENT_COLUMNS])
         if first_load:
-            conn.execute(BILLING_KEYS)
+            conn.execute(billing_keys_sql())

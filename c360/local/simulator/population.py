@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from c360.ingest.contracts import dataset
 from c360.local.simulator import mess, register_slips
 from c360.local.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.local.simulator.ids import ean13, padded, unique_ints, uuids
@@ -26,6 +27,7 @@ NO_DAY = 10**6  # "never" for day numbers: larger than any simulated day
 SILOS = ("finance", "store", "web", "contact_center")
 POSTCODE_LETTERS = np.array(list("ABCDEGHJKLMNPRSTVWXZ"))
 HISTORY_DAYS = 5 * 365
+PAYMENT_METHODS = dataset("finance", "payments").values("method")
 
 
 @dataclass
@@ -339,7 +341,7 @@ def build_accounts(persons: pd.DataFrame, seed: int, cfg: SimulationConfig) -> p
         "product_line": rng.choice(PRODUCT_LINES, n, p=[0.3, 0.15, 0.2, 0.15, 0.2]),
         "monthly_fee": np.round(rng.lognormal(3.6, 0.6, n), 2),
         "billing_day": rng.integers(1, 29, n),
-        "pay_method": rng.choice(["ideal", "bancontact", "sepa_dd", "card", "transfer"], n,
+        "pay_method": rng.choice(PAYMENT_METHODS, n,
                                  p=[0.3, 0.1, 0.4, 0.1, 0.1]),
         "email_fault": fault_email,
     })

@@ -12,15 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from c360.ingest.contracts import dataset
 from c360.local.simulator import mess
 from c360.local.simulator.clock import OFFICE_HOURS, Day, poisson
 from c360.local.simulator.config import SimulationConfig
 from c360.local.simulator.files import PRIVACY, day_folder, mark_complete, write_csv
 from c360.local.simulator.population import Population
 
-COLUMNS = ["request_id", "received_at", "request_type", "email", "phone", "account_id",
-           "card_number"]
-REQUEST_TYPES = ("erasure", "restrict", "access")
+REQUESTS = dataset("privacy", "requests")
+COLUMNS = list(REQUESTS.column_names)
+REQUEST_TYPES = REQUESTS.values("request_type")
 
 
 def _iso_with_offset(moments: pd.DatetimeIndex) -> pd.Series:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from c360.ingest.contracts import dataset
 from c360.local.simulator.clock import (
     AMSTERDAM,
     BRUSSELS,
@@ -29,12 +30,12 @@ from c360.local.simulator.population import Population
 from c360.local.simulator.state import Carry
 from c360.local.simulator.truth import truth_rows
 
-POS_COLUMNS = ["receipt_id", "line_no", "store_code", "sold_at", "sku", "product_line",
-               "quantity", "unit_price", "discount", "loyalty_card", "payment_method"]
-MEMBER_COLUMNS = ["card_number", "first_name", "last_name", "email", "phone", "postal_code",
-                  "house_number", "birth_date", "marketing_opt_in", "enrolled_at", "updated_at"]
+POS_LINES = dataset("store", "pos_lines")
+POS_COLUMNS = list(POS_LINES.column_names)
+MEMBER_COLUMNS = list(dataset("store", "loyalty_members").column_names)
 CATALOG_SIZE = 400
-PAYMENT_METHODS = ("card", "mobile", "cash", "voucher")
+PAYMENT_METHODS = POS_LINES.values("payment_method")
+PAYMENT_METHOD_WEIGHTS = (0.15, 0.6, 0.2, 0.05)  # in the contract's order
 
 
 def catalog(seed: int) -> pd.DataFrame:
@@ -107,7 +108,7 @@ def _lines(receipts: pd.DataFrame, day: Day, items: pd.DataFrame, cfg: Simulatio
     receipts = receipts.sort_values(["store_code", "sold_at"], kind="stable").reset_index(drop=True)
     receipts["receipt_id"] = (f"{day.date:%Y%m%d}" + (
         receipts.groupby("store_code").cumcount() + 1).astype(str).str.zfill(5)).to_numpy()
-    receipts["payment_method"] = rng.choice(PAYMENT_METHODS, n, p=[0.6, 0.2, 0.15, 0.05])
+    receipts["payment_method"] = rng.choice(PAYMENT_METHODS, n, p=PAYMENT_METHOD_WEIGHTS)
     count = np.minimum(rng.geometric(0.55, n), 6)
     lines = receipts.loc[receipts.index.repeat(count)].reset_index(drop=True)
     lines["line_no"] = lines.groupby(["store_code", "receipt_id"]).cumcount() + 1

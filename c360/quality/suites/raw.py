@@ -5,13 +5,16 @@ suites flag values that parse but are wrong (QUALITY.md): an e-mail without
 `@`, a birth date in the future, a negative handle time, an unknown code. Their
 owner is the silo that delivered the rows. Such values are flagged: the owner
 is told and they are counted, but a few do not block publishing. What blocks is
-a broken delivery: a missing key, or e-mails that are mostly invalid.
+a broken delivery: a missing value the contract requires, or e-mails that are
+mostly invalid. Required columns, allowed values and shapes come from the silos'
+contracts (contracts/*.yml).
 """
 
 from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
+from c360.ingest.contracts import Dataset, dataset
 from c360.orchestration.pipeline import CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB
 from c360.privacy.personal_data import masked_key_sql
 from c360.quality.checks import Check, parameter
@@ -31,24 +34,32 @@ ON_DATE = f"where _business_date = {BUSINESS_DATE_SQL}"
 # Where a file row came from: enough for its owner to find it, no personal data.
 FILE_LINE = "_source_name || ':' || _line_number"
 
-CARD_NUMBER = r"^[0-9]{13}$"
-WEB_EVENT_TYPES = (
-    "page_view", "newsletter_signup", "newsletter_unsubscribe", "account_created", "login",
-    "webinar_registration", "expert_chat", "appointment_booked", "product_configured",
-    "order_completed",
-)
+
+
+def required_of(contract: Dataset, *columns: str) -> list[gxe.Expectation]:
+    """Not null, for each of `columns` (as the query selects them) that the contract requires."""
+    return [required(c) for c in columns if contract.column(c).required]
+
+
+def allowed(contract: Dataset, column: str, mostly: float = 1.0) -> gxe.Expectation:
+    return one_of(column, contract.values(column), mostly)
 
 
 def checks(t: Thresholds) -> list[Check]:
     value = t.raw_min_valid_value_share
 
-    def shaped(column: str, regex: str) -> gxe.Expectation:
+    def shaped(contract: Dataset, column: str) -> gxe.Expectation:
+        regex = contract.column(column).pattern
         return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=regex, mostly=value)
 
     def emails(column: str) -> list[gxe.Expectation]:
         return [valid_email(column, t.raw_block_below_email_share),
                 *flagged(valid_email(column, t.raw_min_valid_email_share))]
 
+    accounts, invoices, payments = (dataset(FINANCE, n) for n in ("accounts", "invoices", "payments"))
+    interactions, events = dataset(CONTACT_CENTER, "interactions"), dataset(WEB, "events")
+    pos_lines, members = dataset(STORE, "pos_lines"), dataset(STORE, "loyalty_members")
+    requests = dataset(PRIVACY, "requests")
     return [
         Check(
             name=f"{FINANCE}__raw_accounts", owner=FINANCE, suite="raw_finance_accounts",
@@ -57,12 +68,12 @@ def checks(t: Thresholds) -> list[Check]:
                         country_code, status, date_of_birth
                      from raw_finance.accounts {ON_DATE}""",
             expectations=[
-                required("account_id"),
+                *required_of(accounts, "account_id", "country_code", "status", "date_of_birth"),
                 *emails("email"),
                 *flagged(
-                    shaped("account_id", r"^FA[0-9]{7}$"),
+                    shaped(accounts, "account_id"),
                     gxe.ExpectColumnValuesToBeInSet(column="country_code", value_set=parameter("countries")),
-                    one_of("status", ("active", "closed")),
+                    allowed(accounts, "status"),
                     not_after_business_date("date_of_birth", value),
                 ),
             ],
@@ -73,9 +84,9 @@ def checks(t: Thresholds) -> list[Check]:
                         due_on - issued_on as payment_days, status, currency
                      from raw_finance.invoices {ON_DATE}""",
             expectations=[
-                required("invoice_id"),
+                *required_of(invoices, "invoice_id", "issued_on", "status", "currency"),
                 *flagged(
-                    one_of("status", ("open", "paid", "overdue", "credited")),
+                    allowed(invoices, "status"),
                     one_of("currency", ("EUR",)),
                     not_negative("payment_days", value),
                     not_after_business_date("issued_on", value),
@@ -87,8 +98,8 @@ def checks(t: Thresholds) -> list[Check]:
             query=f"""select payment_id || ' @ ' || updated_at as row_key, payment_id, method
                      from raw_finance.payments {ON_DATE}""",
             expectations=[
-                required("payment_id"),
-                *flagged(one_of("method", ("ideal", "bancontact", "sepa_dd", "card", "transfer"))),
+                *required_of(payments, "payment_id", "method"),
+                *flagged(allowed(payments, "method")),
             ],
         ),
         Check(
@@ -100,16 +111,14 @@ def checks(t: Thresholds) -> list[Check]:
                          resolved, first_contact_resolution
                       from raw_contact_center.interactions {ON_DATE}""",
             expectations=[
-                required("interaction_id"),
+                *required_of(interactions, "interaction_id", "channel", "direction", "reason",
+                             "handle_seconds", "wait_seconds", "csat", "resolved",
+                             "first_contact_resolution"),
                 *emails("caller_email"),
                 *flagged(
                     gxe.ExpectColumnValuesToBeUnique(column="interaction_id"),
-                    one_of("channel", ("phone", "chat", "email")),
-                    one_of("direction", ("inbound", "outbound")),
-                    one_of("reason", ("billing", "complaint", "product_info", "return", "delivery",
-                                      "cancellation", "other")),
-                    one_of("resolved", ("Y", "N")),
-                    one_of("first_contact_resolution", ("Y", "N")),
+                    *(allowed(interactions, c) for c in ("channel", "direction", "reason", "resolved",
+                                                          "first_contact_resolution")),
                     not_negative("handle_seconds", value),
                     not_negative("wait_seconds", value),
                     gxe.ExpectColumnValuesToBeBetween(column="csat", min_value=1, max_value=5, mostly=value),
@@ -122,9 +131,9 @@ def checks(t: Thresholds) -> list[Check]:
                         btrim(traits ->> 'email') as trait_email
                      from raw_web.events {ON_DATE}""",
             expectations=[
-                required("anonymous_id"),
+                *required_of(events, "event_type", "anonymous_id"),
                 *emails("trait_email"),
-                *flagged(one_of("event_type", WEB_EVENT_TYPES, mostly=t.raw_min_valid_enum_share)),
+                *flagged(allowed(events, "event_type", mostly=t.raw_min_valid_enum_share)),
             ],
         ),
         Check(
@@ -134,13 +143,14 @@ def checks(t: Thresholds) -> list[Check]:
                          loyalty_card, payment_method
                       from raw_store.pos_lines {ON_DATE}""",
             expectations=[
-                required("receipt_id"),
+                *required_of(pos_lines, "receipt_id", "store_code", "unit_price", "discount",
+                             "loyalty_card", "payment_method"),
                 *flagged(
-                    shaped("store_code", r"^(NL|BE)-[A-Z]{3}-[0-9]{2}$"),
+                    shaped(pos_lines, "store_code"),
                     not_negative("unit_price", value),
                     not_negative("discount", value),
-                    shaped("loyalty_card", CARD_NUMBER),
-                    one_of("payment_method", ("cash", "card", "mobile", "voucher")),
+                    shaped(pos_lines, "loyalty_card"),
+                    allowed(pos_lines, "payment_method"),
                 ),
             ],
         ),
@@ -150,12 +160,12 @@ def checks(t: Thresholds) -> list[Check]:
                          birth_date::date as birth_date, marketing_opt_in
                       from raw_store.loyalty_members {ON_DATE}""",
             expectations=[
-                required("card_number"),
+                *required_of(members, "card_number", "birth_date", "marketing_opt_in"),
                 *emails("email"),
                 *flagged(
-                    shaped("card_number", CARD_NUMBER),
+                    shaped(members, "card_number"),
                     not_after_business_date("birth_date", value),
-                    one_of("marketing_opt_in", ("Y", "N")),
+                    allowed(members, "marketing_opt_in"),
                 ),
             ],
         ),
@@ -165,10 +175,10 @@ def checks(t: Thresholds) -> list[Check]:
                          num_nonnulls(email, phone, account_id, card_number) as identifiers
                       from raw_privacy.requests {ON_DATE}""",
             expectations=[
-                required("request_id"),
+                *required_of(requests, "request_id", "request_type"),
                 *emails("email"),
                 *flagged(
-                    one_of("request_type", ("erasure", "restrict", "access")),
+                    allowed(requests, "request_type"),
                     gxe.ExpectColumnValuesToBeBetween(
                         column="identifiers", min_value=1,
                         description="a request names at least one identifier of the person",

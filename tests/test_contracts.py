@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from c360.config import ConfigError, project_root
-from c360.ingest import contact_center, finance, privacy, store, web
+from c360.ingest import contact_center, files, finance, privacy, store, web
 from c360.ingest.checks import Check
 from c360.ingest.contracts import (
     DATABASE,
@@ -250,6 +250,8 @@ def loader_drift() -> set[str]:
         if said != _column_as_contract(events, check.name, said):
             drift.add(f"web.events.{check.name}: the loader checks {said}")
     for silo, kinds in FILE_KINDS.items():
+        if contract(silo).delivery["complete_when"] != files.SUCCESS_MARKER:
+            drift.add(f"{silo}: the loader waits for another marker")
         declared = {(d.file, (d.raw_table,)) for d in contract(silo).datasets}
         if {(k.pattern, k.raw_tables) for k in kinds} != declared:
             drift.add(f"{silo}: the loader takes other files")

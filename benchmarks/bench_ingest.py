@@ -39,7 +39,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from c360.ingest import contact_center, finance, partitions, store, web
+from c360.ingest import contact_center, finance, store, web
 from c360.local.postgres import EmbeddedPostgres, free_port
 from c360.local.simulator.finance_db import create_billing
 from c360.warehouse.bootstrap import bootstrap
@@ -61,11 +61,13 @@ SETTINGS = ("wal_level", "fsync", "synchronous_commit", "full_page_writes", "sha
 
 
 def _copy_field(value) -> str:
+    """A value as a field of COPY's text format."""
     if value is None:
         return "\\N"
     if isinstance(value, dict):
-        return partitions.copy_text_escape(orjson.dumps(value).decode())
-    return partitions.copy_text_escape(value)
+        value = orjson.dumps(value).decode()
+    return (value.replace("\\", "\\\\").replace("\t", "\\t")
+            .replace("\n", "\\n").replace("\r", "\\r"))
 
 
 # -- generators ---------------------------------------------------------------------------
@@ -287,47 +289,36 @@ def plain_copy(dsn: str, like_table: str, columns: tuple[str, ...], chunks: Iter
 
 
 def raw_layout_copy(dsn: str, raw_table: str) -> float:
-    """Seconds to store the rows the loader wrote once more as the loader stores a new date:
-    COPY ... FREEZE into a table made in the same transaction, with the raw table's columns
-    and defaults, the load metadata as column defaults (the file loaders set them per file),
-    whose indexes are built when it is attached to a parent like the raw table, in the
-    loader's COPY format (web: binary). What PostgreSQL alone needs to store them."""
-    options = sql.SQL("format binary" if raw_table == web.RAW_TABLE else "format text")
+    """Seconds to store the rows the loader wrote once more as the loader stores them: a
+    COPY of every raw column but _loaded_at through a parent like the raw table (indexes
+    included) into the date's partition, made in the same transaction. What PostgreSQL
+    alone needs to store them."""
     table = sql.Identifier(*raw_table.split("."))
     with psycopg.connect(dsn, autocommit=True) as conn:
         columns = [r[0] for r in conn.execute(
             "select column_name from information_schema.columns where table_schema = %s "
-            "and table_name = %s and column_name <> all(%s) order by ordinal_position",
-            (*raw_table.split("."), ["_loaded_at", *partitions.FILE_METADATA]),
+            "and table_name = %s and column_name <> '_loaded_at' order by ordinal_position",
+            raw_table.split("."),
         )]
         cols = sql.SQL(", ").join(map(sql.Identifier, columns))
         data = bytearray()
-        with conn.cursor().copy(sql.SQL("copy (select {} from {}) to stdout ({})").format(
-                cols, table, options)) as out:
+        with conn.cursor().copy(sql.SQL("copy (select {} from {}) to stdout").format(
+                cols, table)) as out:
             for block in out:
                 data += block
-        conn.execute("drop table if exists bench_floor, bench_floor_parent")
+        conn.execute("drop table if exists bench_floor_parent")
         started = time.perf_counter()
         with conn.transaction():
             conn.execute(sql.SQL("create table bench_floor_parent (like {} including all) "
                                  "partition by list (_business_date)").format(table))
-            conn.execute(sql.SQL("create table bench_floor (like {} including defaults)")
-                         .format(table))
-            conn.execute(sql.SQL("alter table bench_floor alter column _batch_id set default 1, "
-                                 "alter column _business_date set default {}, "
-                                 "alter column _source_name set default 'a/file/name.csv'")
-                         .format(sql.Literal(DAY)))
-            with conn.cursor().copy(sql.SQL("copy bench_floor ({}) from stdin (freeze, {})")
-                                    .format(cols, options)) as copy:
+            conn.execute(sql.SQL("create table bench_floor partition of bench_floor_parent "
+                                 "for values in ({})").format(sql.Literal(DAY)))
+            with conn.cursor().copy(sql.SQL("copy bench_floor_parent ({}) from stdin")
+                                    .format(cols)) as copy:
                 for offset in range(0, len(data), 1 << 20):
                     copy.write(data[offset:offset + (1 << 20)])
-            conn.execute("alter table bench_floor alter column _batch_id drop default, "
-                         "alter column _business_date drop default, "
-                         "alter column _source_name drop default")
-            conn.execute(sql.SQL("alter table bench_floor_parent attach partition bench_floor "
-                                 "for values in ({})").format(sql.Literal(DAY)))
         elapsed = time.perf_counter() - started
-        conn.execute("drop table if exists bench_floor, bench_floor_parent")
+        conn.execute("drop table if exists bench_floor_parent")
     return elapsed
 
 
@@ -452,9 +443,8 @@ def main() -> None:
         print("COPY: a plain COPY of the delivered rows (PostgreSQL parses the CSV; web: the "
               "events' columns) into an UNLOGGED table without indexes.\n"
               "floor: the raw rows the loader wrote stored once more as the loader stores them "
-              "(COPY FREEZE of the delivered fields, and line numbers for files, into a table "
-              "made in the same transaction, the load metadata as column defaults, indexes "
-              "built when it is attached): "
+              "(COPY of the raw columns through a parent with the raw table's indexes into the "
+              "date's partition, made in the same transaction): "
               "what storing them costs PostgreSQL alone.\n"
               "ratio: the median of the per-repeat ratios (loader rows/s over the other's).\n"
               "Python CPU: the loader's process and its worker processes; server CPU: every "

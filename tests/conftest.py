@@ -23,7 +23,6 @@ from tests.airflow_fixtures import (  # noqa: F401
     ingest_project,
     warehouse_schema_airflow_env,
 )
-from tests.ingest_helpers import ingest_workers  # noqa: F401
 from tests.smtp_sink import smtp_inbox, smtp_server  # noqa: F401
 
 

@@ -11,27 +11,10 @@ from pathlib import Path
 
 import orjson
 import psycopg
-import pytest
 
-from c360.ingest import delimited, files, handover
 from c360.local.simulator.finance_db import create_billing as create_billing_schema
 
 DAY = date(2026, 11, 21)
-IN_WORKERS = "in worker processes, blocks of a line"
-
-
-@pytest.fixture(params=["in the loading process", IN_WORKERS])
-def ingest_workers(request, monkeypatch) -> str:
-    """Run the test's loads both ways: in the loading process (small files are), and in
-    worker processes with delimited files cut at every line that may be cut and the
-    workers' rows handed over in shared memory however small (large files are
-    loaded so), which the results must not show."""
-    if request.param == IN_WORKERS:
-        monkeypatch.setattr(files, "MIN_PARALLEL_BYTES", 0)
-        monkeypatch.setattr(handover, "MIN_SHARED_BYTES", 1)
-        monkeypatch.setattr(delimited, "BLOCK_BYTES", 1)
-        monkeypatch.setattr(delimited, "READ_AHEAD_BLOCKS", 2)  # the rest: read in store
-    return request.param
 
 
 def write_delimited(

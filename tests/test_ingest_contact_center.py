@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from c360.ingest import contact_center, delimited
-from c360.ingest.files import content_hash, load_delivery, read_delivery
-from c360.ingest.ledger import Source
-from c360.ingest.partitions import date_partitions
+from c360.ingest import contact_center
 from c360.ingest.report import ContractViolation
-from c360.warehouse.bootstrap import bootstrap
 from tests.ingest_helpers import (
     DAY,
     assert_balanced,
@@ -23,8 +17,6 @@ from tests.ingest_helpers import (
     raw_snapshot,
     write_delimited,
 )
-
-pytestmark = pytest.mark.usefixtures("ingest_workers")
 
 HEADER = list(contact_center.INTERACTIONS.columns)
 NAME = "contact_center/2026-11-21/interactions.csv"
@@ -203,31 +195,8 @@ def test_missing_folder_loads_nothing_on_an_empty_warehouse(warehouse_dsn, tmp_p
     assert fetch(warehouse_dsn, "select count(*) from ops.load_ledger") == [(0,)]
 
 
-def test_a_file_read_as_known_is_prepared_after_all_when_the_ledger_changed_meanwhile(
-    warehouse_dsn, tmp_path
-):
-    path = write(tmp_path, [interaction(1), interaction(2, channel="fax")])
-    source = Source("contact_center", DAY, NAME)
-    kind = contact_center.FILE_KINDS[0]
-    digest = content_hash(path.read_bytes())
-    # the look-ahead saw this content in the ledger and skipped preparing it ...
-    delivery = read_delivery(path, source, kind, known_hash=digest)
-    assert delivery.skipped and delivery.prepared is None
-    # ... but by the time it is stored, the ledger does not hold it (e.g. it was reset)
-    bootstrap(warehouse_dsn)
-    with (psycopg.connect(warehouse_dsn) as conn, conn.transaction(),
-          date_partitions(conn, kind.raw_tables, DAY) as partitions):
-        result = load_delivery(conn, delivery, path, partitions)
-    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
-        "loaded", 2, 1, 1)
-    assert_balanced(warehouse_dsn, RAW, "contact_center")
-
-
-def test_a_quoted_line_break_across_a_block_cut_is_read_whole(
-    warehouse_dsn, tmp_path, ingest_workers
-):
-    # the caller name's middle lines hold no quote, so a block may be cut between them;
-    # the block before runs on past its end, and the rest of the file is read as one
+def test_a_quoted_field_over_several_lines_keeps_the_line_numbers_after_it(warehouse_dsn, tmp_path):
+    # the caller name's middle lines hold no quote: each is a line of one record
     note = "Jansen,\r\nline two\r\nline three\r\nline four"
     rows = [interaction(1), interaction(2, caller_name=note), interaction(3),
             interaction(4, started_at="31-02-2026 10:00:00"), interaction(5)]
@@ -246,20 +215,10 @@ def test_a_quoted_line_break_across_a_block_cut_is_read_whole(
     assert_balanced(warehouse_dsn, RAW, "contact_center")
 
 
-def test_lines_that_end_with_a_lone_cr_keep_their_numbers(warehouse_dsn, tmp_path, ingest_workers):
+def test_lines_that_end_with_a_lone_cr_keep_their_numbers(warehouse_dsn, tmp_path):
     path = write(tmp_path, [interaction(n) for n in range(1, 6)])
     path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r", 2))  # the header and record 1
     report = load(warehouse_dsn, tmp_path)
     assert [(f.rows_read, f.rows_loaded) for f in report.files] == [(5, 5)]
     assert fetch(warehouse_dsn, f"select interaction_id, _line_number from {RAW} order by 2") == [
         (f"CC-20261121-{n:06d}", n + 1) for n in range(1, 6)]
-
-
-def test_a_block_left_in_the_file_is_read_only_as_it_was_prepared(tmp_path):
-    path = write(tmp_path, [interaction(1)])
-    delivered = path.read_bytes()
-    span = delimited.FileSpan(str(path), 3, 40, zlib.crc32(delivered[3:40]))
-    assert span.read() == delivered[3:40].decode()
-    path.write_bytes(delivered.replace(b"interaction_id", b"interaction_ID"))  # re-delivered
-    with pytest.raises(delimited.FileChangedWhileLoading, match="changed while it was loaded"):
-        span.read()

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from c360.ingest import privacy
 from tests.ingest_helpers import DAY, assert_balanced, fetch, quarantine, write_delimited
-
-pytestmark = pytest.mark.usefixtures("ingest_workers")
 
 
 def request(n: int, **changes: str) -> list[str]:

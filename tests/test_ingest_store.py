@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from c360.ingest import store
 from tests.ingest_helpers import DAY, assert_balanced, fetch, ledger, quarantine, write_delimited
-
-pytestmark = pytest.mark.usefixtures("ingest_workers")
 
 FOLDER = f"store/{DAY}"
 

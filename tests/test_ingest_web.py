@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -20,8 +21,6 @@ from tests.ingest_helpers import (
     raw_snapshot,
     write_jsonl_gz,
 )
-
-pytestmark = pytest.mark.usefixtures("ingest_workers")
 
 RAW = "raw_web.events"
 
@@ -95,13 +94,13 @@ def test_blank_lines_are_skipped_and_events_keep_their_line_numbers(warehouse_ds
     assert_balanced(warehouse_dsn, RAW, "web")
 
 
-def test_objects_with_numbers_are_stored_alike_either_way(warehouse_dsn, tmp_path):
+def test_objects_are_stored_as_the_json_values_they_hold(warehouse_dsn, tmp_path):
     properties = {"price": 1499.95, "qty": 3, "refund": -2.5, "list": [1, 100.0], "tiny": 0.00001}
-    escaped = {"page_url": "https://shop.example/p?q=a\\b"}  # a backslash: the exact way
+    escaped = {"page_url": "https://shop.example/p?q=a\\b"}
     events_file(tmp_path, 9, [
-        event(1, page_url="https://shop.example/p", properties=properties),  # the quick way
+        event(1, page_url="https://shop.example/p", properties=properties),
         event(2, **escaped, properties=properties),
-        # numbers orjson writes otherwise: the exact way, which stores orjson's writing
+        # the same numbers written otherwise: stored as the values they are
         orjson.dumps(event(3, page_url="https://shop.example/p", properties=None))[:-1]
         + b',"properties":{"price":1499.950,"qty":3,"refund":-2.5,"list":[1,1e2],"tiny":0.00001}}',
     ])
@@ -270,7 +269,7 @@ def test_reloading_a_date_and_redelivering_a_changed_file(warehouse_dsn, tmp_pat
     assert [n for n, _ in event_ids(warehouse_dsn)] == [str(uuid.UUID(int=n)) for n in (1, 3, 4)]
     assert quarantine(warehouse_dsn, "web") == []
     assert_balanced(warehouse_dsn, RAW, "web")
-    # the re-delivered file went into the attached partition, each row with its metadata
+    # every row carries the metadata of the file that delivered it
     assert fetch(warehouse_dsn, f"select r.event_id, l.source_name from {RAW} r join ops.load_ledger l "
                                 f"on (l.ledger_id, l.business_date, l.source_name) = "
                                 f"(r._batch_id, r._business_date, r._source_name) order by 1") == [
@@ -278,16 +277,16 @@ def test_reloading_a_date_and_redelivering_a_changed_file(warehouse_dsn, tmp_pat
         for n, hour in ((1, "09"), (3, "10"), (4, "09"))]
 
 
-def test_plain_and_escaped_lines_load_alike_and_the_first_copy_of_an_event_wins(warehouse_dsn, tmp_path):
+def test_the_first_copy_of_an_event_in_a_file_wins_whatever_its_form(warehouse_dsn, tmp_path):
     plain = {"page_url": "https://shop.example/p", "traits": {"email": "b@example.nl"}}
     events_file(tmp_path, 9, [
-        event(1),  # a backslash in page_url: the exact way
-        event(1, **plain),  # a later copy, plain: not kept
-        event(2, **plain),  # plain: the quick way
+        event(1),  # a backslash in page_url
+        event(1, **plain),  # a later copy, without: not kept
+        event(2, **plain),
         event(2),  # a later copy with a backslash: not kept
-        event(3, **plain, properties={"price": 1.50}),  # written 1.5, as orjson writes it: quick
-        event(4, **plain, occurred_at="2024-02-29T10:00:00Z"),  # a rare day: the exact way
-        event(5, **plain, event_id="not-a-uuid"),  # plain but broken: refused with its reason
+        event(3, **plain, properties={"price": 1.50}),
+        event(4, **plain, occurred_at="2024-02-29T10:00:00Z"),  # a leap day: past the fast patterns
+        event(5, **plain, event_id="not-a-uuid"),  # refused with its reason
         event(6, **plain, occurred_at="2026-11-21T10:00:00+01:00"),
         event(7, **plain, utm=None, referrer="https://www.google.com/"),
     ])
@@ -310,3 +309,105 @@ def test_plain_and_escaped_lines_load_alike_and_the_first_copy_of_an_event_wins(
         (7, "event_id: 'not-a-uuid' is not a UUID"),
         (8, "occurred_at: '2026-11-21T10:00:00+01:00' is not a valid ISO 8601 timestamp in UTC")]
     assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def timestamp_candidates() -> list[str]:
+    """Valid timestamps and near misses at every position, calendar and clock edges."""
+    valid = "2026-11-21T09:14:03.123Z"
+    values = [valid, "2026-11-21T09:14:03Z", "2026-11-21T09:14:03+00:00",
+              "2026-11-21T09:14:03.123456+0000", "2026-11-21T09:14:03.1234567Z",
+              "2026-11-21T09:14:03+01:00", "2026-11-21t09:14:03Z", "2026-11-21T09:14:03z",
+              "2026-11-21 09:14:03Z", "2026-11-21T09:14:03.Z", "0000-01-01T00:00:00Z",
+              "0001-01-01T00:00:00Z", "", "2026-11-21T09:14:03.123Z ", "2026-11-21T09:14:03+00",
+              "2026-11-21T09:14:03-00:00", "2026-11-21T09:14:03+00:01", "2026-11-21T09:14:03",
+              "2026-11-21T09:14:03Z\n"]
+    for day in ("2026-02-28", "2026-02-29", "2024-02-29", "2026-04-30", "2026-04-31",
+                "2026-12-31", "2026-13-01", "2026-00-10", "2026-01-00", "2026-01-32"):
+        values.append(f"{day}T09:14:03Z")
+    for clock in ("00:00:00", "23:59:59", "24:00:00", "19:60:00", "19:00:60", "29:00:00",
+                  "20:59:59", "09:5a:00"):
+        values.append(f"2026-11-21T{clock}Z")
+    for position, char in itertools.product(range(len(valid)), "0596-:T.Zx+ "):
+        values.append(valid[:position] + char + valid[position + 1:])
+    return list(dict.fromkeys(values))
+
+
+def test_required_members_are_kept_exactly_when_their_checks_accept_them(warehouse_dsn, tmp_path):
+    good_id = str(uuid.UUID(int=2**128 - 1))
+    ids = [good_id, good_id.upper(), good_id.replace("-", ""), good_id + "0", good_id[:-1],
+           "h" * 36, "hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh", good_id.replace("f", "g", 1), "",
+           good_id[:8] + "_" + good_id[9:]]
+    types = ["page_view", " page_view", "\u00a0x", "x y", "", "\t", "tab\there", "é", "x\n"]
+    cases = ([(web.OCCURRED_AT, {"occurred_at": value}) for value in timestamp_candidates()]
+             + [(web.EVENT_ID, {"event_id": value}) for value in ids]
+             + [(web.EVENT_TYPE, {"event_type": value}) for value in types])
+    events_file(tmp_path, 9, [event(n, **changes) for n, (_, changes) in enumerate(cases, 100)])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    expected = {number: check.reason(changes[check.name])
+                for number, (check, changes) in enumerate(cases, 1)}
+    assert {n for _, n in event_ids(warehouse_dsn)} == {n for n, why in expected.items() if not why}
+    assert {line: reason for _, line, _, reason in quarantine(warehouse_dsn, "web")} == {
+        n: why for n, why in expected.items() if why}
+    assert 0 < loaded.rows_quarantined < loaded.rows_read == len(cases)
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_members_are_read_whatever_their_order_spacing_or_company(warehouse_dsn, tmp_path):
+    def with_properties(n: int, json_text: bytes) -> bytes:
+        doc = {name: value for name, value in event(n).items() if name != "properties"}
+        return orjson.dumps(doc)[:-1] + b',"properties":' + json_text + b"}"
+
+    kept = [
+        event(1, user_id="WU12", utm={"source": "g", "medium": "cpc"}),
+        event(2, traits={"email": "a@example.nl", "first_name": "Zoë"}, anonymous_id=""),
+        event(3, properties={"list": ["weekly", "deals"], "nested": {"ok": True, "no": None}}),
+        event(4, properties=None, utm=None, page_url=None, session_id=None),
+        {"occurred_at": "2026-11-21T09:14:03Z", "event_type": "hologram_viewed",
+         "event_id": str(uuid.UUID(int=5))},  # other order, optional members absent
+        event(6, properties={"a:b": "c,d", "t": "09:14:03", "x": "[{1}]"}),
+        event(7, page_url="https://shop.example/€?q=1"),
+        event(8, extra="member"),  # a member the contract does not name: not stored
+        event(9, utm={"s": 'a"b'}),
+    ]
+    spaced = b'{ "event_id" : "%s" ,\t"event_type":"login",\r"occurred_at": "%s" , "utm" : null }' % (
+        str(uuid.UUID(int=10)).encode(), b"2026-11-21T09:14:03Z")
+    refused = [
+        (orjson.dumps(event(11, user_id=7)), "user_id: '7' is not a JSON string"),
+        (orjson.dumps(event(12, user_id=True)), "user_id: 't***' is not a JSON string"),
+        (orjson.dumps(event(13, traits=["a"])), "traits: '[\"a\"]' is not a JSON object"),
+        (b'{"event_id":"x","event_id":"%s"}' % str(uuid.UUID(int=14)).encode(),
+         "event_type: empty, expected a value; occurred_at: empty, expected a valid ISO 8601 "
+         "timestamp in UTC"),
+        (b"{}", "event_id: empty, expected a UUID; event_type: empty, expected a value; "
+         "occurred_at: empty, expected a valid ISO 8601 timestamp in UTC"),
+        (with_properties(16, b'"a text"'), "properties: '\"a text\"' is not a JSON object"),
+    ]
+    events_file(tmp_path, 9, [*kept, spaced, *(line for line, _ in refused)])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded) == (len(kept) + 1 + len(refused), len(kept) + 1)
+    stored = fetch(warehouse_dsn, f"select {', '.join(web.COLUMNS)}, _line_number from {RAW} "
+                                  "order by _line_number")
+    assert stored == [tuple(doc.get(name) for name in web.COLUMNS) + (number,)
+                      for number, doc in enumerate([*kept, orjson.loads(spaced)], 1)]
+    assert [(line, reason) for _, line, _, reason in quarantine(warehouse_dsn, "web")] == [
+        (number, reason) for number, (_, reason) in enumerate(refused, len(kept) + 2)]
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_a_line_with_two_events_or_part_of_one_is_refused_and_the_rest_keep_their_numbers(
+        warehouse_dsn, tmp_path):
+    lines = [orjson.dumps(event(n)) for n in range(1, 4)]
+    events_file(tmp_path, 9, [
+        lines[0],
+        lines[1] + b" " + orjson.dumps(event(8)),  # two on a line
+        lines[2][:-1], b"}",  # one event over two lines
+        b"\x0b",  # a blank line, though not JSON's blank
+        b"{}{}",
+        orjson.dumps(event(4)),
+    ])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (6, 2, 4)
+    assert [n for _, n in event_ids(warehouse_dsn)] == [1, 7]
+    refused = quarantine(warehouse_dsn, "web")
+    assert [line for _, line, _, _ in refused] == [2, 3, 4, 6]
+    assert all(reason.startswith("not valid JSON: ") for *_, reason in refused)

@@ -23,29 +23,17 @@ What the ledger (ops.load_ledger, one row per file or extracted table and date) 
   quarantine rows are replaced, under the same ledger id. A date's files load in
   one transaction.
 
-Speed (`make bench-ingest`: one day beside a plain COPY of the same rows into an
-UNLOGGED table without indexes). What storing costs PostgreSQL is kept near a
-plain COPY's: the file silos' raw tables are partitioned by business date, and
-a date loaded for the first time goes into a partition made in the load's
-transaction (`partitions`): COPY ... FREEZE, no WAL on the embedded cluster
-(wal_level = minimal), the load metadata that a file's rows share as the
-partition's column defaults while it is not attached, so COPY carries only the
-delivered fields and line numbers, and web's key (event_id and date, compared
-byte by byte) built once when the partition is attached instead of row by row;
-no other index is built (none on _batch_id: warehouse/sql/010_raw.sql). Finance's
-extract goes the same way (the source's binary COPY relayed into the date's new
-partition, the load metadata as column defaults; raw_finance's key built at attach,
-no index on updated_at: finance.py). Web looks an event id up only in the
-partitions that can hold an earlier copy (from the day before the file's earliest
-occurred_at on). What is left is Python's: a delimited file's
-quote-free lines are checked and turned into COPY text in bulk (`delimited`),
-a web file's lines are walked by one loop that numba compiles, which writes the
-COPY rows of those it can accept without Python objects per value (`web_rows`),
-the others parsed by orjson and checked field by field,
-and the next file is prepared while one is stored. That work costs more
-CPU per row than PostgreSQL's own parsing in a plain COPY, so where the cores
-are busy the loaders are bound by Python: the benchmark prints the figures. No
-load turns synchronous_commit off: a date commits once.
+How a file is read and stored: `files` hashes it, consults the ledger and hands
+its bytes to the silo's file kind. Delimited files are read by Python's csv
+reader (`delimited`), web events by msgspec into a typed Struct (`web`); each
+record is checked against the contract (`checks`: one regular expression per
+record, the exact checks for the reason of a refusal) and the valid ones go to
+PostgreSQL with psycopg's COPY. Duplicate web events are resolved in SQL: a
+file's events are copied into a temporary table, and one INSERT ... SELECT keeps
+those whose event_id the raw layer does not hold yet. The raw tables are
+partitioned by business date (`partitions`); a load makes the date's partition.
+Finance streams the source's binary COPY into raw_finance. `make bench-ingest`
+compares the loaders with a plain COPY of the same rows.
 
 Known limits: when a re-delivered web file drops an event that another file also
 delivered, and this file's copy was the one kept, the event leaves the raw layer

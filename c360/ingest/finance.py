@@ -6,14 +6,11 @@ before the end of D in Europe/Amsterdam; the first run takes the whole history u
 to the end of D. Rows stream with COPY, in PostgreSQL's binary format, from the
 source into raw_finance, which keeps every version of a row once: its key is
 (id, updated_at). raw_finance is partitioned by business date like the file
-silos' tables (c360/ingest/partitions.py): a date's first extract writes a
-partition made in its own transaction, so PostgreSQL stores the rows without WAL
-(wal_level minimal) and builds the key index once, at ATTACH. Above a watermark,
-and on a first run into an empty table, every version is new, so the COPY goes
-straight into the date's partition. After a watermark reset or a watermark moved
-back by hand, raw_finance can hold versions above the watermark: then they land
-in a temporary table first, and only versions that no date of raw_finance holds
-are kept.
+silos' tables (c360/ingest/partitions.py). Above a watermark, and on a first
+run into an empty table, every version is new, so the COPY goes straight into
+raw_finance. After a watermark reset or a watermark moved back by hand,
+raw_finance can hold versions above the watermark: then they land in a temporary
+table first, and only versions that no date of raw_finance holds are kept.
 
 Re-running D takes nothing new unless rows before the end of D were committed
 after the last run, and then takes only those. The watermark never moves back:
@@ -33,13 +30,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import psycopg
-from psycopg import pq, sql
+from psycopg import sql
 
 from c360.config import dsn_parts
 from c360.ingest import ledger
-from c360.ingest.files import freeze_long_lived_objects
 from c360.ingest.ledger import RefusedRow, Source
-from c360.ingest.partitions import FILE_METADATA, DatePartition, date_partitions
+from c360.ingest.partitions import FILE_METADATA, date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
 from c360.orchestration.dates import AMSTERDAM, end_of_business_date
 from c360.warehouse.bootstrap import bootstrap
@@ -47,7 +43,7 @@ from c360.warehouse.bootstrap import bootstrap
 SOURCE_SYSTEM = "finance"
 SOURCE_SCHEMA = "billing"
 CONNECT_TIMEOUT_SECONDS = 15
-RELAY_BYTES = 1 << 20
+RELAY_BYTES = 1 << 20  # COPY data sent to the warehouse at a time
 
 
 class FinanceUnreachable(ConnectionError):
@@ -120,7 +116,6 @@ def extract_business_date(
 ) -> SiloLoadReport:
     """Extract what billing changed up to the end of `business_date` into raw_finance."""
     bootstrap(warehouse_dsn)
-    freeze_long_lived_objects()
     report = SiloLoadReport(SOURCE_SYSTEM, business_date)
     until = end_of_business_date(business_date)
     source_conn = connect_source(finance_dsn)
@@ -183,11 +178,9 @@ def _extract_table(
             "where source_table = %s for update",
             (table.source_name,),
         ).fetchone()
-        with date_partitions(warehouse, [table.raw_parent], business_date) as partitions:
-            read, inserted = _copy_rows(
-                source_conn, warehouse, table, partitions[table.raw_parent], source, ledger_id,
-                watermark[0] if watermark else None, until,
-            )
+        date_partitions(warehouse, [table.raw_parent], business_date)
+        read, inserted = _copy_rows(source_conn, warehouse, table, source, ledger_id,
+                                    watermark[0] if watermark else None, until)
         if previous is not None and read == 0 and previous.status == LOADED:
             return _file_load(source, before, 0, 0, UNCHANGED, None)
         load = _file_load(source, before, read, inserted, LOADED, None)
@@ -211,86 +204,42 @@ def _copy_rows(
     source_conn: psycopg.Connection,
     warehouse: psycopg.Connection,
     table: BillingTable,
-    partition: DatePartition,
     source: Source,
     ledger_id: int,
     watermark: datetime | None,
     until: datetime,
 ) -> tuple[int, int]:
     """Stream the table's new versions into raw_finance; (rows read, rows new to raw)."""
-    # casts pin the binary format to the warehouse's types, whatever the source declares
-    select_list = sql.SQL(", ").join(
-        sql.SQL("{}::{}").format(sql.Identifier(name), sql.SQL(type_))
-        for name, type_ in table.columns
-    )
+    # casts pin the binary format to the warehouse's types, whatever the source declares;
+    # the load metadata rides along in every row
+    select_list = sql.SQL("{}, {}::bigint, {}::date, {}::text").format(
+        sql.SQL(", ").join(sql.SQL("{}::{}").format(sql.Identifier(name), sql.SQL(type_))
+                           for name, type_ in table.columns),
+        sql.Literal(ledger_id), sql.Literal(source.business_date), sql.Literal(source.source_name))
     window = sql.SQL("updated_at < {until}").format(until=sql.Literal(until))
     if watermark is not None:
         window = sql.SQL("{} and updated_at > {}").format(window, sql.Literal(watermark))
-    names = [name for name, _ in table.columns]
-    straight_in = not _raw_holds_versions_above(warehouse, table, watermark)
-    if straight_in and partition.fresh:  # the load metadata comes from column defaults
-        partition.take_load_metadata(warehouse, ledger_id, source.source_name)
-    else:  # in every row
-        select_list = sql.SQL("{}, {}::bigint, {}::date, {}::text").format(
-            select_list, sql.Literal(ledger_id), sql.Literal(source.business_date),
-            sql.Literal(source.source_name))
-        names += FILE_METADATA
     copy_out = sql.SQL("copy (select {cols} from {table} where {window}) to stdout (format binary)"
                        ).format(cols=select_list, table=sql.Identifier(SOURCE_SCHEMA, table.name),
                                 window=window)
-    columns = sql.SQL(", ").join(map(sql.Identifier, names))
-    if straight_in:
-        read = _copy_straight_in(source_conn, warehouse, table, partition, source, copy_out,
-                                 columns, window)
+    columns = sql.SQL(", ").join(map(sql.Identifier, [name for name, _ in table.columns]
+                                     + list(FILE_METADATA)))
+    if not _raw_holds_versions_above(warehouse, table, watermark):
+        read = _copy_straight_in(source_conn, warehouse, table, source, copy_out, columns, window)
         return read, read
-    return _copy_through_landing(source_conn, warehouse, table, partition, source, copy_out,
-                                 columns)
+    return _copy_through_landing(source_conn, warehouse, table, source, copy_out, columns)
 
 
 def _relay(out: psycopg.Copy, into: psycopg.Copy) -> None:
-    """Pass the source's COPY data on to the warehouse's, in blocks of about RELAY_BYTES.
-
-    The source sends one message per row. psycopg's reading of one (a generator and a
-    wait) costs about a microsecond, a third of the extract's Python time, so the rows
-    that libpq holds already are taken from it straight; psycopg reads only when none
-    is there (and waits for one). psycopg sends every binary write to the server on its
-    own: relayed row by row, that was half of the extract's time."""
-    pgconn = out.cursor.connection.pgconn
-    pending: list[bytes] = []
-    size = 0
-    while True:
-        nbytes, row = pgconn.get_copy_data(1)  # 1: without waiting
-        if nbytes == 0:  # none held yet
-            row = out.read()
-            nbytes = len(row)
-            if not nbytes:  # the data's end, which psycopg has taken
-                break
-        elif nbytes < 0:  # the data's end, or a failure, taken here
-            _end_copy_out(pgconn, nbytes)
-            break
-        pending.append(row)
-        size += nbytes
-        if size >= RELAY_BYTES:
-            into.write(b"".join(pending))
+    """Pass the source's COPY data on to the warehouse's, in blocks of about RELAY_BYTES:
+    the source sends a message per row, and psycopg sends every write on its own."""
+    pending = bytearray()
+    for data in out:
+        pending += data
+        if len(pending) >= RELAY_BYTES:
+            into.write(bytes(pending))
             pending.clear()
-            size = 0
-    if pending:
-        into.write(b"".join(pending))
-
-
-def _end_copy_out(pgconn: pq.abc.PGconn, status: int) -> None:
-    """Take the COPY's outcome, as psycopg would have, after libpq gave the data's end (-1)
-    or a failure (-2); raise the error psycopg would raise. Every result is taken before
-    one is raised: reading on after an error is what tells libpq that the server closed
-    the connection (a lost source is then `broken`, and retried as unreachable)."""
-    if status == -2:
-        raise psycopg.OperationalError(pgconn.get_error_message())
-    results = []
-    while (result := pgconn.get_result()) is not None:
-        results.append(result)
-    for result in results:
-        if result.status != pq.ExecStatus.COMMAND_OK:
-            raise psycopg.errors.error_from_result(result)
+    into.write(bytes(pending))
 
 
 def _raw_holds_versions_above(
@@ -314,7 +263,6 @@ def _copy_straight_in(
     source_conn: psycopg.Connection,
     warehouse: psycopg.Connection,
     table: BillingTable,
-    partition: DatePartition,
     source: Source,
     copy_out: sql.Composable,
     columns: sql.Composable,
@@ -324,12 +272,12 @@ def _copy_straight_in(
 
     That holds when raw_finance has no version above the watermark (every version
     at or below it was taken before), and on a first run into an empty table: then
-    no version can meet one already loaded, and COPY (batched inserts) needs no
-    landing table and no INSERT ... SELECT row by row. The watermark moves to the
-    highest updated_at taken, read in the same snapshot of the source.
+    no version can meet one already loaded, and COPY needs no landing table. The
+    watermark moves to the highest updated_at taken, read in the same snapshot of
+    the source.
     """
-    copy_in = sql.SQL("copy {raw} ({cols}) from stdin (format binary, {options})").format(
-        raw=partition.identifier, cols=columns, options=partition.copy_options)
+    copy_in = sql.SQL("copy {raw} ({cols}) from stdin (format binary)").format(
+        raw=table.raw_table, cols=columns)
     cursor = warehouse.cursor()
     with source_conn.cursor().copy(copy_out) as out, cursor.copy(copy_in) as into:
         _relay(out, into)
@@ -347,14 +295,13 @@ def _copy_through_landing(
     source_conn: psycopg.Connection,
     warehouse: psycopg.Connection,
     table: BillingTable,
-    partition: DatePartition,
     source: Source,
     copy_out: sql.Composable,
     columns: sql.Composable,
 ) -> tuple[int, int]:
     """After a watermark reset: land the versions in a temporary table first, then keep
     those that no date of raw_finance holds yet (the key index is per date, so it
-    cannot refuse them), in the date's partition."""
+    cannot refuse them)."""
     warehouse.execute(sql.SQL(
         "create temporary table finance_landing (like {raw} including defaults) on commit drop"
     ).format(raw=table.raw_table))
@@ -368,11 +315,10 @@ def _copy_through_landing(
         _relay(out, into)
     read = warehouse.execute("select count(*) from finance_landing").fetchone()[0]
     inserted = warehouse.execute(sql.SQL(
-        "insert into {part} ({cols}) select {cols} from finance_landing landed"
+        "insert into {raw} ({cols}) select {cols} from finance_landing landed"
         " where not exists (select from {raw} kept"
         " where kept.{key} = landed.{key} and kept.updated_at = landed.updated_at)"
-    ).format(part=partition.identifier, cols=columns, raw=table.raw_table,
-             key=sql.Identifier(table.key))).rowcount
+    ).format(cols=columns, raw=table.raw_table, key=sql.Identifier(table.key))).rowcount
     highest = warehouse.execute("select max(updated_at) from finance_landing").fetchone()[0]
     if read > 0:
         _move_watermark(warehouse, table, highest, source.business_date)

@@ -25,17 +25,27 @@ def dbt_env(dsn: str, home: Path) -> dict[str, str]:
             "DBT_TARGET_PATH": str(home / "dbt-target"), "DBT_LOG_PATH": str(home / "dbt-logs")}
 
 
+def dbt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`c360 dbt <args>`, whatever its outcome."""
+    return subprocess.run([C360, "dbt", *args], env=env, capture_output=True, text=True, timeout=600)
+
+
 def run_dbt(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`c360 dbt <args>`; fails the test with dbt's output when dbt fails."""
-    result = subprocess.run(
-        [C360, "dbt", *args], env=env, capture_output=True, text=True, timeout=600
-    )
+    result = dbt(env, *args)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return result
 
 
-def dbt_build(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
-    return run_dbt(env, "build", *options)
+def as_of(business_date: date | str) -> tuple[str, str]:
+    """dbt's --vars for a night: the business date the project requires (macro business_date)."""
+    return ("--vars", f"{{business_date: {business_date}}}")
+
+
+def dbt_build(env: dict[str, str], business_date: date | str, *options: str
+              ) -> subprocess.CompletedProcess[str]:
+    """`c360 dbt build` of the night `business_date`, as the build DAG runs it."""
+    return run_dbt(env, "build", *options, *as_of(business_date))
 
 
 def simulate_and_load(

@@ -22,14 +22,13 @@ from c360.local.simulator.config import SimulationConfig
 from c360.publishing.publish import NOT_FOR_BI
 from c360.publishing.segments import SEGMENTS_MODEL, Segment, load_segments, segments_file
 from c360.warehouse.bootstrap import bootstrap
-from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env, run_dbt, simulate_and_load
+from tests.dbt_helpers import MODELS_ONLY, as_of, dbt_build, dbt_env, run_dbt, simulate_and_load
 from tests.ingest_helpers import fetch
 
 START = date(2026, 11, 2)
 BUSINESS_DATE = "2026-11-03"
-AS_OF = ("--vars", f"{{business_date: {BUSINESS_DATE}}}")
 # The facts, metrics and segments: what a re-run of the night rebuilds here.
-THE_360 = ("path:models/marts/facts+", "path:models/intermediate/metrics+")
+THE_360 = ("path:models/intermediate/facts+", "path:models/intermediate/metrics+")
 # A busy population: enough web visits, receipts and contacts in two days for every
 # metric to have something to count.
 BUSY = SimulationConfig(web_session_rate=0.5, store_receipt_rate=0.1, contact_rate=0.05)
@@ -134,9 +133,9 @@ def built(module_databases, tmp_path_factory):
     simulate_and_load(warehouse, finance, root, people=300, days=2, start=START, seed=360, config=BUSY)
     insert_hand_made(warehouse)
     env = dbt_env(warehouse, root / "home")
-    dbt_build(env)  # without var business_date: the latest loaded; data and unit tests too
+    dbt_build(env, BUSINESS_DATE)  # data and unit tests too
     first = snapshot(warehouse)
-    dbt_build(env, *MODELS_ONLY, "--select", *THE_360, *AS_OF)
+    dbt_build(env, BUSINESS_DATE, *MODELS_ONLY, "--select", *THE_360)
     return {"dsn": warehouse, "env": env, "first": first, "again": snapshot(warehouse)}
 
 
@@ -152,9 +151,8 @@ def segments_of(dsn: str, customer_id: str) -> set[str]:
         dsn, "select segment from marts.customer_segments where customer_id = %s", (customer_id,))}
 
 
-def test_metrics_are_as_of_the_latest_loaded_business_date_and_reruns_change_nothing(built):
+def test_metrics_are_as_of_the_business_date_passed_and_reruns_change_nothing(built):
     assert built["first"]["business_dates"] == {date.fromisoformat(BUSINESS_DATE)}
-    # the same night again, now with the business date passed explicitly
     assert built["again"] == built["first"]
     assert len(built["first"]["customer_360"]) > 200
 
@@ -265,13 +263,13 @@ def test_customer_360_carries_only_a_hashed_email_and_only_with_consent(built):
 
 def test_dbt_docs_generate_documents_every_column_and_the_exposures(built):
     # the last build compiled the project with these vars: dbt reuses its parse
-    run_dbt(built["env"], "docs", "generate", "--no-compile", *AS_OF)
+    run_dbt(built["env"], "docs", "generate", "--no-compile", *as_of(BUSINESS_DATE))
     target = Path(built["env"]["DBT_TARGET_PATH"])
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     ours = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"
             and any(f"/{folder}/" in node["original_file_path"]
-                    for folder in ("facts", "metrics", "customer_360", "segments"))}
+                    for folder in ("marts/facts", "metrics", "customer_360", "segments"))}
     assert {"model.c360.customer_360", "model.c360.customer_segments"} <= set(ours)
     for uid, node in ours.items():
         assert set(catalog["nodes"][uid]["columns"]) == set(node["columns"]), uid

@@ -19,6 +19,8 @@ from c360.ingest.partitions import date_partitions
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env
 
+NIGHT_1, NIGHT_2 = "2026-11-01", "2026-11-02"
+
 # (account_id, first, last, email, phone, street, house, postal, city, country, dob)
 ACCOUNTS = [
     # a household: landline, family e-mail and address shared, different people
@@ -110,8 +112,8 @@ RAW_TABLES = ("raw_finance.accounts", "raw_contact_center.interactions", "raw_we
 
 
 def add_date_partitions(conn: psycopg.Connection, business_date: str) -> None:
-    with conn.transaction(), date_partitions(conn, RAW_TABLES, date.fromisoformat(business_date)):
-        pass
+    with conn.transaction():
+        date_partitions(conn, RAW_TABLES, date.fromisoformat(business_date))
 
 
 def insert_night_1(dsn: str) -> None:
@@ -181,21 +183,23 @@ def built(pg, tmp_path_factory):
     insert_night_1(dsn)
     home = tmp_path_factory.mktemp("home")
     env = dbt_env(dsn, home)
-    dbt_build(env)  # models, snapshot, data tests and unit tests
+    dbt_build(env, NIGHT_1)  # models, snapshot, data tests and unit tests
     night_1 = xref(dsn)
     # the same night again, then night 2: models and snapshot only, to keep the test short
-    dbt_build(env, *MODELS_ONLY)
+    dbt_build(env, NIGHT_1, *MODELS_ONLY)
     night_1_again = xref(dsn)
     with psycopg.connect(dsn) as conn:
-        add_date_partitions(conn, "2026-11-02")
-        insert_members(conn, [BRIDGE], "2026-11-02")
-    dbt_build(env, *MODELS_ONLY)
+        add_date_partitions(conn, NIGHT_2)
+        insert_members(conn, [BRIDGE], NIGHT_2)
+    dbt_build(env, NIGHT_2, *MODELS_ONLY)
     night_2 = xref(dsn)
     incremental = resolution_state(dsn)
     identity_models = "int_identity__blocking_keys+,path:models/intermediate/identity"
-    dbt_build(env, "--full-refresh", "--select", identity_models, *MODELS_ONLY)
+    with psycopg.connect(dsn) as conn:  # the persisted map lost; its published copy remains
+        conn.execute("drop table intermediate.int_identity__map cascade")
+    dbt_build(env, NIGHT_2, "--full-refresh", "--select", identity_models, *MODELS_ONLY)
     yield {"dsn": dsn, "night_1": night_1, "night_1_again": night_1_again, "night_2": night_2,
-           "incremental": incremental, "rebuilt": resolution_state(dsn)}
+           "incremental": incremental, "rebuilt": resolution_state(dsn), "maps": identity_maps(dsn)}
     pg.drop_database(name)
 
 
@@ -210,6 +214,14 @@ def resolution_state(dsn: str) -> dict[str, set[tuple]]:
     }
     with psycopg.connect(dsn) as conn:
         return {name: set(conn.execute(query).fetchall()) for name, query in queries.items()}
+
+
+def identity_maps(dsn: str) -> dict[str, set[tuple]]:
+    """The persisted identity map and its published copy, without the time each row was written."""
+    columns = "record_id, customer_id, previous_customer_id, change_type, run_seq, business_date"
+    with psycopg.connect(dsn) as conn:
+        return {relation: set(conn.execute(f"select {columns} from {relation}").fetchall())
+                for relation in ("intermediate.int_identity__map", "marts.customer_identity_map")}
 
 
 def same(ids: dict, a: tuple[str, str], b: tuple[str, str]) -> bool:
@@ -318,10 +330,10 @@ def test_bridge_merges_and_older_id_survives(built):
     merged = ({eva_finance, eva_web} - {survivor}).pop()
     with psycopg.connect(built["dsn"]) as conn:
         rows = conn.execute(
-            "select merged_customer_id, into_customer_id, surviving_customer_id "
-            "from marts.customer_merges"
+            "select merged_customer_id, into_customer_id, surviving_customer_id, "
+            "merged_business_date::text from marts.customer_merges"
         ).fetchall()
-    assert rows == [(merged, survivor, survivor)]
+    assert rows == [(merged, survivor, survivor, NIGHT_2)]
     # everyone else keeps the id night 1 gave them
     for record, customer in before.items():
         if customer != merged:
@@ -333,6 +345,12 @@ def test_an_incremental_night_resolves_as_a_full_rebuild(built):
     incremental, rebuilt = built["incremental"], built["rebuilt"]
     assert incremental["candidate_pairs"] and incremental["components"]
     assert incremental == rebuilt
+
+
+def test_a_lost_identity_map_starts_again_from_its_published_copy(built):
+    maps = built["maps"]
+    assert any(row[3] == "merged" for row in maps["marts.customer_identity_map"])
+    assert maps["intermediate.int_identity__map"] == maps["marts.customer_identity_map"]
 
 
 def test_golden_record_survivorship_and_history(built):

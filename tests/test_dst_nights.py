@@ -62,10 +62,9 @@ def test_the_night_the_clocks_change_is_built_gated_and_published(night, c360_en
     assert unbalanced == []
     assert (night,) in web_dates
 
-    dbt_build(dbt_env(warehouse, tmp_path / "home"), "--vars", f"{{business_date: {night}}}",
-              "--exclude", "test_type:unit")
+    dbt_build(dbt_env(warehouse, tmp_path / "home"), night, "--exclude", "test_type:unit")
     with psycopg.connect(warehouse) as conn:
-        as_of = conn.execute("select business_date from intermediate.int_metrics__business_date").fetchone()
+        as_of = conn.execute("select distinct business_date from marts.customer_360").fetchone()
         started = conn.execute(
             "select started_at at time zone 'Europe/Amsterdam' from staging.stg_contact_center__interactions "
             "where interaction_id = 'CC-DST-1'").fetchone()

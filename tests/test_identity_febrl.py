@@ -24,7 +24,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from c360.local.evaluation.febrl import load_mapping, map_febrl4, read_febrl, write_mapping
+from c360.local.evaluation.febrl import BUSINESS_DATE, load_mapping, map_febrl4, read_febrl, write_mapping
 from c360.local.evaluation.pairs import evaluate, read_truth
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env
@@ -42,7 +42,8 @@ def febrl4(module_databases, tmp_path_factory):
     write_mapping(mapping, finance_dsn, root / "landing", truth)
     bootstrap(warehouse_dsn)
     finance_report, store_report = load_mapping(finance_dsn, warehouse_dsn, root / "landing")
-    dbt_build(dbt_env(warehouse_dsn, root / "home"), "--select", "+customer_xref", *MODELS_ONLY)
+    dbt_build(dbt_env(warehouse_dsn, root / "home"), BUSINESS_DATE,
+              "--select", "+customer_xref", *MODELS_ONLY)
     return {"dsn": warehouse_dsn, "mapping": mapping, "truth": truth,
            "finance": finance_report, "store": store_report,
            "scores": evaluate(warehouse_dsn, truth, sample_size=0)}

@@ -34,10 +34,10 @@ def resolved(module_databases, tmp_path_factory):
     root = tmp_path_factory.mktemp("real-noise")
     warehouse_dsn, finance_dsn = module_databases
     bootstrap(warehouse_dsn)
-    simulate_and_load(warehouse_dsn, finance_dsn, root, people=3000, days=14,
-                      start=date(2026, 11, 2), seed=HELD_OUT_REAL_SEED,
-                      config=SimulationConfig(noise="real"))
-    dbt_build(dbt_env(warehouse_dsn, root / "home"), "--select", "+customer_xref", *MODELS_ONLY)
+    dates = simulate_and_load(warehouse_dsn, finance_dsn, root, people=3000, days=14,
+                              start=date(2026, 11, 2), seed=HELD_OUT_REAL_SEED,
+                              config=SimulationConfig(noise="real"))
+    dbt_build(dbt_env(warehouse_dsn, root / "home"), dates[-1], "--select", "+customer_xref", *MODELS_ONLY)
     return evaluate(warehouse_dsn, root / "truth" / "identities.csv", sample_size=0)
 
 

@@ -37,12 +37,14 @@ from c360.orchestration.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
 from c360.privacy import apply_privacy_requests, enforce_suppressions
 from c360.privacy.person import StaleMatch
 from c360.warehouse.bootstrap import bootstrap
+from tests.dbt_helpers import as_of
 
 C360 = str(Path(sys.executable).with_name("c360"))
 NIGHT_1, NIGHT_2 = date(2026, 11, 2), date(2026, 11, 3)
 HEADER = "request_id,received_at,request_type,email,phone,account_id,card_number\n"
 # Everything the privacy step and its checks read, and nothing of other teams' models.
-DBT_SELECTION = ("--select", "+privacy_request_matches", "+dim_customer_history")
+DBT_SELECTION = ("--select", "+privacy_request_matches", "+dim_customer_history", "+customer_xref",
+                 "+customer_merges", "+customer_identity_map")
 # Where a person's data may sit: every schema the warehouse controls.
 SCHEMAS_PATTERN = r"^(raw_.*|ops|staging|intermediate|marts|snapshots|published)$"
 
@@ -215,7 +217,7 @@ def night(env: dict[str, str], day: date, facts: dict, name: str) -> None:
     facts[f"back_in_raw_{name}"] = holders(dsn, facts.get("erased_values", []))
     facts[f"suppressed_{name}"] = enforce_suppressions(settings, day)
     facts[f"suppressed_again_{name}"] = enforce_suppressions(settings, day)
-    build(env)
+    build(env, *as_of(day))
     if "erased" not in facts:
         facts["erased"] = customer_of(dsn, "finance", facts["erased_account"])
         details = facts["erased_details"]
@@ -403,10 +405,12 @@ def test_erasure_keeps_aggregates_linked_to_no_one(nights):
     assert invoices[0][0] >= 1  # amounts stay, linked to no one
     assert query(dsn, "select count(*) from raw_finance.invoices where account_id = %s",
                  nights["erased_account"]) == [(0,)]
-    # the identity map keeps the rows that reserve the customer's id, without the records' keys
-    kept = query(dsn, "select record_id, source_key from marts.customer_identity_map where customer_id = %s",
-                 nights["erased"])
-    assert kept and all(r.startswith("erased:") and k == r for r, k in kept)
+    # the identity map and its published copy keep the rows that reserve the customer's id,
+    # without the records' keys
+    for identity_map in ("intermediate.int_identity__map", "marts.customer_identity_map"):
+        kept = query(dsn, f"select record_id, source_key from {identity_map} where customer_id = %s",
+                     nights["erased"])
+        assert kept and all(r.startswith("erased:") and k == r for r, k in kept), identity_map
     # the person's web trail is gone, not kept under a pseudonym
     assert query(dsn, "select count(*) from raw_web.events where anonymous_id like 'erased%%'") == [(0,)]
 
@@ -420,6 +424,7 @@ def test_erasure_logged_per_relation_without_the_data(nights):
                     ("ops.quarantine", "redacted"),
                     ("marts.customer_xref", "deleted"), ("marts.dim_customer", "deleted"),
                     ("snapshots.dim_customer_history", "deleted"), ("published.customer_probe", "deleted"),
+                    ("intermediate.int_identity__map", "pseudonymized"),
                     ("marts.customer_identity_map", "pseudonymized")]:
         assert log.get(counted, 0) >= 1, counted
     # the log, the suppression list and the alerts are in ops, which the leak check covers

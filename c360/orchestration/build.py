@@ -68,8 +68,9 @@ DBT_THREADS = 4
 
 def pass_business_date(context: dict[str, Any], operator: Any) -> None:
     """Give dbt the run's business date (var business_date), the one the privacy step, the
-    gate and publishing use: re-running an older date builds the metrics as of that date,
-    not as of the latest date loaded. A cosmos interceptor, called before each dbt command."""
+    gate and publishing use; the dbt project requires it and owns no date of its own, so a
+    re-run of an older date builds as of that date. A cosmos interceptor, called before each
+    dbt command (the producer's build, a retried node, the test task)."""
     operator.vars = {**(operator.vars or {}), "business_date": business_date(context).isoformat()}
 
 

@@ -7,8 +7,9 @@ schemas is scrubbed by the columns that name a person: customer ids, record ids,
 (source_system, source_key), web cookies and (key_type, key_value) pairs among
 the person's identifiers, so relations other engineers add
 (the 360 metrics, segments) are covered without a list to keep up to date.
-The persisted identity map keeps its rows (they reserve customer ids, so an id
-is never given to someone else) with record ids and keys replaced by random tokens.
+The persisted identity map and its published copy keep their rows (they reserve
+customer ids, so an id is never given to someone else) with record ids and keys
+replaced by random tokens.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ CUSTOMER_COLUMNS = ("customer_id", "merged_customer_id", "into_customer_id", "su
 # A component is named after its smallest record id; other people's rows that carry the
 # person's record id as their component's name are dropped too, and recomputed next night.
 RECORD_COLUMNS = ("record_id", "record_a", "record_b", "strong_component", "full_component")
-IDENTITY_MAP = ("marts", "customer_identity_map")
+IDENTITY_MAPS = {("intermediate", "int_identity__map"), ("marts", "customer_identity_map")}
 # Which request named which customer: no personal data, and the proof the request was honoured.
-KEPT = {("marts", "privacy_request_matches")}
+KEPT = {("intermediate", "int_privacy__request_matches"), ("marts", "privacy_request_matches")}
 
 
 def person_condition(columns: set[str]) -> sql.Composable | None:
@@ -72,8 +73,8 @@ def scrub_dbt_relations(conn: psycopg.Connection, person: Person, privacy_key: s
         if (schema, table) in KEPT:
             continue
         relation = f"{schema}.{table}"
-        if (schema, table) == IDENTITY_MAP:
-            counts[(relation, "pseudonymized")] = pseudonymize_identity_map(conn, params)
+        if (schema, table) in IDENTITY_MAPS:
+            counts[(relation, "pseudonymized")] = pseudonymize_identity_map(conn, schema, table, params)
             continue
         condition = person_condition(columns)
         if condition is None:
@@ -85,13 +86,13 @@ def scrub_dbt_relations(conn: psycopg.Connection, person: Person, privacy_key: s
     return counts
 
 
-def pseudonymize_identity_map(conn: psycopg.Connection, params: dict) -> int:
+def pseudonymize_identity_map(conn: psycopg.Connection, schema: str, table: str, params: dict) -> int:
     # a random token, not a keyed hash: nothing may lead back from it to the record
     cursor = conn.execute(
-        """update marts.customer_identity_map as m set record_id = t.token, source_key = t.token
+        sql.SQL("""update {} as m set record_id = t.token, source_key = t.token
            from (select record_id, 'erased:' || gen_random_uuid() as token
                  from unnest(%(record_ids)s::text[]) as record_id) as t
-           where m.record_id = t.record_id""",
+           where m.record_id = t.record_id""").format(sql.Identifier(schema, table)),
         params,
     )
     return cursor.rowcount

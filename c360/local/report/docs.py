@@ -35,7 +35,9 @@ def dbt_docs(settings: Settings) -> Path:
     env = dbt_environment(settings)
     env.update({"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(settings.home / "logs" / "dbt")})
     result = subprocess.run(
-        [dbt_executable(), "docs", "generate", "--static"],
+        # not compiled: models compile as of a business date (var business_date), and the
+        # site documents the project, not one night
+        [dbt_executable(), "docs", "generate", "--static", "--no-compile"],
         cwd=settings.dbt_project_dir, env=env, capture_output=True, text=True,
     )
     if result.returncode != 0:

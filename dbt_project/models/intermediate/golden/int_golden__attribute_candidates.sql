@@ -6,7 +6,7 @@ with records as (
 ),
 
 xref as (
-    select * from {{ ref('customer_xref') }}
+    select * from {{ ref('int_identity__xref') }}
 ),
 
 rules as (

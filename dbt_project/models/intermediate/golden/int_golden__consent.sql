@@ -1,9 +1,9 @@
 -- Consent per customer. Marketing consent is the person's most recent explicit
 -- statement (loyalty opt-in or opt-out, newsletter sign-up or unsubscribe); an
 -- erasure or restriction request matched to the customer
--- (marts.privacy_request_matches) overrides it.
+-- (int_privacy__request_matches) overrides it.
 with xref as (
-    select * from {{ ref('customer_xref') }}
+    select * from {{ ref('int_identity__xref') }}
 ),
 
 statements as (
@@ -34,7 +34,7 @@ requests as (
         bool_or(request_type = 'erasure') as is_erased,
         bool_or(request_type = 'restrict') as is_restricted,
         max(received_at) as last_request_at
-    from {{ ref('privacy_request_matches') }}
+    from {{ ref('int_privacy__request_matches') }}
     where status = 'matched' and request_type in ('erasure', 'restrict')
     group by customer_id
 ),

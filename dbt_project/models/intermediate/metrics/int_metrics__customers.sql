@@ -4,7 +4,7 @@
 -- normalised e-mail, the form ad platforms match audiences on, and only for
 -- customers who consented to marketing.
 with customers as (
-    select * from {{ ref('dim_customer') }}
+    select * from {{ ref('int_golden__records') }}
 ),
 
 final as (

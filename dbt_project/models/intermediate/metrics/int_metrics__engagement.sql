@@ -3,11 +3,11 @@
 -- engagement_half_life_days days of age (an event on the business date counts fully),
 -- so recent engagement weighs more than the same engagement long ago.
 with events as (
-    select * from {{ ref('fct_web_events') }}
+    select * from {{ ref('int_facts__web_events') }}
 ),
 
 business_date as (
-    select * from {{ ref('int_metrics__business_date') }}
+    select {{ business_date() }} as business_date
 ),
 
 engaging as (

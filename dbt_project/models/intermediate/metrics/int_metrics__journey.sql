@@ -3,15 +3,15 @@
 -- whether they research online and buy offline: a store purchase of a product line
 -- at most ropo_window_days after looking at that line on the website.
 with purchases as (
-    select * from {{ ref('fct_purchases') }}
+    select * from {{ ref('int_facts__purchases') }}
 ),
 
 web_events as (
-    select * from {{ ref('fct_web_events') }}
+    select * from {{ ref('int_facts__web_events') }}
 ),
 
 business_date as (
-    select * from {{ ref('int_metrics__business_date') }}
+    select {{ business_date() }} as business_date
 ),
 
 bought as (

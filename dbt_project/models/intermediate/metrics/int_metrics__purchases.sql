@@ -2,11 +2,11 @@
 -- order, an invoice) is a purchase when its net amount is positive; a receipt of
 -- returns only or a credit note lowers revenue but is no purchase.
 with purchase_lines as (
-    select * from {{ ref('fct_purchases') }}
+    select * from {{ ref('int_facts__purchases') }}
 ),
 
 business_date as (
-    select * from {{ ref('int_metrics__business_date') }}
+    select {{ business_date() }} as business_date
 ),
 
 lines as (

@@ -4,11 +4,11 @@
 -- First-contact resolution and CSAT follow the agents' fields: the share of contacts
 -- resolved without any earlier contact on the matter, and the mean survey score.
 with contacts as (
-    select * from {{ ref('fct_contacts') }}
+    select * from {{ ref('int_facts__contacts') }}
 ),
 
 business_date as (
-    select * from {{ ref('int_metrics__business_date') }}
+    select {{ business_date() }} as business_date
 ),
 
 known as (

@@ -27,7 +27,7 @@ purchases as (
 ),
 
 business_date as (
-    select * from {{ ref('int_metrics__business_date') }}
+    select {{ business_date() }} as business_date
 ),
 
 joined as (

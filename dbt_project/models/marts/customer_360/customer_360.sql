@@ -7,7 +7,7 @@ with customers as (
 ),
 
 business_date as (
-    select * from {{ ref('int_metrics__business_date') }}
+    select {{ business_date() }} as business_date
 ),
 
 value as (

@@ -1,7 +1,7 @@
 -- Payments received by billing, one row each, with the customer of the invoiced account.
 -- Store and web sales are paid at the till and at checkout: their payment is the sale.
 with xref as (
-    select * from {{ ref('customer_xref') }}
+    select * from {{ ref('int_identity__xref') }}
 ),
 
 payments as (

@@ -66,17 +66,19 @@ where false
 
 @pytest.fixture(scope="module")
 def build_project(tmp_path_factory) -> Path:
-    """The real dags/build.py, config and expectations, with the stand-in dbt project."""
+    """The real dags/build.py, config, contracts and expectations, with the stand-in dbt project."""
     root = tmp_path_factory.mktemp("build-project")
-    for folder in ("config", "expectations"):
+    for folder in ("config", "contracts", "expectations"):
         (root / folder).symlink_to(project_root() / folder)
     (root / "dags").mkdir()
     (root / "dags" / "build.py").symlink_to(project_root() / "dags" / "build.py")
     dbt = root / "dbt_project"
     (dbt / "stand_in").mkdir(parents=True)
     (dbt / "dbt_project.yml").write_text(STAND_IN_DBT_PROJECT)
+    # as the real project, the stand-in cannot build without the business date the DAG passes
     for model in PUBLISHED_TABLES:
-        (dbt / "stand_in" / f"{model}.sql").write_text(f"select * from stand_in.{model}\n")
+        (dbt / "stand_in" / f"{model}.sql").write_text(
+            f"select * from stand_in.{model} where '{{{{ var(\"business_date\") }}}}'::date is not null\n")
     (dbt / "stand_in" / "_stand_in__models.yml").write_text(STAND_IN_DATA_TESTS)
     # The privacy step between dbt and the gate reads tonight's matches: none.
     (dbt / "stand_in" / "privacy_request_matches.sql").write_text(NO_PRIVACY_REQUESTS)

@@ -34,15 +34,14 @@ def dbt_docs(settings: Settings) -> Path:
     target = dbt_docs_index(settings).parent
     env = dbt_environment(settings)
     env.update({"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(settings.home / "logs" / "dbt")})
-    result = subprocess.run(
-        # not compiled: models compile as of a business date (var business_date), and the
-        # site documents the project, not one night
-        [dbt_executable(), "docs", "generate", "--static", "--no-compile"],
-        cwd=settings.dbt_project_dir, env=env, capture_output=True, text=True,
-    )
-    if result.returncode != 0:
-        raise DocsError(f"`dbt docs generate` failed (exit {result.returncode}):\n"
-                        f"{(result.stdout + result.stderr).strip()[-3000:]}")
+    # Not compiled: models compile as of a business date (var business_date), and the site
+    # documents the project, not one night; without compiling, the manifest comes from parse.
+    for command in (["parse"], ["docs", "generate", "--static", "--no-compile"]):
+        result = subprocess.run([dbt_executable(), *command], cwd=settings.dbt_project_dir, env=env,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise DocsError(f"`dbt {' '.join(command[:2])}` failed (exit {result.returncode}):\n"
+                            f"{(result.stdout + result.stderr).strip()[-3000:]}")
     return dbt_docs_index(settings)
 
 

@@ -22,7 +22,7 @@ import os
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -61,10 +61,11 @@ def _rows(results: list[dict], model: str) -> int:
                 if r["unique_id"].endswith("." + model))
 
 
-def resolve(env: dict[str, str], target_path: Path) -> Night:
-    """The resolution build's seconds, in total and per stage, and how much it worked on."""
+def resolve(env: dict[str, str], target_path: Path, day: date) -> Night:
+    """The resolution build of `day`: its seconds, in total and per stage, and how much it worked on."""
     started = time.perf_counter()
-    result = subprocess.run([C360, "dbt", *RESOLUTION], env=env, capture_output=True, text=True)
+    result = subprocess.run([C360, "dbt", *RESOLUTION, "--vars", f"{{business_date: {day}}}"],
+                            env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stdout[-4000:])
@@ -105,7 +106,7 @@ def main() -> None:
             for i in range(args.days):
                 load_day(warehouse_dsn, finance_dsn, landing, START + timedelta(days=i))
         with console.status("full resolution"):
-            night = resolve(env, target_path)
+            night = resolve(env, target_path, START + timedelta(days=args.days - 1))
         rows.append((f"full: {args.days} days", *counts(warehouse_dsn), night))
 
         day = START + timedelta(days=args.days)
@@ -113,7 +114,7 @@ def main() -> None:
             simulate(Request(days=1), target)
             load_day(warehouse_dsn, finance_dsn, landing, day)
         with console.status("incremental night"):
-            night = resolve(env, target_path)
+            night = resolve(env, target_path, day)
         rows.append((f"incremental: {day}", *counts(warehouse_dsn), night))
 
         table = Table(title=f"identity resolution, {args.people:,} persons")

@@ -28,7 +28,7 @@ import os
 import secrets
 import subprocess
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -58,10 +58,11 @@ from sizes
 """
 
 
-def build(env: dict[str, str], target_path: Path) -> tuple[float, dict[str, int], list[str]]:
-    """`c360 dbt build`: its seconds, results by status, and the nodes that did not succeed."""
+def build(env: dict[str, str], target_path: Path, day: date) -> tuple[float, dict[str, int], list[str]]:
+    """`c360 dbt build` of `day`: its seconds, results by status, and the nodes that did not succeed."""
     started = time.perf_counter()
-    result = subprocess.run([C360, "dbt", *BUILD], env=env, capture_output=True, text=True)
+    result = subprocess.run([C360, "dbt", *BUILD, "--vars", f"{{business_date: {day}}}"],
+                            env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     results_file = target_path / "run_results.json"
     if not results_file.is_file():
@@ -153,7 +154,7 @@ def main() -> None:
             started = time.perf_counter()
             enforce_suppressions(settings, last)
             seconds["privacy suppression"] = time.perf_counter() - started
-            seconds["dbt build"], statuses, failed = build(env, target_path)
+            seconds["dbt build"], statuses, failed = build(env, target_path, last)
             started = time.perf_counter()
             apply_privacy_requests(settings, last)
             seconds["privacy requests"] = time.perf_counter() - started

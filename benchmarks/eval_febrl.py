@@ -29,7 +29,14 @@ from rich.console import Console
 from rich.table import Table
 from throwaway import C360, RESOLUTION, throwaway_warehouse
 
-from c360.local.evaluation.febrl import FebrlMapping, load_mapping, map_febrl3, map_febrl4, write_mapping
+from c360.local.evaluation.febrl import (
+    BUSINESS_DATE,
+    FebrlMapping,
+    load_mapping,
+    map_febrl3,
+    map_febrl4,
+    write_mapping,
+)
 from c360.local.evaluation.pairs import evaluate
 from c360.warehouse.bootstrap import bootstrap
 
@@ -243,8 +250,9 @@ def main() -> None:
 
         started = time.perf_counter()
         with console.status("c360 dbt build --select +customer_xref"):
-            result = subprocess.run([C360, "dbt", *RESOLUTION], env=env, capture_output=True,
-                                    text=True)
+            result = subprocess.run(
+                [C360, "dbt", *RESOLUTION, "--vars", f"{{business_date: {BUSINESS_DATE}}}"],
+                env=env, capture_output=True, text=True)
         seconds["dbt build"] = time.perf_counter() - started
         if result.returncode != 0:
             raise RuntimeError(result.stdout[-4000:] + result.stderr[-2000:])

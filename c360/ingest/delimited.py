@@ -95,7 +95,7 @@ class DelimitedContract:
         pattern = record_pattern(header, self.checks)
         metadata = batch.metadata
         # an empty field is NULL in the raw layer
-        with conn.cursor().copy(copy_statement(self.raw_table, header, null="")) as copy:
+        with conn.cursor().copy(copy_statement(batch.partitions[self.raw_table], header, null="")) as copy:
             for start, end, row in _records(file.reader):
                 if row == []:  # a blank line holds no record
                     continue

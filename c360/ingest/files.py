@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,7 +27,7 @@ from psycopg import sql
 
 from c360.ingest import ledger
 from c360.ingest.ledger import RefusedRow, Source
-from c360.ingest.partitions import FILE_METADATA, date_partitions
+from c360.ingest.partitions import FILE_METADATA, DatePartition, attach_fresh, open_date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
 from c360.warehouse.bootstrap import bootstrap
 
@@ -60,6 +60,7 @@ class Batch:
 
     source: Source
     ledger_id: int
+    partitions: Mapping[str, DatePartition]  # the date's, by raw table
 
     @property
     def metadata(self) -> tuple[str, str, str]:
@@ -68,13 +69,14 @@ class Batch:
                 self.source.source_name)
 
 
-def copy_statement(table: str, columns: Sequence[str], null: str = "\\N") -> sql.Composed:
-    """COPY into `table` of rows that hold `columns`, their line number and the FILE_METADATA;
-    `null` is the text that stands for NULL."""
+def copy_statement(partition: DatePartition, columns: Sequence[str], null: str = "\\N"
+                   ) -> sql.Composed:
+    """COPY into the date's partition of rows that hold `columns`, their line number and the
+    FILE_METADATA; `null` is the text that stands for NULL. A fresh partition takes them frozen."""
     names = (*columns, "_line_number", *FILE_METADATA)
-    return sql.SQL("copy {} ({}) from stdin (null {})").format(
-        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, names)),
-        sql.Literal(null))
+    return sql.SQL("copy {} ({}) from stdin (null {}, freeze {})").format(
+        partition.identifier, sql.SQL(", ").join(map(sql.Identifier, names)),
+        sql.Literal(null), sql.SQL("true" if partition.fresh else "false"))
 
 
 @dataclass
@@ -93,13 +95,17 @@ class FileKind:
     raw_tables: tuple[str, ...]
     read: Callable[[bytes], Any]  # no database; raises FileRefused
     store: Callable[[psycopg.Connection, Any, Batch], ParseOutcome]
+    # after the date's files are stored in a fresh partition, before it is attached: the
+    # rows of the given batches (in file order) found to be duplicates then, by batch
+    finish: Callable[[psycopg.Connection, DatePartition, list[int]], dict[int, int]] | None = None
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_file(conn: psycopg.Connection, path: Path, source: Source, kind: FileKind) -> FileLoad:
+def load_file(conn: psycopg.Connection, path: Path, source: Source, kind: FileKind,
+              partitions: Mapping[str, DatePartition]) -> FileLoad:
     """Load one file in the caller's transaction, its date's partitions made."""
     data = path.read_bytes()
     digest = content_hash(data)
@@ -117,7 +123,7 @@ def load_file(conn: psycopg.Connection, path: Path, source: Source, kind: FileKi
     else:
         ledger_id = previous.ledger_id
         ledger.discard_previous_load(conn, source, ledger_id, kind.raw_tables)
-    result = _store(conn, kind, data, Batch(source, ledger_id))
+    result = _store(conn, kind, data, Batch(source, ledger_id, partitions))
     ledger.record(conn, ledger_id, result, digest)
     return result
 
@@ -174,9 +180,28 @@ def load_silo_files(
         return report
     files = _files(folder, kinds)
     with psycopg.connect(warehouse_dsn) as conn, conn.transaction():
-        date_partitions(conn, [table for _, kind in files for table in kind.raw_tables],
-                        business_date)
+        partitions = open_date_partitions(
+            conn, [table for _, kind in files for table in kind.raw_tables], business_date)
+        loads = []
         for path, kind in files:
             source = Source(source_system, business_date, path.relative_to(landing_dir).as_posix())
-            report.files.append(load_file(conn, path, source, kind))
+            loads.append((kind, load_file(conn, path, source, kind, partitions)))
+        for kind in kinds:
+            if kind.finish is not None:
+                _finish(conn, kind, [load for of, load in loads if of is kind], partitions)
+        attach_fresh(conn, partitions.values())
+    report.files.extend(load for _, load in loads)
     return report
+
+
+def _finish(conn: psycopg.Connection, kind: FileKind, loads: list[FileLoad],
+            partitions: Mapping[str, DatePartition]) -> None:
+    [table] = kind.raw_tables
+    stored = [load for load in loads if load.status == LOADED]
+    if not stored or not partitions[table].fresh:
+        return
+    duplicates = kind.finish(conn, partitions[table], [load.ledger_id for load in stored])
+    for load in stored:
+        if found := duplicates.get(load.ledger_id):
+            load.rows_duplicate += found
+            ledger.count_duplicates(conn, load.ledger_id, load.rows_duplicate)

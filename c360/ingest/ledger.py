@@ -115,3 +115,8 @@ def record(
             load.rows_duplicate, load.status, load.message, ledger_id,
         ),
     )
+
+
+def count_duplicates(conn: psycopg.Connection, ledger_id: int, rows_duplicate: int) -> None:
+    conn.execute("update ops.load_ledger set rows_duplicate = %s where ledger_id = %s",
+                 (rows_duplicate, ledger_id))

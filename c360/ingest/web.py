@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +28,7 @@ from psycopg import sql
 from c360.ingest import checks
 from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, load_silo_files, not_utf8
 from c360.ingest.ledger import RefusedRow
-from c360.ingest.partitions import FILE_METADATA
+from c360.ingest.partitions import FILE_METADATA, DatePartition
 from c360.ingest.report import SiloLoadReport
 from c360.privacy.personal_data import shown
 
@@ -72,8 +73,8 @@ _ANY = msgspec.json.Decoder()
 _encode = msgspec.json.Encoder().encode
 
 
-def read_events(data: bytes) -> list[bytes]:
-    """The file's lines; a file that is not gzip or not UTF-8 inside is refused."""
+def read_events(data: bytes) -> bytes:
+    """The file's text; a file that is not gzip or not UTF-8 inside is refused."""
     try:
         text = gzip.decompress(data)
     except (EOFError, OSError, zlib.error) as exc:
@@ -82,7 +83,7 @@ def read_events(data: bytes) -> list[bytes]:
         text.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise not_utf8(text, exc.start, " of the decompressed data") from exc
-    return text.split(b"\n")
+    return text
 
 
 def _json_text(name: str, value: object) -> str:
@@ -114,15 +115,8 @@ def _json(value: dict | None) -> str | None:
 
 
 def event_row(line: bytes) -> tuple | str:
-    """The line's COPY row (its members in COLUMNS order), or why it is refused."""
-    if NUL_ESCAPE not in line:
-        try:
-            event = _EVENTS.decode(line)
-        except msgspec.MsgspecError:
-            pass
-        else:
-            values = msgspec.structs.astuple(event)
-            return (*values[:8], *map(_json, values[8:]))
+    """The line's COPY row (its members in COLUMNS order), or why it is refused: the exact
+    checks, for a line the whole file's decoding did not take."""
     try:
         doc = _ANY.decode(line)
     except msgspec.DecodeError as exc:
@@ -136,7 +130,50 @@ def event_row(line: bytes) -> tuple | str:
     return (*map(doc.get, COLUMNS[:8]), *map(_json, map(doc.get, OBJECT_MEMBERS)))
 
 
+def _decoded_at_once(text: bytes) -> list[Event] | None:
+    """Every line's event, decoded in one call, when each line is one object that passes
+    the fast checks; None otherwise (then each line is read the exact way). Each line
+    must start with '{' and end with '}': then no value spans two lines, and as many
+    events as lines means one event a line."""
+    body = text.removesuffix(b"\n")
+    lines = body.count(b"\n") + 1
+    if (not body.startswith(b"{") or not body.endswith(b"}") or body.count(b"}\n{") != lines - 1
+            or NUL_ESCAPE in body):
+        return None
+    try:
+        events = _EVENTS.decode_lines(body)
+    except msgspec.MsgspecError:
+        return None
+    return events if len(events) == lines else None
+
+
+def event_rows(text: bytes, refused: list[RefusedRow]) -> Iterator[tuple]:
+    """Each valid event's COPY row (its members in COLUMNS order, then its line number), in
+    line order; refused lines join `refused`."""
+    events = _decoded_at_once(text)
+    if events is None:
+        yield from _exact_rows(text.split(b"\n"), 1, refused)
+        return
+    # the objects are written anew, so that a number is stored as the value it is
+    for number, event in enumerate(events, 1):
+        yield (event.event_id, event.event_type, event.occurred_at, event.anonymous_id,
+               event.user_id, event.session_id, event.page_url, event.referrer,
+               _json(event.utm), _json(event.traits), _json(event.properties), number)
+
+
+def _exact_rows(lines: list[bytes], first: int, refused: list[RefusedRow]) -> Iterator[tuple]:
+    for number, line in enumerate(lines, first):
+        if not line.strip():  # a blank line holds no event
+            continue
+        row = event_row(line)
+        if type(row) is str:
+            refused.append(RefusedRow(number, line.decode(), row))
+        else:
+            yield (*row, number)
+
+
 _LANDING_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, (*COLUMNS, "_line_number")))
+_METADATA = sql.SQL(", ").join(map(sql.Identifier, FILE_METADATA))
 # Each event id once: the unique key refuses a copy the date holds already, from this file
 # (rows go in line order, so the first copy wins) or an earlier one; the search finds one
 # that another date holds. An event is delivered on or after the day it occurred (a day of
@@ -150,37 +187,79 @@ _KEEP_NEW = sql.SQL(
     "where kept.event_id collate \"C\" = landed.event_id and kept._business_date <> %s "
     "and kept._business_date >= (select left(min(occurred_at), 10)::date - 1 from web_landing)) "
     "order by _line_number on conflict do nothing"
-).format(columns=_LANDING_COLUMNS, metadata=sql.SQL(", ").join(map(sql.Identifier, FILE_METADATA)))
+).format(columns=_LANDING_COLUMNS, metadata=_METADATA)
+# The same rule for a fresh partition, which holds every copy of the date's files (its key
+# is made when it is attached): a copy another date holds goes, and so does every copy of
+# an id but the first (by file and line) of those no other date holds. The search's
+# earliest date is a value, so that the planner leaves out the partitions before it.
+_DROP_REPEATED = sql.SQL(
+    "with bounds (_batch_id, since) as (select * from unnest(%(batches)s::bigint[], "
+    "  %(since)s::date[])), "
+    "held as (select copy.ctid as place, _batch_id from {fresh} copy join bounds "
+    "  using (_batch_id) where exists (select from raw_web.events kept "
+    "  where kept.event_id collate \"C\" = copy.event_id and kept._business_date <> %(day)s "
+    "  and kept._business_date >= bounds.since and kept._business_date >= %(earliest)s::date)), "
+    "later as (select place, _batch_id from (select ctid as place, _batch_id, row_number() "
+    "  over (partition by event_id collate \"C\" "
+    "  order by array_position(%(batches)s, _batch_id), _line_number) as nth from {fresh} "
+    "  where event_id collate \"C\" in (select event_id collate \"C\" from {fresh} "
+    "  group by 1 having count(*) > 1) and ctid not in (select place from held)) copies "
+    "  where nth > 1), "
+    "gone as (select * from held union all select * from later), "
+    "dropped as (delete from {fresh} where ctid = any(array(select place from gone))) "
+    "select _batch_id, count(*) from gone group by _batch_id")
 
 
-def store_events(conn: psycopg.Connection, lines: list[bytes], batch: Batch) -> ParseOutcome:
+def store_events(conn: psycopg.Connection, text: bytes, batch: Batch) -> ParseOutcome:
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
-    conn.execute(sql.SQL("create temporary table if not exists web_landing on commit drop as "
-                         "select {} from raw_web.events with no data").format(_LANDING_COLUMNS))
-    conn.execute("truncate web_landing")
-    outcome = ParseOutcome(0, 0)
-    with conn.cursor().copy(sql.SQL("copy web_landing ({}) from stdin").format(
-            _LANDING_COLUMNS)) as copy:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():  # a blank line holds no event
-                continue
-            outcome.rows_read += 1
-            row = event_row(line)
-            if type(row) is str:
-                outcome.refused.append(RefusedRow(number, line.decode(), row))
-            else:
-                copy.write_row((*row, number))
-    outcome.rows_loaded = outcome.rows_read - len(outcome.refused)
-    if outcome.rows_loaded:
+    partition = batch.partitions[RAW_TABLE]
+    refused: list[RefusedRow] = []
+    if partition.fresh:  # every copy goes in; drop_repeated keeps one when all are in
+        statement = sql.SQL("copy {} ({}, {}) from stdin (freeze)").format(
+            partition.identifier, _LANDING_COLUMNS, _METADATA)
+        metadata = batch.metadata
+    else:
+        conn.execute(sql.SQL("create temporary table if not exists web_landing on commit drop "
+                             "as select {} from raw_web.events with no data").format(
+            _LANDING_COLUMNS))
+        conn.execute("truncate web_landing")
+        statement = sql.SQL("copy web_landing ({}) from stdin").format(_LANDING_COLUMNS)
+        metadata = ()
+    loaded = 0
+    with conn.cursor().copy(statement) as copy:
+        for row in event_rows(text, refused):
+            copy.write_row(row + metadata)
+            loaded += 1
+    outcome = ParseOutcome(loaded + len(refused), loaded, refused)
+    if loaded and not partition.fresh:
         # a date's partition has no statistics while its load runs: the planner would hash
         # all of it for every file instead of looking each id up in its key
         conn.execute("set local enable_hashjoin = off")
         new = conn.execute(_KEEP_NEW, (*batch.metadata, batch.source.business_date)).rowcount
-        outcome.rows_duplicate = outcome.rows_loaded - new
+        outcome.rows_duplicate = loaded - new
     return outcome
 
 
-FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), read_events, store_events),)
+def drop_repeated(conn: psycopg.Connection, partition: DatePartition,
+                  batches: list[int]) -> dict[int, int]:
+    """Keep each event id once in a fresh partition; the copies dropped, by batch."""
+    # dates as text: an occurred_at may lie before the years Python's dates hold
+    bounds = conn.execute(sql.SQL(
+        "select _batch_id, since::text, (min(since) over ())::text from (select _batch_id, "
+        "left(min(occurred_at), 10)::date - 1 as since from {} group by _batch_id) b"
+    ).format(partition.identifier)).fetchall()
+    if not bounds:
+        return {}
+    since = {batch: day for batch, day, _ in bounds}
+    batches = [batch for batch in batches if batch in since]
+    dropped = conn.execute(_DROP_REPEATED.format(fresh=partition.identifier), {
+        "batches": batches, "since": [since[batch] for batch in batches],
+        "earliest": bounds[0][2], "day": partition.business_date})
+    return dict(dropped.fetchall())
+
+
+FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), read_events, store_events,
+                       drop_repeated),)
 
 
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:

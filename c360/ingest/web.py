@@ -1,13 +1,15 @@
 """Web: gzip-compressed JSON Lines event logs, up to 24 files a day (contracts/SOURCES.md, 3).
 
-Each line is decoded by msgspec into a typed `Event`, whose fields carry the
-contract's formats as the checks' fast patterns. A line that does not decode so
-is decoded again as plain JSON and checked field by field (`event_problems`),
-which says why it is refused, or accepts it after all (29 February, say). The
-valid events go with COPY into a temporary table; one INSERT ... SELECT then
-keeps each event_id once: of the copies in one file the first, and none that
-the raw layer already holds from an earlier file or day. Such a duplicate counts
-as loaded, so the ledger balance holds, and is also counted in the ledger's
+A file whose lines are each one object is decoded by msgspec in one call into
+typed `Event`s, whose fields carry the contract's formats as the checks' fast
+patterns. Any other file is read line by line as plain JSON and checked field by
+field (`event_problems`), which says why a line is refused, or accepts it after
+all (29 February, say). Each event_id is kept once, in SQL: of the copies in the
+date's files the first, and none that another date already holds. A date loaded
+for the first time takes every copy into its fresh partition and drops the
+repeated ones before the partition is attached; a date loaded before goes through
+a temporary table and one INSERT ... SELECT per file. Such a duplicate counts as
+loaded, so the ledger balance holds, and is also counted in the ledger's
 rows_duplicate. Unknown event types and late events (occurred on an earlier day)
 are kept.
 """

@@ -39,10 +39,16 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from c360.ingest import contact_center, finance, store, web
+from c360.ingest import finance, web
+from c360.ingest.contract_files import file_silo
 from c360.local.postgres import EmbeddedPostgres, free_port
 from c360.local.simulator.finance_db import create_billing
 from c360.warehouse.bootstrap import bootstrap
+
+contact_center = file_silo("contact_center")
+store = file_silo("store")
+POS_LINES = store.dataset("pos_lines")
+INTERACTIONS = contact_center.dataset("interactions")
 
 DAY = date(2026, 11, 21)
 SEED = 360
@@ -138,7 +144,7 @@ def write_web_day(landing: Path, count: int, rng: random.Random) -> tuple[list[P
 def write_pos_day(landing: Path, count: int, rng: random.Random) -> list[Path]:
     folder = landing / "store" / DAY.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    header = ",".join(store.POS_LINES.columns) + "\n"
+    header = ",".join(POS_LINES.columns) + "\n"
     per_store = -(-count // len(STORES))
     files = []
     for index, code in enumerate(STORES):
@@ -160,7 +166,7 @@ def write_pos_day(landing: Path, count: int, rng: random.Random) -> list[Path]:
 def write_contact_center_day(landing: Path, count: int, rng: random.Random) -> list[Path]:
     folder = landing / "contact_center" / DAY.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    lines = ["\ufeff" + ";".join(contact_center.INTERACTIONS.columns) + "\r\n"]
+    lines = ["\ufeff" + ";".join(INTERACTIONS.columns) + "\r\n"]
     for n in range(count):
         name = '"Berg; Anna ""AB"" van den"' if n % 50 == 0 else "Jansen, Piet"
         lines.append(
@@ -379,15 +385,15 @@ def main() -> None:
                     lambda dsn: plain_copy(dsn, web.RAW_TABLE, WEB_COLUMNS,
                                            iter([web_copy_bytes]), "")),
             "store (POS)": (args.pos_lines, lambda dsn: store.load_business_date(dsn, landing, DAY),
-                            store.POS_TABLE,
-                            lambda dsn: plain_copy(dsn, store.POS_TABLE, store.POS_LINES.columns,
+                            POS_LINES.raw_table,
+                            lambda dsn: plain_copy(dsn, POS_LINES.raw_table, POS_LINES.columns,
                                                    csv_bodies(pos_files), "(format csv, header)")),
             "contact_center": (
                 args.contact_center_rows,
                 lambda dsn: contact_center.load_business_date(dsn, landing, DAY),
-                contact_center.RAW_TABLE,
-                lambda dsn: plain_copy(dsn, contact_center.RAW_TABLE,
-                                       contact_center.INTERACTIONS.columns, csv_bodies(cc_files),
+                INTERACTIONS.raw_table,
+                lambda dsn: plain_copy(dsn, INTERACTIONS.raw_table,
+                                       INTERACTIONS.columns, csv_bodies(cc_files),
                                        "(format csv, header, delimiter ';')")),
             "finance": (args.finance_accounts,
                         lambda dsn: finance.extract_business_date(finance_dsn, dsn, DAY),

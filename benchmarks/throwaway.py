@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from c360.ingest import contact_center, finance, privacy, store, web
+from c360.ingest import finance, web
+from c360.ingest.contract_files import file_silo
 from c360.local.postgres import EmbeddedPostgres, free_port
+
+contact_center = file_silo("contact_center")
+privacy = file_silo("privacy")
+store = file_silo("store")
 
 # The first business date the benchmarks simulate.
 START = date(2026, 10, 1)

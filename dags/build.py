@@ -31,9 +31,10 @@ swaps `marts.customer_360` and `marts.customer_segments` into schema
 `published` in one transaction and records the segment sizes for the next
 night's drift check.
 
-- **Schedule**: when all five raw Assets (`c360://raw/<silo>`) have been updated,
-  or at 07:00 Europe/Amsterdam at the latest, so a silo that missed its deadline
-  does not hold the night back (the gate's freshness check then decides).
+- **Schedule**: when the raw Asset of every silo with a contract
+  (`c360://raw/<silo>`) has been updated, or at 07:00 Europe/Amsterdam at the
+  latest, so a silo that missed its deadline does not hold the night back (the
+  gate's freshness check then decides).
 - **Connection**: `c360_warehouse`.
 """
 

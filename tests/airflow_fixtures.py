@@ -76,7 +76,8 @@ def ingest_project(tmp_path_factory) -> Path:
     (root / "dags").mkdir()
     for dag_file in (project_root() / "dags").glob("ingest_*.py"):
         (root / "dags" / dag_file.name).symlink_to(dag_file)
-    (root / "config").symlink_to(project_root() / "config")
+    for folder in ("config", "contracts"):
+        (root / folder).symlink_to(project_root() / folder)
     return root
 
 

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import psycopg
 
-from c360.ingest import contact_center, privacy, store
+from c360.ingest.contract_files import file_silo
 from c360.orchestration.delivery import SUCCESS_MARKER, delivery_folder
 from c360.orchestration.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
 from tests.ingest_helpers import create_billing, fetch, write_delimited, write_jsonl_gz
+
+contact_center = file_silo("contact_center")
+privacy = file_silo("privacy")
+store = file_silo("store")
+POS_LINES = store.dataset("pos_lines")
+INTERACTIONS = contact_center.dataset("interactions")
+REQUESTS = privacy.dataset("requests")
 
 
 def deliver_contact_center(landing: Path, day: date) -> None:
@@ -22,7 +29,7 @@ def deliver_contact_center(landing: Path, day: date) -> None:
         "first_contact_resolution": "N", "csat": "4", "agent_id": "AG-07",
     }
     write_delimited(delivery_folder(landing, CONTACT_CENTER, day) / "interactions.csv",
-                    contact_center.INTERACTIONS.columns, [[row[c] for c in row]],
+                    INTERACTIONS.columns, [[row[c] for c in row]],
                     delimiter=";", line_end="\r\n")
 
 
@@ -40,13 +47,13 @@ def deliver_store(landing: Path, day: date) -> None:
     line = ["R1", "1", "NL-AMS-01", f"{day} 14:03:12", "SKU-1", "heating", "2", "19.95", "0", "",
             "card"]
     write_delimited(delivery_folder(landing, STORE, day) / "pos_NL-AMS-01.csv",
-                    store.POS_LINES.columns, [line])
+                    POS_LINES.columns, [line])
 
 
 def deliver_privacy(landing: Path, day: date) -> None:
     request = ["DSR-1", f"{day}T10:15:00+01:00", "restrict", "anna@example.nl", "", "", ""]
     write_delimited(delivery_folder(landing, PRIVACY, day) / "requests.csv",
-                    privacy.REQUESTS.columns, [request])
+                    REQUESTS.columns, [request])
 
 
 DELIVERIES = {

@@ -9,9 +9,14 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from c360.ingest import contact_center, finance, privacy, store, web
+from c360.ingest import finance, web
+from c360.ingest.contract_files import file_silo
 from c360.local.simulator.config import SimulationConfig
 from c360.local.simulator.runner import Request, Target, simulate
+
+contact_center = file_silo("contact_center")
+privacy = file_silo("privacy")
+store = file_silo("store")
 
 C360 = str(Path(sys.executable).with_name("c360"))
 # Every dbt test in the checkout's project: models and snapshot without the tests.

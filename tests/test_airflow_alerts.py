@@ -32,7 +32,7 @@ def test_the_committed_owners_file_names_every_silo_and_layer():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("finance: {name: F, email: f@x.org}\n", "has no owner for: contact_center, web"),
+        ("finance: {name: F, email: f@x.org}\n", "has no owner for: contact_center, privacy"),
         ("- a list\n", "must map each silo"),
         ("finance: [unclosed\n", "is not valid YAML"),
     ],

@@ -17,13 +17,16 @@ import psycopg
 import pytest
 
 from c360.config import load_settings
-from c360.ingest import contact_center
+from c360.ingest.contract_files import file_silo
 from c360.orchestration.publishing import PUBLISHED_TABLES
 from c360.publishing.publish import publish
 from c360.quality.gate import run_gate
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import dbt_build, dbt_env, simulate_and_load
 from tests.ingest_helpers import write_delimited
+
+contact_center = file_silo("contact_center")
+INTERACTIONS = contact_center.dataset("interactions")
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -47,7 +50,7 @@ def test_the_night_the_clocks_change_is_built_gated_and_published(night, c360_en
     # a second export of the date's contacts, in the hour the clocks change
     local_time, _ = CLOCK_CHANGES[night]
     extra = tmp_path / "extra"
-    write_delimited(extra / f"contact_center/{night}/interactions.csv", contact_center.INTERACTIONS.columns,
+    write_delimited(extra / f"contact_center/{night}/interactions.csv", INTERACTIONS.columns,
                     [contact(1, local_time), contact(2, local_time.replace("02:30", "01:59"))],
                     delimiter=";", line_end="\r\n")
     [loaded] = contact_center.load_business_date(warehouse, extra, night).files

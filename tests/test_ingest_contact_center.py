@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from c360.ingest import contact_center
+from c360.ingest.contract_files import file_silo
 from c360.ingest.report import ContractViolation
 from tests.ingest_helpers import (
     DAY,
@@ -18,7 +18,10 @@ from tests.ingest_helpers import (
     write_delimited,
 )
 
-HEADER = list(contact_center.INTERACTIONS.columns)
+contact_center = file_silo("contact_center")
+INTERACTIONS = contact_center.dataset("interactions")
+
+HEADER = list(INTERACTIONS.columns)
 NAME = "contact_center/2026-11-21/interactions.csv"
 RAW = "raw_contact_center.interactions"
 

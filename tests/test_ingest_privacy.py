@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from c360.ingest import privacy
+from c360.ingest.contract_files import file_silo
 from tests.ingest_helpers import DAY, assert_balanced, fetch, quarantine, write_delimited
+
+privacy = file_silo("privacy")
+REQUESTS = privacy.dataset("requests")
 
 
 def request(n: int, **changes: str) -> list[str]:
@@ -17,7 +20,7 @@ def request(n: int, **changes: str) -> list[str]:
 
 
 def test_requests_load_and_unparseable_ones_are_quarantined(warehouse_dsn, tmp_path):
-    write_delimited(tmp_path / f"privacy/{DAY}/requests.csv", privacy.REQUESTS.columns, [
+    write_delimited(tmp_path / f"privacy/{DAY}/requests.csv", REQUESTS.columns, [
         request(1),
         request(2, received_at="2026-11-21T09:15:00Z", request_type="restrict", email="",
                 account_id="FA0012345"),
@@ -40,7 +43,7 @@ def test_requests_load_and_unparseable_ones_are_quarantined(warehouse_dsn, tmp_p
 
 def test_a_request_id_that_is_no_plain_identifier_is_refused(warehouse_dsn, tmp_path):
     # the id names the access export's file: '../' would write a person's data anywhere
-    write_delimited(tmp_path / f"privacy/{DAY}/requests.csv", privacy.REQUESTS.columns, [
+    write_delimited(tmp_path / f"privacy/{DAY}/requests.csv", REQUESTS.columns, [
         request(1, request_id="../../../../../../tmp/x", request_type="access"),
         request(2, request_id="DSR 2", request_type="access"),
         request(3, request_id="PR-20261121-3"),

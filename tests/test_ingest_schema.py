@@ -8,9 +8,15 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from c360.ingest import privacy, store, web
+from c360.ingest import web
+from c360.ingest.contract_files import file_silo
 from c360.warehouse.bootstrap import bootstrap
 from tests.ingest_helpers import DAY, assert_balanced, fetch, write_delimited, write_jsonl_gz
+
+privacy = file_silo("privacy")
+store = file_silo("store")
+POS_LINES = store.dataset("pos_lines")
+REQUESTS = privacy.dataset("requests")
 
 
 def web_event(n: int) -> dict:
@@ -61,7 +67,7 @@ def partitions_of(dsn: str, parent: str) -> list[tuple[str, str]]:
 
 def test_a_date_loads_into_its_own_partition(warehouse_dsn, tmp_path):
     for day in (DAY, DAY + timedelta(days=1)):
-        write_delimited(tmp_path / f"privacy/{day}/requests.csv", privacy.REQUESTS.columns,
+        write_delimited(tmp_path / f"privacy/{day}/requests.csv", REQUESTS.columns,
                         [("R1", "2026-11-21T10:00:00+01:00", "access", "a@example.nl", "", "", "")])
         privacy.load_business_date(warehouse_dsn, tmp_path, day)
     assert partitions_of(warehouse_dsn, "raw_privacy.requests") == [
@@ -151,7 +157,7 @@ def metadata_defaults(dsn: str, table: str) -> list[tuple[str, str]]:
 
 def test_a_fresh_partitions_metadata_defaults_are_gone_once_attached_and_later_files_carry_it(
         warehouse_dsn, tmp_path):
-    columns = store.POS_LINES.columns
+    columns = POS_LINES.columns
     row = ("R1", "1", "NL-AMS-01", "2026-11-21 10:00:00", "SKU-1", "heating", "1", "9.95", "0", "",
            "card")
     write_delimited(tmp_path / f"store/{DAY}/pos_NL-AMS-01.csv", columns, [row])
@@ -170,7 +176,7 @@ def test_a_fresh_partitions_metadata_defaults_are_gone_once_attached_and_later_f
         (f"store/{DAY}/pos_BE-GNT-02.csv", DAY, "R1", 2),
         (f"store/{DAY}/pos_NL-AMS-01.csv", DAY, "R1", 2),
         (f"store/{DAY}/pos_NL-AMS-01.csv", DAY, "R2", 3)]
-    assert_balanced(warehouse_dsn, store.POS_TABLE, "store")
+    assert_balanced(warehouse_dsn, POS_LINES.raw_table, "store")
     assert metadata_defaults(warehouse_dsn, "raw_store.pos_lines_20261121") == []
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from c360.ingest import store
+from c360.ingest.contract_files import file_silo
 from tests.ingest_helpers import DAY, assert_balanced, fetch, ledger, quarantine, write_delimited
+
+store = file_silo("store")
+POS_LINES = store.dataset("pos_lines")
+LOYALTY_MEMBERS = store.dataset("loyalty_members")
 
 FOLDER = f"store/{DAY}"
 
@@ -32,11 +36,11 @@ def member(card: str, **changes: str) -> list[str]:
     return list(row.values())
 
 
-def write_pos(landing: Path, store_code: str, rows, header=store.POS_LINES.columns) -> Path:
+def write_pos(landing: Path, store_code: str, rows, header=POS_LINES.columns) -> Path:
     return write_delimited(landing / FOLDER / f"pos_{store_code}.csv", header, rows)
 
 
-def write_members(landing: Path, rows, header=store.LOYALTY_MEMBERS.columns) -> Path:
+def write_members(landing: Path, rows, header=LOYALTY_MEMBERS.columns) -> Path:
     return write_delimited(landing / FOLDER / "loyalty_members.csv", header, rows)
 
 
@@ -87,7 +91,7 @@ def test_loyalty_members_parse_but_implausible_values_are_loaded(warehouse_dsn, 
 
 
 def test_one_refused_file_does_not_stop_the_others(warehouse_dsn, tmp_path):
-    header = [c for c in store.LOYALTY_MEMBERS.columns if c != "marketing_opt_in"]
+    header = [c for c in LOYALTY_MEMBERS.columns if c != "marketing_opt_in"]
     write_members(tmp_path, [member("8712345678901")[:-3] + member("x")[-2:]], header=header)
     write_pos(tmp_path, "NL-AMS-01", [pos_line("R1", 1)])
     report = store.load_business_date(warehouse_dsn, tmp_path, DAY)

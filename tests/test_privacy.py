@@ -31,13 +31,18 @@ from typer.testing import CliRunner, Result
 
 from c360.cli import app
 from c360.config import load_settings
-from c360.ingest import contact_center, finance, privacy, store, web
+from c360.ingest import finance, web
+from c360.ingest.contract_files import file_silo
 from c360.local.simulator.runner import Request, Target, simulate
 from c360.orchestration.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
 from c360.privacy import apply_privacy_requests, enforce_suppressions
 from c360.privacy.person import StaleMatch
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import as_of
+
+contact_center = file_silo("contact_center")
+privacy = file_silo("privacy")
+store = file_silo("store")
 
 C360 = str(Path(sys.executable).with_name("c360"))
 NIGHT_1, NIGHT_2 = date(2026, 11, 2), date(2026, 11, 3)

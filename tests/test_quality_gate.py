@@ -84,8 +84,9 @@ def _raw_layer(conn: psycopg.Connection, day: date) -> None:
     for n, card in enumerate(CARDS, start=1):
         conn.execute(
             "insert into raw_store.loyalty_members (card_number, email, birth_date, marketing_opt_in,"
-            " _batch_id, _business_date, _source_name, _line_number)"
-            " values (%s, %s, '1990-05-05', 'Y', %s, %s, %s, %s)",
+            " enrolled_at, updated_at, _batch_id, _business_date, _source_name, _line_number)"
+            " values (%s, %s, '1990-05-05', 'Y', '2026-11-20 10:00:00', '2026-11-20 10:00:00',"
+            " %s, %s, %s, %s)",
             (card, f"member{n}@example.be", *meta, n),
         )
     for n, anonymous_id in enumerate(ANONYMOUS_IDS, start=1):
@@ -97,27 +98,28 @@ def _raw_layer(conn: psycopg.Connection, day: date) -> None:
         )
     for n, interaction in enumerate(INTERACTIONS, start=1):
         conn.execute(
-            "insert into raw_contact_center.interactions (interaction_id, channel, direction,"
+            "insert into raw_contact_center.interactions (interaction_id, started_at, channel, direction,"
             " caller_email, reason, handle_seconds, wait_seconds, resolved, first_contact_resolution,"
             " csat, _batch_id, _business_date, _source_name, _line_number)"
-            " values (%s, 'phone', 'inbound', %s, 'billing', '300', '20', 'Y', 'Y', '4',"
-            " %s, %s, %s, %s)",
+            " values (%s, '20-11-2026 09:15:00', 'phone', 'inbound', %s, 'billing', '300', '20', 'Y',"
+            " 'Y', '4', %s, %s, %s, %s)",
             (interaction, f"caller{n}@example.nl", *meta, n),
         )
     # Contacts without caller details (not identity-bearing), one with a negative
     # handle time: wrong but parseable, at a rate that is flagged, not blocking.
     for n in range(len(INTERACTIONS) + 1, ANONYMOUS_CONTACTS + 1):
         conn.execute(
-            "insert into raw_contact_center.interactions (interaction_id, channel, direction,"
+            "insert into raw_contact_center.interactions (interaction_id, started_at, channel, direction,"
             " reason, handle_seconds, wait_seconds, resolved, first_contact_resolution,"
             " _batch_id, _business_date, _source_name, _line_number)"
-            " values (%s, 'chat', 'inbound', 'other', %s, '5', 'N', 'N', %s, %s, %s, %s)",
+            " values (%s, '20-11-2026 10:00:00', 'chat', 'inbound', 'other', %s, '5', 'N', 'N',"
+            " %s, %s, %s, %s)",
             (f"CC-20261120-{n:06d}", "-60" if n == ANONYMOUS_CONTACTS else "120", *meta, n),
         )
     conn.execute(
-        "insert into raw_privacy.requests (request_id, request_type, email, _batch_id,"
+        "insert into raw_privacy.requests (request_id, received_at, request_type, email, _batch_id,"
         " _business_date, _source_name, _line_number)"
-        " values ('PR-1', 'access', 'someone@example.nl', %s, %s, %s, 1)",
+        " values ('PR-1', '2026-11-20T10:00:00+01:00', 'access', 'someone@example.nl', %s, %s, %s, 1)",
         meta,
     )
     for silo in SILOS:

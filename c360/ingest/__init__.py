@@ -1,9 +1,10 @@
 """Loaders that land one business date of each silo in the warehouse's raw layer.
 
-One module per silo (contact_center, web, store, privacy, finance), each with a
-`load_business_date` (files) or `extract_business_date` (finance) that returns a
-`report.SiloLoadReport`; `files`, `ledger`, `checks` and `delimited` are the
-shared core. Every loader bootstraps the warehouse first, so an empty database works.
+Every silo of delimited files (contact_center, store, privacy, and any other with
+a contract) is loaded by `contract_files.load_business_date(silo, ...)`, made from
+its contract (`contracts`); the web and finance have modules of their own. Each
+returns a `report.SiloLoadReport`; `files`, `ledger`, `checks` and `delimited` are
+the shared core. Every loader bootstraps the warehouse first, so an empty database works.
 
 What the ledger (ops.load_ledger, one row per file or extracted table and date) says:
 

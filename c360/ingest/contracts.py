@@ -9,22 +9,30 @@ A contract file holds:
 - `datasets`, by name: `raw_table`, `file` (a glob within the day's folder; `file_name`
   when the name carries a part), `dialect` (format, delimiter, quote, encoding,
   byte_order_mark, line_end, header, compression), `key` (the columns that identify
-  a row), `identity` (`fields` that identify a person; `source_key`, the record key
-  under which marts.customer_xref lists the record), and `columns`, in delivery order.
+  a row), `at_least_one` (columns of which a record must fill one), `identity`
+  (`fields` that identify a person; `source_key`, the record key under which
+  marts.customer_xref lists the record), and `columns`, in delivery order.
 
 A column has a `type`: a PostgreSQL type for a database's column; for a file's,
-`text`, `integer`, `decimal`, `date`, `timestamp` (with its `format`), `uuid` or
-`object` (a JSON object). `required` means a value is always delivered;
-`values` lists the allowed values (a mapping when each value has notes), `open`
-that other values are kept, `enforced` that the source database refuses others;
-`pattern` is a regular expression a value matches, `personal` marks personal data.
+`text`, `integer`, `decimal`, `date`, `timestamp` (with its `format`), `uuid`,
+`identifier` (letters, digits, '-' and '_', safe in a file name), `email` (text
+whose share of valid addresses is checked, never refused) or `object` (a JSON
+object). `required` means a value is always delivered; `values` lists the allowed
+values (a mapping when each value has notes), `open` that other values are kept,
+`enforced` that the source database refuses others; `pattern` is a regular
+expression a value matches, `minimum` the least plausible number,
+`not_after_business_date` a date that cannot be later; `personal` marks personal data.
 
-Generated from the files: the billing schema (`billing_tables_sql`, `billing_keys_sql`),
-and docs/contracts.md (`python -m c360.ingest.contracts docs > docs/contracts.md`).
+The file `contracts/<silo>.yml` is the silo: the pipeline ingests every silo that
+has one, the database silos first. Generated from the files: the billing schema
+(`billing_tables_sql`, `billing_keys_sql`), the raw tables of the silos of delimited
+files (`raw_file_tables_sql`, applied by the warehouse bootstrap), their dbt sources
+and docs/contracts.md (`python -m c360.ingest.contracts write`, `make contracts`).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -32,12 +40,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from c360.config import ConfigError, project_root, read_yaml_file
-from c360.orchestration.pipeline import INGEST_SILOS
 
 DATABASE = "database"
+DELIMITED = "csv"
 # How a file's column is stored in the raw layer: as delivered text, objects as jsonb.
 FILE_RAW_TYPES = {"object": "jsonb"}
+# The load metadata every raw file table has after its columns (010_raw.sql says what each holds).
+FILE_LOAD_COLUMNS = (("_batch_id", "bigint      not null"), ("_business_date", "date        not null"),
+                     ("_source_name", "text        not null"), ("_line_number", "bigint      not null"),
+                     ("_loaded_at", "timestamptz not null default now()"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,8 @@ class Column:
     enforced: bool = False
     format: str | None = None
     pattern: str | None = None
+    minimum: int | float | None = None
+    not_after_business_date: bool = False
     personal: bool = False
     default: str | None = None
     references: str | None = None
@@ -69,7 +85,12 @@ class Dataset:
     file: str | None = None
     file_name: str | None = None
     dialect: Mapping[str, Any] = field(default_factory=dict)
+    at_least_one: tuple[str, ...] = ()
     identity: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def delimited(self) -> bool:
+        return self.dialect.get("format") == DELIMITED
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -102,6 +123,11 @@ class Contract:
     description: str
     delivery: Mapping[str, Any]
     datasets: tuple[Dataset, ...]
+
+    @property
+    def delimited(self) -> bool:
+        """A silo of delimited files, which the contract alone loads, checks and describes."""
+        return self.delivery.get("kind") != DATABASE and all(d.delimited for d in self.datasets)
 
     def dataset(self, name: str) -> Dataset:
         for dataset in self.datasets:
@@ -140,7 +166,8 @@ def _dataset(silo: str, kind: str, name: str, attrs: Mapping[str, Any], where: s
     where = f"{where}, dataset {name}"
     columns = tuple(_column(c, a or {}, where) for c, a in (attrs.pop("columns", None) or {}).items())
     return _built(Dataset, {"silo": silo, "name": name, "kind": kind, "columns": columns,
-                            **attrs, "key": tuple(attrs.get("key", ()))}, where)
+                            **attrs, "key": tuple(attrs.get("key", ())),
+                            "at_least_one": tuple(attrs.get("at_least_one", ()))}, where)
 
 
 def read_contract(path: Path) -> Contract:
@@ -150,6 +177,8 @@ def read_contract(path: Path) -> Contract:
         raise ConfigError(f"contract file {path} must be a mapping")
     data = dict(data)
     silo, kind = data.get("silo"), (data.get("delivery") or {}).get("kind")
+    if silo != path.stem:
+        raise ConfigError(f"{path}: `silo` must be the file's name, {path.stem}")
     datasets = tuple(_dataset(silo, kind, name, attrs, str(path))
                      for name, attrs in (data.pop("datasets", None) or {}).items())
     return _built(Contract, {**data, "datasets": datasets}, str(path))
@@ -157,12 +186,21 @@ def read_contract(path: Path) -> Contract:
 
 @cache
 def _contracts(folder: Path) -> tuple[Contract, ...]:
-    return tuple(read_contract(folder / f"{silo}.yml") for silo in INGEST_SILOS)
+    found = [read_contract(path) for path in sorted(folder.glob("*.yml"))]
+    if not found:
+        raise ConfigError(f"no contract files (<silo>.yml) in {folder}: the project needs contracts/")
+    # A pulled database first: it is the slowest to fail when its source is down.
+    return tuple(sorted(found, key=lambda c: c.delivery.get("kind") != DATABASE))
 
 
 def all_contracts() -> tuple[Contract, ...]:
-    """Every silo's contract, in the order the nightly run ingests them."""
+    """Every silo's contract, in the order the nightly run ingests them: the database
+    silos, then the file silos, each by name."""
     return _contracts(contracts_dir())
+
+
+def delimited_contracts() -> tuple[Contract, ...]:
+    return tuple(c for c in all_contracts() if c.delimited)
 
 
 def contract(silo: str) -> Contract:
@@ -211,6 +249,87 @@ def billing_keys_sql() -> str:
     return "\n".join(statements) + "\n"
 
 
+def _schema_table(d: Dataset) -> tuple[str, str]:
+    schema, table = d.raw_table.split(".")
+    return schema, table
+
+
+def raw_file_tables_sql() -> str:
+    """The raw tables of the silos of delimited files: the contract's columns as delivered
+    text, then the load metadata; partitioned by business date (c360/ingest/partitions.py)."""
+    statements = []
+    for c in delimited_contracts():
+        schemas = dict.fromkeys(_schema_table(d)[0] for d in c.datasets)
+        statements += [f"create schema if not exists {schema};" for schema in schemas]
+        for d in c.datasets:
+            columns = [(col.name, d.raw_type(col), col.format) for col in d.columns]
+            columns += [(name, definition, None) for name, definition in FILE_LOAD_COLUMNS]
+            width = max(len(name) for name, _, _ in columns) + 1
+            lines = [f"    {name:<{width}}{definition}" for name, definition, _ in columns]
+            lines = [line + ("," if n < len(lines) - 1 else "") + (f"  -- {fmt}" if fmt else "")
+                     for n, (line, (_, _, fmt)) in enumerate(zip(lines, columns, strict=True))]
+            statements.append(f"create table if not exists {d.raw_table} (\n" + "\n".join(lines)
+                              + "\n) partition by list (_business_date);")
+    return "\n\n".join(statements) + "\n"
+
+
+def _text(value: str) -> str:
+    """A YAML scalar for `value`: plain where YAML reads it back as the same string."""
+    try:
+        if yaml.safe_load(value) == value and not value.startswith(("'", '"')):
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+# How fresh dbt expects a silo's raw layer: a nightly delivery, one night late at most.
+DBT_FRESHNESS = """    config:
+      loaded_at_field: _loaded_at
+      freshness:
+        warn_after: {count: 26, period: hour}
+        error_after: {count: 50, period: hour}"""
+
+
+def dbt_sources_path(silo: str) -> Path:
+    return project_root() / "dbt_project" / "models" / "staging" / silo / f"_{silo}__sources.yml"
+
+
+def _column_description(c: Column) -> str:
+    parts = [_cell(c.description)] if c.description else []
+    if c.format:
+        parts.append(f"Format {c.format}.")
+    if c.values:
+        parts.append("One of " + ", ".join(c.values) + (", or another." if c.open else "."))
+    return " ".join(parts)
+
+
+def dbt_sources_yaml(c: Contract) -> str:
+    """A silo of delimited files' dbt sources: a source per raw schema, every column with
+    its description, personal ones tagged pii, required key columns tested not null."""
+    lines = [f"# Generated from contracts/{c.silo}.yml by `make contracts`: edit that file, not this one.",
+             "version: 2", "", "sources:"]
+    for schema in dict.fromkeys(_schema_table(d)[0] for d in c.datasets):
+        lines += [f"  - name: {schema}", f"    description: {_text(_cell(c.description))}",
+                  f"    schema: {schema}", "    loader: c360.ingest.contract_files",
+                  f"    meta: {{owner: {c.owner}}}", DBT_FRESHNESS, "    tables:"]
+        for d in (d for d in c.datasets if _schema_table(d)[0] == schema):
+            lines.append(f"      - name: {_schema_table(d)[1]}")
+            if d.description:
+                lines.append(f"        description: {_text(_cell(d.description))}")
+            lines.append("        columns:")
+            for col in d.columns:
+                lines.append(f"          - name: {col.name}")
+                description = _column_description(col)
+                if description:
+                    lines.append(f"            description: {_text(description)}")
+                if col.required and col.name in d.key:
+                    lines.append("            data_tests: [not_null]")
+                if col.personal:
+                    lines.append("            tags: ['pii']")
+    return "\n".join(lines) + "\n"
+
+
 def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
@@ -225,6 +344,10 @@ def _rule(c: Column) -> str:
         rules.append(f"format `{c.format}`")
     if c.pattern:
         rules.append(f"matches `{c.pattern}`")
+    if c.minimum is not None:
+        rules.append(f"at least {c.minimum}")
+    if c.not_after_business_date:
+        rules.append("not after the business date")
     if c.values:
         rules.append("one of " + ", ".join(f"`{v}`" for v in c.values)
                      + (" (others kept)" if c.open else "")
@@ -251,6 +374,8 @@ def _value_notes(c: Column) -> list[str]:
 def _dataset_markdown(contract_: Contract, d: Dataset) -> list[str]:
     lines = ["", f"### {contract_.silo}.{d.name}", "", _cell(d.description), ""]
     facts = [("raw table", f"`{d.raw_table}`"), ("key", ", ".join(f"`{k}`" for k in d.key))]
+    if d.at_least_one:
+        facts.append(("at least one of", ", ".join(f"`{k}`" for k in d.at_least_one)))
     if d.file:
         facts.append(("file", f"`{d.file_name or d.file}`"))
     facts += [(f"dialect: {k.replace('_', ' ')}", _cell(v if k == "note" else f"`{_shown(v)}`"))
@@ -272,7 +397,7 @@ def _dataset_markdown(contract_: Contract, d: Dataset) -> list[str]:
 def docs_markdown() -> str:
     """docs/contracts.md: every contract as tables, made from the contract files."""
     lines = ["# Source contracts", "",
-             "Generated from `contracts/*.yml` by `make contracts-doc`: edit those files, not this one.",
+             "Generated from `contracts/*.yml` by `make contracts`: edit those files, not this one.",
              "Owners are keys of the owners file (`config/owners.yml`, or `C360_OWNERS_FILE`)."]
     for c in all_contracts():
         lines += ["", f"## {c.silo}", "", _cell(c.description), "",
@@ -283,8 +408,29 @@ def docs_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def generated_files() -> dict[Path, str]:
+    """Every file made from the contracts, by path: docs/contracts.md and the dbt sources
+    of the silos of delimited files."""
+    files = {project_root() / "docs" / "contracts.md": docs_markdown()}
+    files.update({dbt_sources_path(c.silo): dbt_sources_yaml(c) for c in delimited_contracts()})
+    return files
+
+
+def write_generated() -> list[Path]:
+    """Write the files made from the contracts; returns those whose text changed."""
+    changed = []
+    for path, text in generated_files().items():
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
 COMMANDS = {"docs": docs_markdown,
-            "billing-ddl": lambda: billing_tables_sql() + "\n" + billing_keys_sql()}
+            "billing-ddl": lambda: billing_tables_sql() + "\n" + billing_keys_sql(),
+            "raw-ddl": raw_file_tables_sql,
+            "write": lambda: "".join(f"wrote {p}\n" for p in write_generated())}
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) == 2 else ""

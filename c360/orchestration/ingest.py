@@ -1,7 +1,8 @@
 """The tasks and settings the ingest DAG files wire together.
 
-A DAG file says which silo it ingests and which loader does the work; this
-module gives it the shared parts: the DAG's arguments (nightly schedule in
+The file silos' DAGs are made from their contracts (dags/ingest_files.py, with
+`file_silo_doc` and `c360.ingest.contract_files.file_loader`); finance's DAG file
+names its extractor. This module gives them the shared parts: the DAG's arguments (nightly schedule in
 Amsterdam time, owner, retries), the `_SUCCESS` sensor with its deadline, the
 load task that emits the silo's Asset, and the owner alert on failure. The
 loaders themselves (c360/ingest/) know nothing of Airflow.
@@ -25,6 +26,7 @@ from airflow.sdk.bases.sensor import PokeReturnValue
 from airflow.sdk.exceptions import AirflowSkipException
 
 from c360.config import ConfigError, load_settings
+from c360.ingest.contracts import contract
 from c360.ingest.report import ContractViolation, SiloLoadReport
 from c360.orchestration.connections import FINANCE_CONN_ID, WAREHOUSE_CONN_ID, connection_dsn
 from c360.orchestration.dates import AMSTERDAM, NIGHTLY_CRON
@@ -75,7 +77,7 @@ SCHEDULE_DOC = """\
   set) when a task fails after its retries (rule `task_failed`)."""
 
 FILE_SILO_DOC = """
-Each file is checked against contracts/SOURCES.md: bad rows go to `ops.quarantine`,
+Each file is checked against contracts/{silo}.yml: bad rows go to `ops.quarantine`,
 the rest loads, and `ops.load_ledger` shows rows read = loaded + quarantined. Loads are
 idempotent per file content and business date.
 
@@ -99,6 +101,15 @@ FINANCE_DOC = """
   and the owner is alerted (rule `contract`).
 - **Emits** the Asset `{asset}` for the build DAG.
 """
+
+
+def file_silo_doc(silo: str) -> str:
+    """A file silo's own description, from its contract: what it is and what loads where."""
+    c = contract(silo)
+    loads = [f"- `{silo}/D/{d.file_name or d.file}` into `{d.raw_table}`: {' '.join(d.description.split())}"
+             for d in c.datasets]
+    return "\n".join([f"# Ingest: {silo}", "", " ".join(c.description.split()), "",
+                      "Loads:", "", *loads, "", " ".join(str(c.delivery.get("timing", "")).split())])
 
 
 def dag_doc(silo: str, intro: str) -> str:

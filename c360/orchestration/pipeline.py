@@ -1,26 +1,30 @@
 """The nightly pipeline: which silos are ingested and in which order `c360 run` runs the DAGs.
 
-DAG files and the runner share these names, so a DAG id is spelled once. The
-build DAG (privacy suppression, dbt, privacy requests, quality gate, publish)
-runs after the five ingest DAGs.
+Every silo with a contract file (contracts/<silo>.yml) is ingested: finance, the
+database, first, then the file silos by name. DAG files and the runner share
+these names, so a DAG id is spelled once. The build DAG (privacy suppression,
+dbt, privacy requests, quality gate, publish) runs after the ingest DAGs.
 """
 
 from __future__ import annotations
 
+from c360.ingest.contracts import DATABASE, all_contracts
+
+# Silos the code names: finance's extract, the privacy requests, the identity sources.
 FINANCE = "finance"
 CONTACT_CENTER = "contact_center"
 WEB = "web"
 STORE = "store"
 PRIVACY = "privacy"
 
-# Finance first: it is the only silo that is pulled, and the slowest to fail when down.
-INGEST_SILOS = (FINANCE, CONTACT_CENTER, WEB, STORE, PRIVACY)
-FILE_SILOS = (CONTACT_CENTER, WEB, STORE, PRIVACY)
+INGEST_SILOS = tuple(c.silo for c in all_contracts())
+FILE_SILOS = tuple(c.silo for c in all_contracts() if c.delivery["kind"] != DATABASE)
 
 # Layers downstream of the silos that have owners too (config/owners.yml).
 GOLDEN_RECORD = "golden_record"
 SEGMENTS = "segments"
-OWNED_AREAS = (*INGEST_SILOS, GOLDEN_RECORD, SEGMENTS)
+# The keys the owners file must hold: each owner a contract names, and the layers.
+OWNED_AREAS = (*dict.fromkeys(c.owner for c in all_contracts()), GOLDEN_RECORD, SEGMENTS)
 
 
 def ingest_dag_id(silo: str) -> str:

@@ -1,7 +1,9 @@
 """Owners of the silos and layers: configuration, not code (QUALITY.md, "Owners").
 
-A YAML file maps each silo and layer to a name and an e-mail address; by default
-`config/owners.yml` in the project, or the file that C360_OWNERS_FILE names.
+A YAML file maps each owner to a name and an e-mail address; by default
+`config/owners.yml` in the project, or the file that C360_OWNERS_FILE names. A
+silo's owner is the key its contract names (`owner:` in contracts/<silo>.yml), so
+a new silo of an existing owner needs no entry; a layer's owner is its own key.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from c360.config import ConfigError, project_root, read_yaml_file
+from c360.ingest.contracts import all_contracts
 from c360.orchestration.pipeline import OWNED_AREAS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -49,8 +52,14 @@ def load_owners(path: Path | None = None) -> dict[str, Owner]:
     return owners
 
 
+def owner_key(area: str) -> str:
+    """The owners file's key for a silo (its contract's owner) or a layer (its own name)."""
+    return next((c.owner for c in all_contracts() if c.silo == area), area)
+
+
 def owner_of(area: str, path: Path | None = None) -> Owner:
     owners = load_owners(path)
-    if area not in owners:
-        raise ConfigError(f"no owner for `{area}` in {path or owners_file()}")
-    return owners[area]
+    key = owner_key(area)
+    if key not in owners:
+        raise ConfigError(f"no owner for `{key}` in {path or owners_file()}")
+    return owners[key]

@@ -2,7 +2,9 @@
 
 Pointed at an empty database, the first run creates what it needs
 (contracts/SOURCES.md). The SQL files beside this module are applied in name
-order; each is written to be safe to apply again, so a re-run is a no-op.
+order, with the raw tables of the silos of delimited files, made from their
+contracts, right after 010_raw.sql; each is written to be safe to apply again,
+so a re-run is a no-op.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ from importlib import resources
 
 import psycopg
 
+from c360.ingest.contracts import raw_file_tables_sql
+
 SQL_PACKAGE = "c360.warehouse.sql"
+# Sorts right after 010_raw.sql, which steps the tables of earlier layouts aside first.
+RAW_FILE_TABLES = "010_raw_files (contracts/*.yml)"
 # One advisory lock key for schema changes, so parallel loaders never race on DDL.
 BOOTSTRAP_LOCK = 3_600_360
 
 
 def schema_files() -> list[tuple[str, str]]:
+    """(name, SQL) of every schema step, in the order they apply."""
     folder = resources.files(SQL_PACKAGE)
-    files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
-    return [(p.name, p.read_text(encoding="utf-8")) for p in files]
+    files = [(p.name, p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".sql")]
+    return sorted([*files, (RAW_FILE_TABLES, raw_file_tables_sql())])
 
 
 def bootstrap(dsn: str) -> list[str]:

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from c360.ingest import finance, store
+from c360.ingest import finance
+from c360.ingest.contract_files import load_business_date
 from c360.ingest.report import SiloLoadReport
 from c360.local.evaluation.pairs import TRUTH_COLUMNS
 from c360.local.simulator.files import STORE, day_folder, mark_complete, write_csv
@@ -228,4 +229,4 @@ def load_mapping(finance_dsn: str, warehouse_dsn: str, landing_dir: Path,
     """The business date through the real loaders, as the nightly run loads it: the
     finance extract, then the store's day folder."""
     return (finance.extract_business_date(finance_dsn, warehouse_dsn, business_date),
-            store.load_business_date(warehouse_dsn, landing_dir, business_date))
+            load_business_date("store", warehouse_dsn, landing_dir, business_date))

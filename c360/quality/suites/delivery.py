@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from c360.orchestration.pipeline import INGEST_SILOS
+from c360.ingest.contracts import all_contracts
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import BUSINESS_DATE_SQL
 from c360.quality.suites.common import required
@@ -82,4 +82,5 @@ def _volume(silo: str, t: Thresholds) -> Check:
 
 
 def checks(t: Thresholds) -> list[Check]:
-    return [c for silo in INGEST_SILOS for c in (_freshness(silo), _volume(silo, t))]
+    silos = [c.silo for c in all_contracts()]
+    return [c for silo in silos for c in (_freshness(silo), _volume(silo, t))]

@@ -7,15 +7,18 @@ owner is the silo that delivered the rows. Such values are flagged: the owner
 is told and they are counted, but a few do not block publishing. What blocks is
 a broken delivery: a missing value the contract requires, or e-mails that are
 mostly invalid. Required columns, allowed values and shapes come from the silos'
-contracts (contracts/*.yml).
+contracts (contracts/*.yml); a silo of delimited files gets all its checks from its
+contract (`contract_checks`), one per dataset, owned by the silo, so adding such a
+silo adds its checks. Finance and the web, with loaders of their own, are written
+out here.
 """
 
 from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from c360.ingest.contracts import Dataset, dataset
-from c360.orchestration.pipeline import CONTACT_CENTER, FINANCE, PRIVACY, STORE, WEB
+from c360.ingest.contracts import Column, Contract, Dataset, dataset, delimited_contracts
+from c360.orchestration.pipeline import FINANCE, WEB
 from c360.privacy.personal_data import masked_key_sql
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import BUSINESS_DATE_SQL
@@ -33,7 +36,9 @@ from c360.quality.thresholds import Thresholds
 ON_DATE = f"where _business_date = {BUSINESS_DATE_SQL}"
 # Where a file row came from: enough for its owner to find it, no personal data.
 FILE_LINE = "_source_name || ':' || _line_number"
-
+# A delimited file's column is text the loader has parsed: typed where a bound compares it.
+CASTS = {"integer": "{0}::integer as {0}", "decimal": "{0}::numeric as {0}", "date": "{0}::date as {0}"}
+AT_LEAST_ONE = "at_least_one"
 
 
 def required_of(contract: Dataset, *columns: str) -> list[gxe.Expectation]:
@@ -43,6 +48,63 @@ def required_of(contract: Dataset, *columns: str) -> list[gxe.Expectation]:
 
 def allowed(contract: Dataset, column: str, mostly: float = 1.0) -> gxe.Expectation:
     return one_of(column, contract.values(column), mostly)
+
+
+def _column_expectations(c: Column, t: Thresholds) -> list[gxe.Expectation]:
+    value = t.raw_min_valid_value_share
+    found = [required(c.name)] if c.required else []
+    if c.type == "email":
+        found.append(valid_email(c.name, t.raw_block_below_email_share))
+        found += flagged(valid_email(c.name, t.raw_min_valid_email_share))
+    if c.values:
+        found += flagged(one_of(c.name, c.values, t.raw_min_valid_enum_share if c.open else value))
+    if c.pattern:
+        found += flagged(gxe.ExpectColumnValuesToMatchRegex(column=c.name, regex=c.pattern, mostly=value))
+    if c.minimum is not None:
+        found += flagged(gxe.ExpectColumnValuesToBeBetween(column=c.name, min_value=c.minimum, mostly=value))
+    if c.not_after_business_date:
+        found += flagged(not_after_business_date(c.name, value))
+    return found
+
+
+def _selected(c: Column) -> str:
+    if c.type == "email":
+        return f"btrim({c.name}) as {c.name}"
+    if c.minimum is not None or c.not_after_business_date:
+        return CASTS.get(c.type, "{0}").format(c.name)
+    return c.name
+
+
+def dataset_check(d: Dataset, t: Thresholds) -> Check:
+    """The raw check of one dataset of delimited files, all from its contract: required
+    columns not null, e-mail shares (blocking when mostly invalid); values, patterns,
+    minimums, dates after the business date, a repeated key and a record without any
+    of `at_least_one` flagged. The silo owns it."""
+    selected, expectations = [], []
+    for column in d.columns:
+        found = _column_expectations(column, t)
+        if found or column.name in d.key:
+            selected.append(_selected(column))
+            expectations += found
+    if len(d.key) == 1:
+        expectations += flagged(gxe.ExpectColumnValuesToBeUnique(column=d.key[0]))
+    elif d.key:
+        expectations += flagged(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(d.key)))
+    if d.at_least_one:
+        selected.append(f"num_nonnulls({', '.join(d.at_least_one)}) as {AT_LEAST_ONE}")
+        expectations += flagged(gxe.ExpectColumnValuesToBeBetween(
+            column=AT_LEAST_ONE, min_value=1,
+            description=f"a record fills at least one of {', '.join(d.at_least_one)}",
+        ))
+    return Check(
+        name=f"{d.silo}__raw_{d.name}", owner=d.silo, suite=f"raw_{d.silo}_{d.name}",
+        query=f"select {FILE_LINE} as row_key, {', '.join(selected)} from {d.raw_table} {ON_DATE}",
+        expectations=expectations,
+    )
+
+
+def contract_checks(c: Contract, t: Thresholds) -> list[Check]:
+    return [dataset_check(d, t) for d in c.datasets]
 
 
 def checks(t: Thresholds) -> list[Check]:
@@ -57,9 +119,7 @@ def checks(t: Thresholds) -> list[Check]:
                 *flagged(valid_email(column, t.raw_min_valid_email_share))]
 
     accounts, invoices, payments = (dataset(FINANCE, n) for n in ("accounts", "invoices", "payments"))
-    interactions, events = dataset(CONTACT_CENTER, "interactions"), dataset(WEB, "events")
-    pos_lines, members = dataset(STORE, "pos_lines"), dataset(STORE, "loyalty_members")
-    requests = dataset(PRIVACY, "requests")
+    events = dataset(WEB, "events")
     return [
         Check(
             name=f"{FINANCE}__raw_accounts", owner=FINANCE, suite="raw_finance_accounts",
@@ -103,29 +163,6 @@ def checks(t: Thresholds) -> list[Check]:
             ],
         ),
         Check(
-            name=f"{CONTACT_CENTER}__raw_interactions", owner=CONTACT_CENTER,
-            suite="raw_contact_center_interactions",
-            query=f"""select {FILE_LINE} as row_key, interaction_id, channel, direction, reason,
-                         btrim(caller_email) as caller_email, handle_seconds::integer as handle_seconds,
-                         wait_seconds::integer as wait_seconds, csat::integer as csat,
-                         resolved, first_contact_resolution
-                      from raw_contact_center.interactions {ON_DATE}""",
-            expectations=[
-                *required_of(interactions, "interaction_id", "channel", "direction", "reason",
-                             "handle_seconds", "wait_seconds", "csat", "resolved",
-                             "first_contact_resolution"),
-                *emails("caller_email"),
-                *flagged(
-                    gxe.ExpectColumnValuesToBeUnique(column="interaction_id"),
-                    *(allowed(interactions, c) for c in ("channel", "direction", "reason", "resolved",
-                                                          "first_contact_resolution")),
-                    not_negative("handle_seconds", value),
-                    not_negative("wait_seconds", value),
-                    gxe.ExpectColumnValuesToBeBetween(column="csat", min_value=1, max_value=5, mostly=value),
-                ),
-            ],
-        ),
-        Check(
             name=f"{WEB}__raw_events", owner=WEB, suite="raw_web_events",
             query=f"""select event_id as row_key, event_type, anonymous_id,
                         btrim(traits ->> 'email') as trait_email
@@ -136,55 +173,5 @@ def checks(t: Thresholds) -> list[Check]:
                 *flagged(allowed(events, "event_type", mostly=t.raw_min_valid_enum_share)),
             ],
         ),
-        Check(
-            name=f"{STORE}__raw_pos_lines", owner=STORE, suite="raw_store_pos_lines",
-            query=f"""select {FILE_LINE} as row_key, receipt_id, store_code,
-                         unit_price::numeric as unit_price, discount::numeric as discount,
-                         loyalty_card, payment_method
-                      from raw_store.pos_lines {ON_DATE}""",
-            expectations=[
-                *required_of(pos_lines, "receipt_id", "store_code", "unit_price", "discount",
-                             "loyalty_card", "payment_method"),
-                *flagged(
-                    shaped(pos_lines, "store_code"),
-                    not_negative("unit_price", value),
-                    not_negative("discount", value),
-                    shaped(pos_lines, "loyalty_card"),
-                    allowed(pos_lines, "payment_method"),
-                ),
-            ],
-        ),
-        Check(
-            name=f"{STORE}__raw_loyalty_members", owner=STORE, suite="raw_store_loyalty_members",
-            query=f"""select {FILE_LINE} as row_key, card_number, btrim(email) as email,
-                         birth_date::date as birth_date, marketing_opt_in
-                      from raw_store.loyalty_members {ON_DATE}""",
-            expectations=[
-                *required_of(members, "card_number", "birth_date", "marketing_opt_in"),
-                *emails("email"),
-                *flagged(
-                    shaped(members, "card_number"),
-                    not_after_business_date("birth_date", value),
-                    allowed(members, "marketing_opt_in"),
-                ),
-            ],
-        ),
-        Check(
-            name=f"{PRIVACY}__raw_requests", owner=PRIVACY, suite="raw_privacy_requests",
-            query=f"""select {FILE_LINE} as row_key, request_id, request_type, btrim(email) as email,
-                         num_nonnulls(email, phone, account_id, card_number) as identifiers
-                      from raw_privacy.requests {ON_DATE}""",
-            expectations=[
-                *required_of(requests, "request_id", "request_type"),
-                *emails("email"),
-                *flagged(
-                    allowed(requests, "request_type"),
-                    gxe.ExpectColumnValuesToBeBetween(
-                        column="identifiers", min_value=1,
-                        description="a request names at least one identifier of the person",
-                    ),
-                ),
-            ],
-        ),
+        *(check for c in delimited_contracts() for check in contract_checks(c, t)),
     ]
-

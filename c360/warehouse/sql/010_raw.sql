@@ -22,6 +22,11 @@
 -- attached (a BRIN index took 0.15 s per million POS lines, a tenth of the load);
 -- 012_raw_batch_indexes.sql drops those that earlier versions of this file made.
 --
+-- The tables of the silos of delimited files (contact center, store, privacy, and
+-- any silo added so) are made from their contracts right after this file, with
+-- their columns as text and the load metadata below (c360/ingest/contracts.py,
+-- raw_file_tables_sql); the web's and the finance tables are here.
+--
 -- Every raw table is partitioned by _business_date, one partition per date
 -- (named <table>_YYYYMMDD), which the loader creates in the transaction that
 -- loads the date: see c360/ingest/partitions.py. A finance version's key is
@@ -55,10 +60,7 @@ end
 $$;
 
 create schema if not exists raw_finance;
-create schema if not exists raw_contact_center;
 create schema if not exists raw_web;
-create schema if not exists raw_store;
-create schema if not exists raw_privacy;
 
 create table if not exists raw_finance.accounts (
     account_id     text        not null,
@@ -122,29 +124,6 @@ create table if not exists raw_finance.extract_watermarks (
     updated_at     timestamptz not null default now()
 );
 
-create table if not exists raw_contact_center.interactions (
-    interaction_id           text,
-    started_at               text,   -- DD-MM-YYYY HH:MM:SS, Europe/Amsterdam
-    channel                  text,
-    direction                text,
-    customer_ref             text,
-    caller_name              text,
-    caller_phone             text,
-    caller_email             text,
-    reason                   text,
-    handle_seconds           text,
-    wait_seconds             text,
-    resolved                 text,
-    first_contact_resolution text,
-    csat                     text,
-    agent_id                 text,
-    _batch_id                bigint      not null,
-    _business_date           date        not null,
-    _source_name             text        not null,
-    _line_number             bigint      not null,
-    _loaded_at               timestamptz not null default now()
-) partition by list (_business_date);
-
 create table if not exists raw_web.events (
     event_id       text        not null,  -- delivered at least once: kept once (web.py)
     event_type     text        not null,
@@ -169,56 +148,3 @@ create table if not exists raw_web.events (
 -- other than its column's (015_web_event_key.sql replaces the earlier one).
 create unique index if not exists events_event_id_key
     on raw_web.events (event_id collate "C", _business_date);
-
-create table if not exists raw_store.pos_lines (
-    receipt_id     text,
-    line_no        text,
-    store_code     text,
-    sold_at        text,   -- YYYY-MM-DD HH:MM:SS, store local time
-    sku            text,
-    product_line   text,
-    quantity       text,
-    unit_price     text,
-    discount       text,
-    loyalty_card   text,
-    payment_method text,
-    _batch_id      bigint      not null,
-    _business_date date        not null,
-    _source_name   text        not null,
-    _line_number   bigint      not null,
-    _loaded_at     timestamptz not null default now()
-) partition by list (_business_date);
-
-create table if not exists raw_store.loyalty_members (
-    card_number      text,
-    first_name       text,
-    last_name        text,
-    email            text,
-    phone            text,
-    postal_code      text,
-    house_number     text,
-    birth_date       text,
-    marketing_opt_in text,
-    enrolled_at      text,
-    updated_at       text,
-    _batch_id        bigint      not null,
-    _business_date   date        not null,
-    _source_name     text        not null,
-    _line_number     bigint      not null,
-    _loaded_at       timestamptz not null default now()
-) partition by list (_business_date);
-
-create table if not exists raw_privacy.requests (
-    request_id     text,
-    received_at    text,   -- ISO 8601 with offset
-    request_type   text,
-    email          text,
-    phone          text,
-    account_id     text,
-    card_number    text,
-    _batch_id      bigint      not null,
-    _business_date date        not null,
-    _source_name   text        not null,
-    _line_number   bigint      not null,
-    _loaded_at     timestamptz not null default now()
-) partition by list (_business_date);

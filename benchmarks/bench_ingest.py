@@ -108,7 +108,7 @@ def web_events(count: int, rng: random.Random) -> Iterator[dict]:
 
 
 def event_properties(event_type: str, n: int) -> dict | None:
-    """The properties the contract lists for the event type (SOURCES.md, 3), numbers included."""
+    """The properties the contract lists for the event type (contracts/web.yml), numbers included."""
     line = ("heat_pumps", "solar", "smart_home")[n % 3]
     return {
         "page_view": {"path": f"/products/{n % 500}", "title": "Warmtepomp"},

@@ -258,7 +258,7 @@ def demo(
 
 
 privacy_app = typer.Typer(
-    help="Data-subject requests (SOURCES.md §5): access exports and the nightly privacy steps.",
+    help="Data-subject requests (contracts/privacy.yml): access exports and the nightly privacy steps.",
     no_args_is_help=True,
 )
 app.add_typer(privacy_app, name="privacy")

@@ -1,6 +1,6 @@
 """Configuration from the environment, with documented defaults (see .env.example).
 
-Only three variables point the pipeline at data (contracts/SOURCES.md):
+Only three variables point the pipeline at data (docs/contracts.md):
 C360_LANDING_DIR, C360_FINANCE_DSN and C360_WAREHOUSE_DSN. The rest tune the
 embedded PostgreSQL and where local state lives.
 """

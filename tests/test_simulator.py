@@ -1,4 +1,4 @@
-"""The simulator's output read back with the contract's dialects (contracts/SOURCES.md):
+"""The simulator's output read back with the contract's dialects (docs/contracts.md):
 columns, types and enums; the truth; hard negatives, duplicates and faults at their rates."""
 
 from __future__ import annotations

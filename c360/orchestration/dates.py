@@ -1,4 +1,4 @@
-"""Business dates and the nightly run that processes them (contracts/SOURCES.md).
+"""Business dates and the nightly run that processes them (docs/contracts.md).
 
 The run for business date D starts after 02:00 on D+1, Europe/Amsterdam. The
 DAGs use a cron trigger at 02:30, so a run's logical date is that moment and

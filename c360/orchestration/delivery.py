@@ -1,7 +1,7 @@
 """When a file silo's delivery for a business date is complete, and how long to wait for it.
 
 A silo's folder for date D is complete when it holds `_SUCCESS`
-(contracts/SOURCES.md). The ingest DAG waits for it until a deadline: a local
+(docs/contracts.md). The ingest DAG waits for it until a deadline: a local
 time on D+1 (C360_DELIVERY_DEADLINE, default 06:00 Europe/Amsterdam). The
 deadline is absolute, not "so long after the run started", so a backfill of an
 old date that never got its `_SUCCESS` does not wait at all.

@@ -1,4 +1,4 @@
-"""Data-subject requests (contracts/SOURCES.md, section 5): erasure, restriction, access.
+"""Data-subject requests (contracts/privacy.yml): erasure, restriction, access.
 
 dbt matches each request to one golden customer (marts.privacy_request_matches);
 this package carries the decisions out, outside dbt, because erasure reaches

@@ -1,6 +1,6 @@
 """The warehouse relations and columns the gate reads, named once.
 
-They follow contracts/SOURCES.md ("What the warehouse exposes") and the dbt
+They follow the published tables' dbt model contracts (dbt_project/models/marts/) and the dbt
 models that build them; when a model renames a column, only this file changes
 (then re-declare: `python -m c360.quality.declare`).
 """

@@ -1,7 +1,7 @@
 """Create every schema and table the warehouse needs, idempotently.
 
 Pointed at an empty database, the first run creates what it needs
-(contracts/SOURCES.md). The SQL files beside this module are applied in name
+(docs/contracts.md). The SQL files beside this module are applied in name
 order, with the raw tables of the silos of delimited files, made from their
 contracts, right after 010_raw.sql; each is written to be safe to apply again,
 so a re-run is a no-op.

@@ -1,4 +1,4 @@
-{#- The touchpoint points model of contracts/SOURCES.md: points by the depth of the
+{#- The touchpoint points model of docs/contracts.md: points by the depth of the
     exchange. Event types not listed (page views, logins, orders, unknown types) earn 0;
     an order's revenue counts instead. -#}
 {% macro engagement_points(event_type) -%}
@@ -19,7 +19,7 @@ end
 {%- endmacro %}
 
 {#- A timestamptz as the calendar date in Europe/Amsterdam, the time zone of every
-    business date (contracts/SOURCES.md). -#}
+    business date (docs/contracts.md). -#}
 {% macro business_day(ts) -%}
 ({{ ts }} at time zone 'Europe/Amsterdam')::date
 {%- endmacro %}

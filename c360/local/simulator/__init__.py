@@ -1,4 +1,4 @@
-"""The silo simulator: writes data exactly as contracts/SOURCES.md specifies, plus the truth.
+"""The silo simulator: writes data exactly as docs/contracts.md specifies, plus the truth.
 
 `c360 simulate --people N --days K --start YYYY-MM-DD --seed S` writes the landing
 zone, loads the finance `billing` schema, and appends to `truth/identities.csv`;

@@ -1,4 +1,4 @@
-"""Writing a silo's day folder the way SOURCES.md describes: dialects, BOM, `_SUCCESS`."""
+"""Writing a silo's day folder the way its contract describes: dialects, BOM, `_SUCCESS`."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ from c360.quality.contract import (
 from c360.quality.suites.common import required
 from c360.quality.thresholds import CLUSTER_MEASURES, Thresholds
 
-# Identity-bearing source records as contracts/SOURCES.md lists them. Records
+# Identity-bearing source records as docs/contracts.md lists them. Records
 # that an erasure request names by their own key may leave the xref.
 IDENTITY_RECORDS = f"""
     with identity_records as (

@@ -1,4 +1,4 @@
--- Operational relations that data engineers and owners query (contracts/SOURCES.md).
+-- Operational relations that data engineers and owners query (docs/contracts.md).
 create schema if not exists ops;
 
 create table if not exists ops.load_ledger (

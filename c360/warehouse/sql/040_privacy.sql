@@ -1,4 +1,4 @@
--- Data-subject requests (contracts/SOURCES.md, section 5): what the privacy step
+-- Data-subject requests (contracts/privacy.yml): what the privacy step
 -- (c360/privacy) decided and did. Nothing here holds a person's identifiers in
 -- clear: the suppression list keeps keyed hashes (HMAC-SHA256, the key comes
 -- from the environment), the logs keep request ids, customer ids and counts.

@@ -1,5 +1,5 @@
 -- Every identity-bearing source record once, with the customer it belongs to
--- (contracts/SOURCES.md). Records no longer delivered by any silo leave it.
+-- (docs/contracts.md). Records no longer delivered by any silo leave it.
 with identity_map as (
     select * from {{ ref('int_identity__map') }}
 ),

@@ -1,5 +1,5 @@
 -- Every data-subject request matched to one golden customer with the identity
--- resolution's own keys (SOURCES.md, section 5), or reported as unmatched or
+-- resolution's own keys (contracts/privacy.yml), or reported as unmatched or
 -- ambiguous. Precision first, as in identity resolution: erasing the wrong
 -- person is irreversible. So:
 --   * an account id or a card number names the finance account or the loyalty

@@ -30,7 +30,7 @@ from c360.orchestration.dates import run_logical_date
 
 # cosmos' watcher producer rewrites an Airflow Variable with all its XComs so far on every
 # push (~250 a night, inside dbt's event callbacks), so that a producer retried after its
-# process died can restore them: ~5 s of a night's build at 10,000 persons. Here that process
+# process died can restore them, a cost that grows with the night. Here that process
 # is this one, and the next `c360 run` of the date is a new DAG run that never reads the copy;
 # a producer that fails in the ordinary way still writes it, from its failure callback.
 COSMOS_RELIABLE_RETRY = "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY"

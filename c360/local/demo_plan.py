@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 @dataclass(frozen=True)
 class DemoPlan:
-    # issue 9's demo: 14 nights of 10,000 persons in about 14 minutes on a 2-core machine
+    # two weeks of nights for a population large enough to show merges, segments and drift
     people: int = 10_000
     days: int = 14
     start: date = date(2026, 11, 2)

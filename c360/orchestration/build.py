@@ -125,9 +125,9 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_LS,
             # The data tests run in one `dbt test` task after every model: one task per model's
-            # tests doubles the node tasks, each ~0.25 s of Airflow bookkeeping in DAG.test, and
-            # tests inside the producer's build cost more (cosmos reports every event of every
-            # test to XCom: 96 s instead of 40 s a night at 10,000 persons). The gate and
+            # tests doubles the node tasks, each with Airflow's bookkeeping, and tests inside the
+            # producer's build cost more (cosmos reports every event of every test to XCom,
+            # which more than doubles a night's build). The gate and
             # publishing wait for the test task, so nothing untested is published.
             test_behavior=TestBehavior.AFTER_ALL,
             # Unit tests run in CI, not nightly (the producer and the test task exclude them).

@@ -16,10 +16,8 @@
 --
 -- _batch_id has no index: the rows of a batch are looked for only when its file
 -- is delivered again with other content (to replace them), and then in the one
--- date partition that can hold them, which a scan reads in about 0.1 s per
--- million rows (a POS file's 50,000 rows among a million replaced in 0.12 s). An
--- index on it would be built at every date's first load, when the partition is
--- attached (a BRIN index took 0.15 s per million POS lines, a tenth of the load);
+-- date partition that can hold them, which a scan reads quickly. An index on it
+-- would be built at every date's first load, for a look-up that rarely happens;
 -- 012_raw_batch_indexes.sql drops those that earlier versions of this file made.
 --
 -- The tables of the silos of delimited files (contact center, store, privacy, and

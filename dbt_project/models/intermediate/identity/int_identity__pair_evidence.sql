@@ -16,7 +16,7 @@
 ) }}
 
 -- not materialized: the planner then sees the tables' statistics (a
--- materialized CTE has none, and its row guesses turn a 1 s night into minutes)
+-- materialized CTE has none, and its row guesses turn a night of seconds into minutes)
 with candidate_pairs as not materialized (
     select * from {{ ref('int_identity__candidate_pairs') }}
 ),

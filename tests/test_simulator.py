@@ -31,7 +31,7 @@ START = date(2026, 11, 20)  # a Friday: the window holds Sundays and a month end
 DAYS = 18
 PEOPLE = 3000
 # Enough wrong-but-parseable rows and quirky fields to count in a small simulation.
-CONFIG = SimulationConfig(fault_rate=0.01, quirky_field_rate=0.05)
+CONFIG = SimulationConfig(fault_rate=0.02, quirky_field_rate=0.05)
 INTERACTIONS = dataset("contact_center", "interactions")
 EVENTS = dataset("web", "events")
 CONTRACT_EVENT_TYPES = set(EVENTS.values("event_type"))

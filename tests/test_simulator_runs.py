@@ -36,6 +36,7 @@ def fingerprint(target: Target) -> dict[str, object]:
     files = {str(p.relative_to(target.landing_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted(target.landing_dir.rglob("*")) if p.is_file()}
     files["truth"] = (target.truth_dir / "identities.csv").read_text()
+    files["interests"] = (target.truth_dir / "interests.csv").read_text()
     with psycopg.connect(target.finance_dsn) as conn:
         for table, key in TABLES.items():
             files[table] = conn.execute(f"select * from billing.{table} order by {key}").fetchall()

@@ -117,12 +117,13 @@ class SimulationConfig:
     fault_rate: float = 0.002
 
     # --- behaviour per day --------------------------------------------------------------
-    web_session_rate: float = 0.04         # sessions per web person per day
+    web_session_rate: float = 0.012        # visits with no purchase in mind, per web person per day
     anonymous_session_rate: float = 0.01   # sessions of unknown visitors per person per day
-    store_receipt_rate: float = 0.012      # receipts per person per day (all stores)
+    store_receipt_rate: float = 0.012      # receipts per person per day (all stores), at default
+                                           # rates; persons' purchases scale with it
     card_shown_rate: float = 0.75
     return_rate: float = 0.03
-    contact_rate: float = 0.004            # contacts per person per day
+    contact_rate: float = 0.003            # contacts per person per day, besides asking advice
     anonymous_contact_rate: float = 0.1    # share of contacts without any caller detail
     customer_ref_rate: float = 0.55
     resolved_rate: float = 0.78
@@ -133,7 +134,6 @@ class SimulationConfig:
     credit_note_rate: float = 0.02
     never_paid_rate: float = 0.03
     late_payment_rate: float = 0.08
-    research_to_store_rate: float = 0.6    # appointments that end in a store purchase
 
     # --- delivery quirks ----------------------------------------------------------------
     late_event_rate: float = 0.02
@@ -150,6 +150,12 @@ class SimulationConfig:
     def __post_init__(self) -> None:
         if self.noise not in NOISE_PROFILES:
             raise ValueError(unknown_profile(self.noise))
+
+    @property
+    def purchase_scale(self) -> float:
+        """How much more persons buy (and research and call before buying) than at the
+        default receipt rate: a busier simulation is busier in every channel."""
+        return self.store_receipt_rate / SimulationConfig.store_receipt_rate
 
     def to_dict(self) -> dict:
         return asdict(self)

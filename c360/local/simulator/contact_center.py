@@ -1,6 +1,7 @@
 """One day of the contact center's export: `contact_center/YYYY-MM-DD/interactions.csv`.
 
-Callers are persons (mostly billing customers) and a share of unknown callers.
+Callers are persons (mostly billing customers) and a share of unknown callers;
+persons on a purchase journey (journeys.py) ask for advice about it.
 Agents type what they hear: an account id in any form, a card number, the
 name as 'First Last' or 'Last, First', a phone number as captured. A matter
 that is not resolved comes back on a later day, without first-contact
@@ -19,6 +20,7 @@ from c360.local.simulator import mess
 from c360.local.simulator.clock import OFFICE_HOURS, Day, local_text, poisson
 from c360.local.simulator.config import SimulationConfig
 from c360.local.simulator.files import CONTACT_CENTER, Dialect, day_folder, mark_complete, write_csv
+from c360.local.simulator.journeys import CALL, Touches
 from c360.local.simulator.population import Population
 from c360.local.simulator.state import Carry
 from c360.local.simulator.truth import truth_rows
@@ -26,16 +28,17 @@ from c360.local.simulator.typed import AGENT, typed_identity
 
 INTERACTIONS = dataset("contact_center", "interactions")
 COLUMNS = list(INTERACTIONS.column_names)
-# Weights in the contract's order of the values.
+# Weights in the contract's order of the values; most advice is asked on a journey.
 REASONS = INTERACTIONS.values("reason")
-REASON_WEIGHTS = (0.26, 0.12, 0.2, 0.1, 0.14, 0.06, 0.12)
+REASON_WEIGHTS = (0.3, 0.14, 0.06, 0.12, 0.17, 0.07, 0.14)
 CHANNELS = INTERACTIONS.values("channel")
 AGENTS = 80
 NO_PERSON = -1
 
 
 def _callers(day: Day, population: Population, carry: Carry, cfg: SimulationConfig,
-             rng: np.random.Generator) -> pd.DataFrame:
+             touches: Touches, rng: np.random.Generator) -> pd.DataFrame:
+    """Who contacts the center today, why, and by which channel (None: any)."""
     persons = population.persons
     pool = np.flatnonzero(persons["in_contact_center"].to_numpy())
     weights = persons["activity"].to_numpy()[pool]
@@ -43,12 +46,19 @@ def _callers(day: Day, population: Population, carry: Carry, cfg: SimulationConf
     person = pool[rng.choice(len(pool), n, p=weights / weights.sum())] if len(pool) else []
     person = np.where(rng.random(n) < cfg.anonymous_contact_rate, NO_PERSON, person)
     new = pd.DataFrame({"person": person.astype(np.int64),
-                        "reason": rng.choice(REASONS, n, p=REASON_WEIGHTS), "follow_up": False})
+                        "reason": rng.choice(REASONS, n, p=REASON_WEIGHTS), "follow_up": False,
+                        "channel": None})
+    # Advice before a purchase: a call from who buys by phone, a chat or e-mail from others.
+    advice = touches.of(CALL)
+    asks = pd.DataFrame({"person": advice["person"].to_numpy(), "reason": "product_info",
+                         "follow_up": False,
+                         "channel": np.where(advice["chat"].to_numpy(dtype=bool),
+                                             rng.choice(["chat", "email"], len(advice)), "phone")})
     due = carry.open_matters[carry.open_matters["day"] == day.index]
     carry.open_matters = carry.open_matters[carry.open_matters["day"] != day.index]
     follow_ups = pd.DataFrame({"person": due["person"].to_numpy(), "reason": due["reason"],
-                               "follow_up": True})
-    return pd.concat([new, follow_ups], ignore_index=True)
+                               "follow_up": True, "channel": None})
+    return pd.concat([new, asks, follow_ups], ignore_index=True)
 
 
 def _customer_refs(callers: pd.DataFrame, population: Population, day_index: int,
@@ -123,12 +133,14 @@ def _outcomes(callers: pd.DataFrame, channel: np.ndarray, cfg: SimulationConfig,
 
 
 def simulate_contact_center(day: Day, population: Population, carry: Carry,
-                            cfg: SimulationConfig, landing: Path) -> tuple[int, pd.DataFrame]:
+                            cfg: SimulationConfig, touches: Touches, landing: Path
+                            ) -> tuple[int, pd.DataFrame]:
     """Write the day's interactions; returns the row count and the truth rows."""
     rng = day.rng(2)
-    callers = _callers(day, population, carry, cfg, rng)
+    callers = _callers(day, population, carry, cfg, touches, rng)
     n = len(callers)
-    channel = rng.choice(CHANNELS, n, p=[0.6, 0.25, 0.15])
+    planned = callers.pop("channel").to_numpy()
+    channel = np.where(pd.isna(planned), rng.choice(CHANNELS, n, p=[0.6, 0.25, 0.15]), planned)
     started = day.local_times(rng, n, OFFICE_HOURS)
     order = np.argsort(started.asi8, kind="stable")
     callers, channel, started = callers.iloc[order].reset_index(drop=True), channel[order], \

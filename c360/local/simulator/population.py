@@ -18,6 +18,7 @@ import pandas as pd
 
 from c360.ingest.contracts import dataset
 from c360.local.simulator import mess, register_slips
+from c360.local.simulator.behaviour import Behaviour, draw_behaviour
 from c360.local.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.local.simulator.ids import ean13, padded, unique_ints, uuids
 from c360.local.simulator.pools import EMAIL_DOMAIN_WEIGHTS, EMAIL_DOMAINS, LANDLINE_AREAS, all_pools
@@ -36,6 +37,7 @@ class Population:
     accounts: pd.DataFrame  # finance billing accounts as the clerks typed them
     cards: pd.DataFrame     # loyalty cards with the enrolment form as filled in
     cookies: pd.DataFrame   # browser cookies of persons (anonymous_id, person)
+    behaviour: Behaviour    # hidden interest and preferred channel per person and line
 
     def account_on(self, day_index: int, persons: pd.Series) -> pd.Series:
         """The account id each of `persons` quotes on that day (their oldest open one), or NaN."""
@@ -419,4 +421,5 @@ def build_population(n: int, seed: int, start: date, cfg: SimulationConfig) -> P
         accounts=build_accounts(persons, seed, cfg),
         cards=build_cards(persons, seed, cfg),
         cookies=build_cookies(persons, seed, cfg),
+        behaviour=draw_behaviour(persons, seed, start, cfg),
     )

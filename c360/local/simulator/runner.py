@@ -3,6 +3,7 @@
 Per business day, in order: the file silos' folders (each ends with
 `_SUCCESS`), the billing database's changes in one transaction, the truth rows,
 then the saved state. A run that stops half-way re-writes that day next time.
+A new simulation first writes its hidden behaviour to `truth/interests.csv`.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from c360.local.simulator.config import NOISE_PROFILES, SimulationConfig, unknow
 from c360.local.simulator.contact_center import simulate_contact_center
 from c360.local.simulator.finance import simulate_finance
 from c360.local.simulator.finance_db import billing_has_rows, drop_billing, load_finance_day
+from c360.local.simulator.journeys import Journeys
 from c360.local.simulator.population import Population, build_population
 from c360.local.simulator.privacy import simulate_privacy
 from c360.local.simulator.state import Carry, SimulationState, StateError, StateStore
 from c360.local.simulator.store import catalog, simulate_store
-from c360.local.simulator.truth import append_truth, start_truth
+from c360.local.simulator.truth import append_truth, start_truth, write_interests
 from c360.local.simulator.web import simulate_web
 
 FILE_SILOS = ("contact_center", "web", "store", "privacy")
@@ -103,6 +105,7 @@ def _new_simulation(request: Request, target: Target, store: StateStore,
     progress("population")
     population = build_population(request.people, request.seed, request.start, config)
     store.save_population(population)
+    write_interests(target.truth_dir, population.behaviour.truth(population.persons["person_id"]))
     state = SimulationState(seed=request.seed, people=request.people, start=request.start,
                             config=config, truth_bytes=start_truth(target.truth_dir))
     return state, population, Carry.initial(population)
@@ -147,11 +150,13 @@ def simulate(request: Request, target: Target, progress: Progress = lambda step:
         state, population, carry = _new_simulation(request, target, store, progress)
     cfg = state.config
     items = catalog(state.seed)
+    journeys = Journeys(population.behaviour, population.persons, state.seed, state.start, cfg)
     rows: dict[str, int] = {}
     first = state.days_written
     for index in range(first, first + request.days):
         day = Day.of(state.start, index, state.seed)
-        counts, truth = _simulate_day(day, population, carry, cfg, target, items, progress)
+        counts, truth = _simulate_day(day, population, carry, cfg, target, items, journeys,
+                                      progress)
         progress(f"{day.date} truth")
         state.truth_bytes = append_truth(target.truth_dir, truth, state.truth_bytes)
         counts["truth identities"] = len(truth)
@@ -173,16 +178,18 @@ def simulate(request: Request, target: Target, progress: Progress = lambda step:
 
 
 def _simulate_day(day: Day, population: Population, carry: Carry, cfg: SimulationConfig,
-                  target: Target, items: pd.DataFrame, progress: Progress
+                  target: Target, items: pd.DataFrame, journeys: Journeys, progress: Progress
                   ) -> tuple[dict[str, int], pd.DataFrame]:
     """Write one business day everywhere; returns the rows per output and the truth rows."""
     landing = target.landing_dir
+    touches = journeys.touches(day.index)
     progress(f"{day.date} contact center")
-    interactions, cc_truth = simulate_contact_center(day, population, carry, cfg, landing)
+    interactions, cc_truth = simulate_contact_center(day, population, carry, cfg, touches, landing)
     progress(f"{day.date} web")
-    events, web_truth = simulate_web(day, population, carry, cfg, landing)
+    events, web_truth = simulate_web(day, population, carry, cfg, touches, landing)
     progress(f"{day.date} stores")
-    pos_lines, members, store_truth = simulate_store(day, population, carry, cfg, landing, items)
+    pos_lines, members, store_truth = simulate_store(day, population, carry, cfg, touches, landing,
+                                                     items)
     progress(f"{day.date} privacy")
     requests = simulate_privacy(day, population, cfg, landing)
     progress(f"{day.date} finance")

@@ -2,8 +2,8 @@
 
 The state lives outside the landing zone (beside truth/): the seed and size,
 the days already written, the population, and what carries over from one day
-to the next (open invoices, late web events, booked store visits, open
-contact-center matters, newsletter subscriptions, ...). Each day's random draws
+to the next (open invoices, late web events, open contact-center matters,
+newsletter subscriptions, ...). Each day's random draws
 come from its own stream (clock.Day.rng), so simulating 30 days at once or
 1 + 29 days gives the same files, rows and truth.
 """
@@ -22,7 +22,7 @@ import pandas as pd
 from c360.local.simulator.config import SimulationConfig
 from c360.local.simulator.population import Population
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # since the population holds its behaviour and no store visits are carried
 
 
 @dataclass
@@ -31,7 +31,6 @@ class Carry:
 
     open_invoices: pd.DataFrame
     late_web_lines: list[tuple[bytes, int]]  # held back to the next day, with their cookie
-    store_visits: pd.DataFrame          # person, day, store_code, product_line
     open_matters: pd.DataFrame          # person, day, reason
     subscribed: np.ndarray              # per person: on the newsletter list
     web_account: np.ndarray             # per person: has a web login
@@ -45,10 +44,6 @@ class Carry:
             open_invoices=pd.DataFrame(columns=["invoice_id", "account_id", "due_day", "pay_day",
                                                 "amount", "method"]),
             late_web_lines=[],
-            store_visits=pd.DataFrame({"person": pd.Series(dtype=np.int64),
-                                       "day": pd.Series(dtype=np.int64),
-                                       "store_code": pd.Series(dtype=object),
-                                       "product_line": pd.Series(dtype=object)}),
             open_matters=pd.DataFrame({"person": pd.Series(dtype=np.int64),
                                        "day": pd.Series(dtype=np.int64),
                                        "reason": pd.Series(dtype=object)}),

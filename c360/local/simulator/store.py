@@ -1,8 +1,10 @@
 """One day of the stores: `store/YYYY-MM-DD/pos_<store_code>.csv` and `loyalty_members.csv`.
 
 Stores that do not open on Sundays deliver no POS file that day (the folder is
-still marked complete). Loyalty members show their card on most receipts;
-visitors who booked an appointment online come and buy. The members file is
+still marked complete). Shoppers who drop in buy a random basket; a person's
+purchase (journeys.py) is a receipt in their store, mostly of the line they came
+for, often after research or an appointment booked online, with their loyalty
+card when they have one and show it. The members file is
 a delta: enrolments (the first day carries everyone enrolled before it),
 replaced cards, moved members and changed marketing opt-ins.
 """
@@ -26,6 +28,7 @@ from c360.local.simulator.clock import (
 )
 from c360.local.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.local.simulator.files import STORE, day_folder, mark_complete, write_csv
+from c360.local.simulator.journeys import RECEIPT, Touches
 from c360.local.simulator.population import Population
 from c360.local.simulator.state import Carry
 from c360.local.simulator.truth import truth_rows
@@ -36,6 +39,8 @@ MEMBER_COLUMNS = list(dataset("store", "loyalty_members").column_names)
 CATALOG_SIZE = 400
 PAYMENT_METHODS = POS_LINES.values("payment_method")
 PAYMENT_METHOD_WEIGHTS = (0.15, 0.6, 0.2, 0.05)  # in the contract's order
+WALK_IN_SHARE = 0.4       # of the receipt rate: shoppers who just drop in, without a card
+SAME_LINE = 0.75          # a buyer's further articles that belong with the first
 
 
 def catalog(seed: int) -> pd.DataFrame:
@@ -52,46 +57,27 @@ def catalog(seed: int) -> pd.DataFrame:
     })
 
 
-def _active_cards(population: Population, day: Day) -> pd.DataFrame:
-    cards = population.cards
-    live = (cards["start_day"] <= day.index) & (cards["end_day"] > day.index)
-    return cards[live]
-
-
-def _receipts(day: Day, population: Population, carry: Carry, cfg: SimulationConfig,
+def _receipts(day: Day, population: Population, touches: Touches, cfg: SimulationConfig,
               rng: np.random.Generator, open_stores: list) -> pd.DataFrame:
-    """One row per receipt: store, person's card shown (or None), product line wanted."""
+    """One row per receipt: store, person's card shown (or None), product line bought (None
+    for a walk-in's basket)."""
     persons = population.persons
-    n = poisson(rng, cfg.store_receipt_rate * len(persons) * day.season)
+    n = poisson(rng, cfg.store_receipt_rate * WALK_IN_SHARE * len(persons) * day.season)
     by_country = {c: [s.code for s in open_stores if s.country == c] for c in ("NL", "BE")}
-    cards = _active_cards(population, day)
     country = rng.choice(["NL", "BE"], n, p=[cfg.share_nl, 1 - cfg.share_nl])
-    member = rng.random(n) < 0.6
-    card_country = persons["country"].to_numpy()[cards["person"].to_numpy()]
     rows = []
     for code, stores in by_country.items():
-        sel = np.flatnonzero(country == code)
-        if not stores or not len(sel):
-            continue
-        pool = cards[card_country == code]
-        weights = persons["activity"].to_numpy()[pool["person"].to_numpy()]
-        shown = member[sel] & (rng.random(len(sel)) < cfg.card_shown_rate) & (len(pool) > 0)
-        picked = rng.choice(len(pool), len(sel), p=weights / weights.sum()) if len(pool) else 0
-        card = np.where(shown, pool["card_number"].to_numpy()[picked] if len(pool) else None, None)
-        rows.append(pd.DataFrame({"store_code": rng.choice(stores, len(sel)), "card": card,
-                                  "product_line": None}))
-    visits = carry.store_visits[carry.store_visits["day"] == day.index]
-    carry.store_visits = carry.store_visits[carry.store_visits["day"] != day.index]
-    open_codes = {s.code for s in open_stores}
-    closed = visits[~visits["store_code"].isin(open_codes)]
-    # A booked visit on a day the store is closed happens the day after.
-    carry.store_visits = pd.concat([carry.store_visits, closed.assign(day=day.index + 1)],
-                                   ignore_index=True)
-    visits = visits[visits["store_code"].isin(open_codes)]
-    shown_card = population.card_on(day.index, visits["person"])
-    rows.append(pd.DataFrame({"store_code": visits["store_code"].to_numpy(),
-                              "card": shown_card.to_numpy(),
-                              "product_line": visits["product_line"].to_numpy()}))
+        sel = int((country == code).sum())
+        if stores and sel:
+            rows.append(pd.DataFrame({"store_code": rng.choice(stores, sel), "card": None,
+                                      "product_line": None}))
+    bought = touches.of(RECEIPT)
+    card = population.card_on(day.index, bought["person"])
+    shown = card.notna().to_numpy() & (rng.random(len(bought)) < cfg.card_shown_rate)
+    rows.append(pd.DataFrame({"store_code": bought["store"].to_numpy(),
+                              "card": np.where(shown, card.to_numpy(), None),
+                              "product_line": np.array(PRODUCT_LINES, dtype=object)[
+                                  bought["line"].to_numpy()]}))
     receipts = pd.concat(rows, ignore_index=True)
     receipts["card"] = receipts["card"].astype(object).where(receipts["card"].notna(), None)
     return receipts
@@ -113,12 +99,17 @@ def _lines(receipts: pd.DataFrame, day: Day, items: pd.DataFrame, cfg: Simulatio
     lines = receipts.loc[receipts.index.repeat(count)].reset_index(drop=True)
     lines["line_no"] = lines.groupby(["store_code", "receipt_id"]).cumcount() + 1
     item = items.iloc[rng.integers(0, len(items), len(lines))].reset_index(drop=True)
-    wanted = lines["product_line"].notna().to_numpy() & (lines["line_no"] == 1).to_numpy()
-    if wanted.any():  # the article the visitor researched online comes first on the receipt
-        by_line = items.groupby("product_line").sample(n=1, random_state=rng).set_index(
-            "product_line")
-        item.loc[wanted, ["sku", "price"]] = by_line.loc[lines["product_line"][wanted],
-                                                         ["sku", "price"]].to_numpy()
+    # A buyer's first article is of the line they came for, and most of the rest go with it.
+    wanted = lines["product_line"].notna().to_numpy() & (
+        (lines["line_no"] == 1).to_numpy() | (rng.random(len(lines)) < SAME_LINE))
+    if wanted.any():
+        line_of = lines["product_line"].to_numpy()[wanted]
+        pick = rng.random(len(line_of))
+        chosen = np.zeros(len(line_of), dtype=np.int64)
+        for name, rows in items.groupby("product_line").indices.items():
+            at = line_of == name
+            chosen[at] = rows[(pick[at] * len(rows)).astype(np.int64)]
+        item.loc[wanted, ["sku", "price"]] = items[["sku", "price"]].to_numpy()[chosen]
         item.loc[wanted, "product_line"] = lines["product_line"][wanted].to_numpy()
     quantity = rng.choice([1, 1, 1, 1, 2, 3], len(lines))
     quantity = np.where(rng.random(len(lines)) < cfg.return_rate, -1, quantity)
@@ -174,11 +165,12 @@ def _members(day: Day, population: Population, carry: Carry, cfg: SimulationConf
 
 
 def simulate_store(day: Day, population: Population, carry: Carry, cfg: SimulationConfig,
-                   landing: Path, items: pd.DataFrame) -> tuple[int, int, pd.DataFrame]:
+                   touches: Touches, landing: Path, items: pd.DataFrame
+                   ) -> tuple[int, int, pd.DataFrame]:
     """Write the day's POS and member files; returns POS lines, member rows and truth rows."""
     rng = day.rng(4)
     open_stores = [s for s in cfg.stores if s.open_on_sunday or not day.is_sunday]
-    receipts = _receipts(day, population, carry, cfg, rng, open_stores)
+    receipts = _receipts(day, population, touches, cfg, rng, open_stores)
     lines = _lines(receipts, day, items, cfg, rng)
     members, first_seen = _members(day, population, carry, cfg, rng)
 

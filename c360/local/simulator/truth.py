@@ -1,7 +1,10 @@
-"""The truth for evaluation: which person every identity-bearing record belongs to.
+"""The truth for evaluation: which person every identity-bearing record belongs to, and
+what drives each person's behaviour.
 
 `truth/identities.csv` (source_system, source_key, person_id) grows by one row
-per identity-bearing record as the days are written; the pipeline never reads it.
+per identity-bearing record as the days are written. `truth/interests.csv`
+(person_id, product_line, interest, preferred_channel; behaviour.py) is written
+once, when a simulation starts. The pipeline reads neither.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ def start_truth(truth_dir: Path) -> int:
     path = truth_file(truth_dir)
     pd.DataFrame(columns=TRUTH_COLUMNS).to_csv(path, index=False, lineterminator="\n")
     return path.stat().st_size
+
+
+def write_interests(truth_dir: Path, interests: pd.DataFrame) -> None:
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    interests.to_csv(truth_dir / "interests.csv", index=False, lineterminator="\n",
+                     float_format="%.6f")
 
 
 def append_truth(truth_dir: Path, rows: pd.DataFrame, expected_size: int) -> int:

@@ -1,10 +1,12 @@
 """One day of web event logs: `web/YYYY-MM-DD/events-HH.jsonl.gz`.
 
 Visitors browse anonymously on one of their cookies, sometimes log in, sign up
-for the newsletter, register for a webinar, chat with an expert, configure a
-product, book a store appointment (and often buy in that store later) or order
-online. Delivery is at least once and a little late: some events are written
-twice, some only in the next day's files.
+for the newsletter, register for a webinar, chat with an expert or configure a
+product. A person on a purchase journey (journeys.py) researches its product
+line: page views, a configuration, an expert chat, a store appointment, and the
+online order, arriving from the newsletter when that is how they buy. Delivery
+is at least once and a little late: some events are written twice, some only in
+the next day's files.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from c360.local.simulator.clock import WEB_HOURS, Day, iso_utc, poisson, utc64
 from c360.local.simulator.config import PRODUCT_LINES, SimulationConfig
 from c360.local.simulator.files import day_folder, mark_complete
 from c360.local.simulator.ids import uuids
+from c360.local.simulator.journeys import ORDER, SESSION, Touches
 from c360.local.simulator.population import Population
 from c360.local.simulator.state import Carry
 from c360.local.simulator.truth import truth_rows
@@ -47,11 +50,13 @@ TRAIT_KEYS = {
 # there, and logging in means typing it. So these events carry it without typos or household
 # addresses.
 ACCOUNT_EVENTS = ("login", "account_created")
-# Chance per session of each step, for a visitor known to the population.
+# Chance per session of each step, for a visitor known to the population; a journey's
+# configurations, chats, appointments and orders come on top.
 STEP_RATES = {"login": 0.4, "account_created": 0.04, "newsletter_signup": 0.05,
               "newsletter_unsubscribe": 0.015, "webinar_registration": 0.02,
-              "expert_chat": 0.03, "product_configured": 0.08, "appointment_booked": 0.02,
-              "order_completed": 0.03}
+              "expert_chat": 0.01, "product_configured": 0.03}
+NEWSLETTER_UTM = UTMS[1]
+NO_PLAN = -1
 
 
 def _page(path: str, title: str) -> tuple[str, dict]:
@@ -65,11 +70,13 @@ class SessionWriter:
                  rng: np.random.Generator) -> None:
         self.day, self.population, self.carry, self.cfg, self.rng = day, population, carry, cfg, rng
         self.orders = 0
-        self.stores = {c: [s.code for s in cfg.stores if s.country == c] for c in SITES}
 
-    def events(self, person: int, country: str, u: np.ndarray) -> list[tuple[str, dict, bool]]:
-        """(event_type, properties, logged_in) for one session; person -1 is unknown."""
-        line = PRODUCT_LINES[int(u[0] * len(PRODUCT_LINES))]
+    def events(self, person: int, u: np.ndarray, plan: tuple) -> list[tuple[str, dict, bool]]:
+        """(event_type, properties, logged_in) for one session; person -1 is unknown.
+        `plan` is the session's journey touch (line, kind, configure, chat, appointment,
+        store, visit_day), its line NO_PLAN for a visit without one."""
+        planned, kind, configure, chat, appointment, store, visit_day = plan
+        line = PRODUCT_LINES[planned if planned != NO_PLAN else int(u[0] * len(PRODUCT_LINES))]
         out: list[tuple[str, dict, bool]] = []
         logged_in = False
 
@@ -77,7 +84,8 @@ class SessionWriter:
             out.append((event[0], event[1], logged_in))
 
         add(_page("/", "Voltwerk — duurzaam wonen"))
-        for k in range(int(u[1] * 5)):
+        pages = int(u[1] * 5) + (planned != NO_PLAN)  # on a journey, at least the line's page
+        for k in range(pages):
             add(_page(f"/producten/{line}" + ("" if k == 0 else f"/{int(u[2] * 900) + k}"),
                       f"{line.replace('_', ' ').title()} | Voltwerk"))
         if person < 0:
@@ -85,7 +93,7 @@ class SessionWriter:
                 add(self._configured(line, u))
             return out
         has_account = bool(self.carry.web_account[person])
-        if has_account and u[4] < STEP_RATES["login"]:
+        if has_account and u[4] < STEP_RATES["login"] * (2 if kind == ORDER else 1):
             logged_in = True
             add(("login", {}))
         elif not has_account and u[4] < STEP_RATES["account_created"]:
@@ -103,14 +111,14 @@ class SessionWriter:
             topic = WEBINAR_TOPICS[int(u[8] * len(WEBINAR_TOPICS))]
             add(("webinar_registration",
                  {"webinar_id": f"WB-{self.day.date:%Y}-{int(u[8] * 40):02d}", "topic": topic}))
-        if u[9] < STEP_RATES["expert_chat"]:
+        if chat or u[9] < STEP_RATES["expert_chat"]:
             add(("expert_chat", {"topic": CHAT_TOPICS[int(u[10] * len(CHAT_TOPICS))],
                                  "duration_seconds": int(60 + u[10] * 1500)}))
-        if u[11] < STEP_RATES["product_configured"] * 3:
+        if configure or u[11] < STEP_RATES["product_configured"]:
             add(self._configured(line, u))
-        if u[12] < STEP_RATES["appointment_booked"]:
-            add(self._appointment(person, country, line, u))
-        if u[13] < STEP_RATES["order_completed"] * (2 if logged_in else 1):
+        if appointment:
+            add(self._appointment(line, store, visit_day, u))
+        if kind == ORDER:
             self.orders += 1
             add(("order_completed", {
                 "order_id": f"WO-{self.day.date:%Y%m%d}-{self.orders:06d}",
@@ -126,35 +134,38 @@ class SessionWriter:
                                       "configuration_id": f"CFG-{int(u[14] * 1e9):09d}",
                                       "price": round(float(500 + u[2] * 12000), 2)}
 
-    def _appointment(self, person: int, country: str, line: str, u: np.ndarray
+    def _appointment(self, line: str, store: str, visit_day: int, u: np.ndarray
                      ) -> tuple[str, dict]:
-        stores = self.stores[country]
-        store = stores[int(u[2] * len(stores))]
-        visit_day = self.day.index + 1 + int(u[3] * 10)
         when = (pd.Timestamp(self.day.date) + pd.Timedelta(days=visit_day - self.day.index,
                                                            hours=10 + int(u[6] * 7)))
-        if u[8] < self.cfg.research_to_store_rate:
-            visit = pd.DataFrame({"person": [person], "day": [visit_day], "store_code": [store],
-                                  "product_line": [line]})
-            self.carry.store_visits = pd.concat([self.carry.store_visits, visit],
-                                                ignore_index=True)
         return "appointment_booked", {
             "store_code": store, "product_line": line,
             "appointment_at": when.tz_localize("Europe/Amsterdam").isoformat()}
 
 
-def _sessions(day: Day, population: Population, cfg: SimulationConfig,
+def _sessions(day: Day, population: Population, cfg: SimulationConfig, touches: Touches,
               rng: np.random.Generator) -> pd.DataFrame:
+    """Visits without a plan, the journeys' sessions, then anonymous visits."""
     persons, cookies = population.persons, population.cookies
     pool = np.flatnonzero(persons["in_web"].to_numpy())
     weights = persons["activity"].to_numpy()[pool]
-    n_known = poisson(rng, cfg.web_session_rate * len(pool) * day.season)
-    person = pool[rng.choice(len(pool), n_known, p=weights / weights.sum())]
+    n_browsing = poisson(rng, cfg.web_session_rate * len(pool) * day.season)
+    planned = touches.of(SESSION, ORDER)
+    person = np.concatenate([pool[rng.choice(len(pool), n_browsing, p=weights / weights.sum())],
+                             planned["person"].to_numpy()])
+    n_known = len(person)
     first_cookie = np.searchsorted(cookies["person"].to_numpy(), person)
     cookie_count = np.searchsorted(cookies["person"].to_numpy(), person, side="right") - first_cookie
     cookie = first_cookie + (rng.random(n_known) * cookie_count).astype(np.int64)
     n_anonymous = poisson(rng, cfg.anonymous_session_rate * len(persons) * day.season)
     n = n_known + n_anonymous
+    unplanned = n - len(planned)
+
+    def plan(column: str, default: object) -> np.ndarray:
+        values = planned[column].to_numpy()
+        fill = np.full(unplanned, default, dtype=values.dtype if default is not None else object)
+        return np.concatenate([fill[:n_browsing], values, fill[n_browsing:]])
+
     return pd.DataFrame({
         "person": np.concatenate([person, np.full(n_anonymous, -1)]),
         "cookie": np.concatenate([cookie, np.full(n_anonymous, -1)]),
@@ -164,6 +175,10 @@ def _sessions(day: Day, population: Population, cfg: SimulationConfig,
                                    rng.choice(["NL", "BE"], n_anonymous, p=[0.7, 0.3])]),
         "session_id": uuids(rng, n),
         "start": day.local_times(rng, n, WEB_HOURS),
+        "line": plan("line", NO_PLAN), "kind": plan("kind", NO_PLAN),
+        "configure": plan("configure", False), "chat": plan("chat", False),
+        "appointment": plan("appointment", False), "store": plan("store", None),
+        "visit_day": plan("visit_day", NO_PLAN), "newsletter": plan("newsletter", False),
     })
 
 
@@ -224,17 +239,17 @@ def _write_files(folder: Path, lines: list[bytes], hours: np.ndarray) -> None:
 
 
 def simulate_web(day: Day, population: Population, carry: Carry, cfg: SimulationConfig,
-                 landing: Path) -> tuple[int, pd.DataFrame]:
+                 touches: Touches, landing: Path) -> tuple[int, pd.DataFrame]:
     """Write the day's event files; returns the lines written and the truth rows."""
     rng = day.rng(3)
-    sessions = _sessions(day, population, cfg, rng)
+    sessions = _sessions(day, population, cfg, touches, rng)
     writer = SessionWriter(day, population, carry, cfg, rng)
     draws = rng.random((len(sessions), 16))
+    plans = zip(*(sessions[c].to_numpy() for c in ("line", "kind", "configure", "chat",
+                                                   "appointment", "store", "visit_day")), strict=True)
     rows = []
-    for s, (person, country) in enumerate(zip(sessions["person"].to_numpy(),
-                                              sessions["country"].to_numpy(), strict=True)):
-        for k, (event_type, props, logged_in) in enumerate(writer.events(person, country,
-                                                                          draws[s])):
+    for s, (person, plan) in enumerate(zip(sessions["person"].to_numpy(), plans, strict=True)):
+        for k, (event_type, props, logged_in) in enumerate(writer.events(person, draws[s], plan)):
             rows.append((s, k, event_type, props, logged_in))
     events = pd.DataFrame(rows, columns=["session", "step", "event_type", "properties",
                                          "logged_in"])
@@ -246,8 +261,13 @@ def simulate_web(day: Day, population: Population, carry: Carry, cfg: Simulation
     events["occurred_at"] = iso_utc(utc64(moment))
     events["event_id"] = uuids(rng, len(events)).to_numpy()
     events["first"] = events["step"] == 0
-    events["referrer"] = rng.choice(np.array(REFERRERS, dtype=object), len(events))
-    events["utm"] = rng.choice(np.array(UTMS, dtype=object), len(events))
+    referrer = rng.choice(np.array(REFERRERS, dtype=object), len(events))
+    utm = rng.choice(np.array(UTMS, dtype=object), len(events))
+    # Who buys from the newsletter comes to the site through its links.
+    from_newsletter = events["newsletter"].to_numpy(dtype=bool)
+    referrer[from_newsletter] = None
+    utm[from_newsletter] = NEWSLETTER_UTM
+    events["referrer"], events["utm"] = referrer, utm
     traits = _traits(events, population, cfg, rng)
     lines = _lines(events, traits, population)
 

@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.c360-installed
 # on both cores, several times faster than pip alone.
 UV     := uv==0.13.9
 
-.PHONY: setup lock demo test lint contracts bench-ingest bench-identity eval-febrl bench-year clean-state
+.PHONY: setup lock demo test lint contracts bench-ingest bench-identity eval-febrl bench-year bench-lookup clean-state
 
 setup: $(STAMP)
 
@@ -76,6 +76,10 @@ eval-febrl: setup
 # and evaluated (prints figures; `benchmarks/bench_year.py --days 30` to compare).
 bench-year: setup
 	$(BIN)/python benchmarks/bench_year.py --people 500 --days 365
+
+# The lookup API over 1,000,000 synthetic customers, 50 clients for 30 s (prints figures).
+bench-lookup: setup
+	$(BIN)/python benchmarks/bench_lookup.py --customers 1000000 --clients 50 --seconds 30
 
 # Stops the embedded PostgreSQL and removes all local state (.c360/).
 clean-state: setup

@@ -335,6 +335,109 @@ def privacy_apply(date_: str = BUSINESS_DATE_OPTION) -> None:
 
 
 @app.command()
+def lookup(
+    phone: str | None = typer.Option(None, help="a phone number as the caller gives it"),
+    email: str | None = typer.Option(None, help="an e-mail address"),
+    card: str | None = typer.Option(None, help="a loyalty card number (13 digits)"),
+    account: str | None = typer.Option(None, help="a billing account, e.g. FA0012345 or 12345"),
+    as_json: bool = typer.Option(False, "--json", help="print the answer as the API gives it"),
+) -> None:
+    """Look a customer up by a key as a caller gives it, as the lookup API does; audited as you."""
+    import json
+
+    import psycopg
+
+    from c360.privacy.keys import privacy_key
+    from c360.serving.audit import cli_caller
+    from c360.serving.console import print_answer
+    from c360.serving.lookup import lookup_dsn, run_lookup
+
+    given = [(kind, value) for kind, value in
+             (("phone", phone), ("email", email), ("card", card), ("account", account)) if value is not None]
+    if len(given) != 1:
+        fail("give exactly one of --phone, --email, --card and --account")
+    kind, value = given[0]
+    try:
+        settings = load_settings()
+        with psycopg.connect(lookup_dsn(settings), autocommit=True) as conn:
+            answer = run_lookup(conn, kind, value, privacy_key(settings), cli_caller())
+    except (ConfigError, psycopg.Error) as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(json.loads(answer.body), indent=2))
+    else:
+        print_answer(console, kind, json.loads(answer.body))
+    if answer.result == "invalid":
+        raise typer.Exit(2)
+
+
+api_app = typer.Typer(
+    help="The lookup's HTTP API: `c360 api` serves it; `c360 api token ...` manages its callers.",
+    invoke_without_command=True,
+)
+app.add_typer(api_app, name="api")
+
+
+@api_app.callback()
+def api(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8360, help="port to listen on"),
+    workers: int = typer.Option(1, help="server processes"),
+) -> None:
+    """Serve POST /lookup with uvicorn; every caller needs a token (`c360 api token create`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from c360.serving.lookup import lookup_dsn
+
+    try:
+        lookup_dsn(load_settings())
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(f"lookup API on http://{host}:{port}/lookup (Ctrl-C stops it)")
+    # no access log: the API's audit is ops.lookup_audit
+    uvicorn.run("c360.serving.app:create_app", factory=True, host=host, port=port, workers=workers,
+                access_log=False, log_level="warning")
+
+
+token_app = typer.Typer(help="Bearer tokens of the systems that call the lookup API.", no_args_is_help=True)
+api_app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(system: str = typer.Option(..., help="the calling system, e.g. cc-desk")) -> None:
+    """Make the system's token (replacing the one it had) and print it once: it is kept only hashed."""
+    import psycopg
+
+    from c360.serving.tokens import create_token
+
+    try:
+        token = create_token(load_settings().warehouse_dsn, system)
+    except (ConfigError, ValueError, psycopg.Error) as exc:
+        fail(str(exc))
+    console.print(f"token for {system} (shown once; send it as `Authorization: Bearer …`):")
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(system: str = typer.Option(..., help="the calling system")) -> None:
+    """Take the system's token away (the API stops accepting it within half a minute)."""
+    import psycopg
+
+    from c360.serving.tokens import revoke_token
+
+    try:
+        revoked = revoke_token(load_settings().warehouse_dsn, system)
+    except (ConfigError, psycopg.Error) as exc:
+        fail(str(exc))
+    if not revoked:
+        fail(f"{system} has no token")
+    console.print(f"token of {system} revoked")
+
+
+@app.command()
 def ui(
     port: int = typer.Option(8080, help="port of the Airflow UI"),
     host: str = typer.Option("127.0.0.1", help="address to listen on; 0.0.0.0 for every interface"),

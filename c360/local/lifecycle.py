@@ -9,7 +9,15 @@ import psycopg
 from c360.config import Settings
 from c360.local.postgres import EmbeddedPostgres
 from c360.warehouse.bootstrap import bootstrap
-from c360.warehouse.roles import BI_ROLE, DEFAULT_STATEMENT_TIMEOUT, ensure_bi_reader
+from c360.warehouse.roles import (
+    BI_ROLE,
+    DEFAULT_STATEMENT_TIMEOUT,
+    LOOKUP_PASSWORD_FILE,
+    LOOKUP_ROLE,
+    ensure_bi_reader,
+    ensure_lookup_role,
+    lookup_password,
+)
 
 
 def embedded_server(settings: Settings) -> EmbeddedPostgres:
@@ -24,6 +32,7 @@ def start_everything(settings: Settings) -> list[str]:
         was_running = server.is_running()
         server.up()
         server.ensure_secret("bi_reader_password")
+        server.ensure_secret(LOOKUP_PASSWORD_FILE)
         state = "already running" if was_running else "started"
         report.append(f"embedded PostgreSQL {state} on 127.0.0.1:{settings.pg_port} ({server.data_dir})")
     else:
@@ -37,6 +46,11 @@ def start_everything(settings: Settings) -> list[str]:
         report.append(f"role {BI_ROLE} can log in and reads schema published only")
     else:
         report.append(f"role {BI_ROLE} exists but cannot log in: set C360_BI_READER_PASSWORD")
+    if not ensure_lookup_role(settings.warehouse_dsn, lookup_password(settings)):
+        report.append(f"role {LOOKUP_ROLE} not made (this owner may not create roles): the lookup "
+                      "API needs it, made by your DBA like bi_reader")
+    elif not lookup_password(settings):
+        report.append(f"role {LOOKUP_ROLE} exists but cannot log in: set C360_LOOKUP_PASSWORD")
     return report
 
 

@@ -6,8 +6,9 @@ retry does it again from the start. In order:
 1. the keyed hashes of the person's identifiers join the suppression list;
 2. their raw rows, in every silo, are deleted or pseudonymized, and quarantined
    records holding their identifiers lose their raw text (relations.py);
-3. every table dbt built is scrubbed of them, history and `published`
-   included, and the identity map keeps only hashed keys (derived.py);
+3. every table dbt built is scrubbed of them, history, `published` and the
+   lookup's map included, and the identity map keeps only hashed keys (derived.py);
+   the lookup audit's rows of their keys lose the key's hash;
 4. the erasure log gets the request id and the rows changed per relation.
 """
 
@@ -21,6 +22,7 @@ from c360.privacy.derived import scrub_dbt_relations
 from c360.privacy.matches import RequestMatch
 from c360.privacy.person import collect_identifier_hashes, find_person
 from c360.privacy.relations import HASHES_TABLE, erase_raw
+from c360.serving.audit import forget_erased_keys
 
 Counts = dict[tuple[str, str], int]
 
@@ -46,6 +48,7 @@ def erase(warehouse_dsn: str, privacy_key: str, request: RequestMatch, business_
         )
         counts = erase_raw(conn, {"privacy_key": privacy_key}, since=False)
         counts |= scrub_dbt_relations(conn, person, privacy_key)
+        counts[("ops.lookup_audit", "pseudonymized")] = forget_erased_keys(conn)
         log_counts(conn, request.request_id, business_date, counts)
         record_outcome(conn, request, "erased", business_date)
     return counts

@@ -11,6 +11,9 @@ rolls back and the previous publication stays untouched.
 BI gets no contact details beyond what activation needs: a campaign reaches a
 segment's members by e-mail, so `email` may be published; names, phones,
 addresses and birth dates may not, and a candidate carrying them is refused.
+
+Publishing `customer_360` also refreshes the lookup's map of keys to customers in
+schema `serving`, which BI cannot read (c360/serving/keymap.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
-from c360.warehouse.roles import BI_ROLE, PUBLISHED_SCHEMA
+from c360.config import load_settings
+from c360.privacy.keys import privacy_key
+from c360.serving.keymap import XREF, publish_lookup_map, sources_built
+from c360.warehouse.roles import BI_ROLE, LOOKUP_PUBLISHED, LOOKUP_ROLE, PUBLISHED_SCHEMA
 
 # Contact details and personal data a BI tool never needs; a city or a country is not one of them.
 NOT_FOR_BI = frozenset({
@@ -69,27 +75,34 @@ def _publish_one(conn: psycopg.Connection, candidate_schema: str, table: str) ->
     current = _columns(conn, PUBLISHED_SCHEMA, table)
     if not current:
         conn.execute(sql.SQL("create table {} as select * from {} with no data").format(target, source))
-        _grant_to_bi(conn, target)
+        _grant_readers(conn, table)
     elif current != candidate:
         # A changed shape is a contract change: refuse rather than silently break BI's views.
         raise PublishError(
             f"{candidate_schema}.{table} has columns {candidate} but published.{table} has {current}; "
             "a change of the published contract needs a migration, not a nightly publish"
         )
+    if any(name == "customer_id" for name, _ in candidate):
+        # the lookup at contact time reads one customer's rows
+        conn.execute(sql.SQL("create index if not exists {} on {} (customer_id)").format(
+            sql.Identifier(f"{table}_customer_id_idx"), target))
     conn.execute(sql.SQL("delete from {}").format(target))
     cursor = conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
     return cursor.rowcount
 
 
-def _grant_to_bi(conn: psycopg.Connection, target: sql.Identifier) -> None:
-    """Let BI read a table this publication created.
+def _grant_readers(conn: psycopg.Connection, table: str) -> None:
+    """Let BI, and the lookup if it answers from it, read a table this publication created.
 
     The schema's default privileges cover tables created by the role that set
     them (roles.ensure_bi_reader); the grant covers a publisher logged in as
-    another role. Without the role yet, ensure_bi_reader grants it later.
+    another role. Without the role yet, ensure_bi_reader (ensure_lookup_role) grants it later.
     """
-    if conn.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,)).fetchone():
-        conn.execute(sql.SQL("grant select on {} to {}").format(target, sql.Identifier(BI_ROLE)))
+    readers = [BI_ROLE, LOOKUP_ROLE] if table in LOOKUP_PUBLISHED else [BI_ROLE]
+    for role in readers:
+        if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
+            conn.execute(sql.SQL("grant select on {} to {}").format(
+                sql.Identifier(PUBLISHED_SCHEMA, table), sql.Identifier(role)))
 
 
 def publish(
@@ -107,4 +120,10 @@ def publish(
                 (business_date, relation, f"{candidate_schema}.{table}", rows),
             )
             results.append(Published(relation, rows))
+        if "customer_360" in tables and sources_built(conn):
+            keys = publish_lookup_map(conn, privacy_key(load_settings()))
+            conn.execute(
+                "insert into ops.publications (business_date, relation, source, row_count)"
+                " values (%s, 'serving.lookup_keys', %s, %s)", (business_date, XREF, keys))
+            results.append(Published("serving.lookup_keys", keys))
     return results

@@ -1,4 +1,5 @@
-"""The BI role: `bi_reader` logs in and reads schema `published`, nothing else.
+"""The warehouse's login roles. The BI role: `bi_reader` logs in and reads schema `published`,
+nothing else; the lookup's role (ensure_lookup_role) is at the end.
 
 Its sessions are read-only and time out (a runaway dashboard query must not hold
 the warehouse), and it cannot create objects in `public` either. A warehouse
@@ -8,10 +9,12 @@ made by its DBA, with those session defaults, and grants it `published`.
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 from psycopg import sql
 
-from c360.config import ConfigError
+from c360.config import ConfigError, Settings
 
 BI_ROLE = "bi_reader"
 PUBLISHED_SCHEMA = "published"
@@ -73,3 +76,60 @@ def revoke_create_on_public(conn: psycopg.Connection) -> None:
             conn.execute("revoke create on schema public from public")
     except psycopg.errors.InsufficientPrivilege:
         pass
+
+
+LOOKUP_ROLE = "c360_lookup"
+# What the lookup answers from in `published`; the later two exist once predictions are published.
+LOOKUP_PUBLISHED = ("customer_360", "customer_segments", "customer_propensity", "next_best_activity")
+LOOKUP_STATEMENT_TIMEOUT = "2s"
+
+
+LOOKUP_PASSWORD_FILE = "lookup_password"
+
+
+def lookup_password(settings: Settings) -> str | None:
+    """C360_LOOKUP_PASSWORD, or for the embedded cluster the one `c360 up` generated."""
+    from_env = os.environ.get("C360_LOOKUP_PASSWORD")
+    if from_env:
+        return from_env
+    generated = settings.pg_dir / LOOKUP_PASSWORD_FILE
+    if settings.embedded and generated.exists():
+        return generated.read_text().strip()
+    return None
+
+
+def ensure_lookup_role(dsn: str, password: str | None) -> bool:
+    """The lookup's role: it reads the map of keys (schema serving), the published tables it
+    answers from and the token hashes, and adds to the audit; nothing else. Sessions time out
+    quickly, as a contact-center tool waits on them. Returns False when the role does not
+    exist and c360 may not create it (its DBA makes it, like bi_reader, if the lookup is used)."""
+    with psycopg.connect(dsn) as conn:
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", (LOOKUP_ROLE,)).fetchone()
+        manages_roles = conn.execute(
+            "select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]
+        role = sql.Identifier(LOOKUP_ROLE)
+        if manages_roles:
+            login = sql.SQL("login password {}").format(sql.Literal(password)) if password else sql.SQL(
+                "nologin")
+            verb = sql.SQL("alter" if exists else "create")
+            conn.execute(sql.SQL("{} role {} {}").format(verb, role, login))
+            conn.execute(sql.SQL("alter role {} set statement_timeout = {}").format(
+                role, sql.Literal(LOOKUP_STATEMENT_TIMEOUT)))
+        elif not exists:
+            return False
+        database = conn.execute("select current_database()").fetchone()[0]
+        statements = [
+            "grant connect on database {db} to {role}",
+            "grant usage on schema serving, published, ops to {role}",
+            "grant select on serving.lookup_keys, serving.lookup_customers to {role}",
+            "grant select (system, token_hash) on ops.lookup_tokens to {role}",
+            "grant insert (caller, key_kind, key_hash, result) on ops.lookup_audit to {role}",
+            "grant usage on sequence ops.lookup_audit_audit_id_seq to {role}",
+        ]
+        for statement in statements:
+            conn.execute(sql.SQL(statement).format(db=sql.Identifier(database), role=role))
+        for table in LOOKUP_PUBLISHED:
+            if conn.execute("select to_regclass(%s)", (f"{PUBLISHED_SCHEMA}.{table}",)).fetchone()[0]:
+                conn.execute(sql.SQL("grant select on {} to {}").format(
+                    sql.Identifier(PUBLISHED_SCHEMA, table), role))
+    return True

@@ -1,0 +1,231 @@
+"""The lookup at contact time (c360/serving) on a real PostgreSQL: keys normalized as dbt
+normalizes them, the answers (found, candidates, restricted, none), tokens, the audit and
+what the lookup's role may do."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from c360.config import load_settings
+from c360.publishing.publish import publish
+from c360.serving.app import create_app
+from c360.serving.audit import forget_erased_keys
+from c360.serving.keys import normalize
+from c360.serving.lookup import run_lookup
+from c360.serving.tokens import create_token, revoke_token
+from c360.warehouse.bootstrap import bootstrap
+from c360.warehouse.roles import LOOKUP_ROLE, ensure_lookup_role
+from tests.conftest import dsn_as
+from tests.dbt_helpers import as_of, dbt_env, run_dbt
+
+LOOKUP_PASSWORD = "test-lookup-secret"
+PRIVACY_KEY = "test-privacy-key-of-the-lookup"
+
+# customer, first name, birth date, restricted, erased, records: (system, key, email, phone, account, card)
+CUSTOMERS = [
+    ("C1", "Jan Willem", "1980-04-02", False, False, [
+        ("finance", "FA0012345", "jan@example.nl", "+31612345678", "FA0012345", None),
+        ("store", "1234567890123", None, None, None, "1234567890123")]),
+    ("C2", "Anna", "1982-01-09", False, False, [
+        ("finance", "FA0000002", "fam.devries@ziggo.nl", "+31201234567", "FA0000002", None)]),
+    ("C3", "Piet", "1979-06-30", False, False, [
+        ("store", "2000000000003", "fam.devries@ziggo.nl", "+31201234567", None, "2000000000003")]),
+    ("C4", "Rita", "1975-03-03", True, False, [
+        ("finance", "FA0000004", "rita@example.be", "+32470123456", "FA0000004", None)]),
+    ("C5", None, None, False, True, [
+        ("finance", "FA0000005", "gone@example.nl", None, "FA0000005", None)]),
+]
+
+
+def build_candidates(dsn: str) -> None:
+    """What dbt builds and the lookup's map is published from, in the shape it has."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute("""
+            create schema if not exists intermediate;
+            create schema if not exists marts;
+            create table marts.dim_customer (customer_id text, given_name text, date_of_birth date,
+                                             is_erased boolean, is_restricted boolean);
+            create table marts.customer_xref (customer_id text, source_system text, source_key text,
+                                              resolution text);
+            create table intermediate.int_identity__records (source_system text, source_key text,
+                email text, phone_e164 text, account_id text, card_number text);
+            create table marts.customer_360 (customer_id text, country_code text, total_revenue numeric,
+                                             open_issue_count integer);
+            create table marts.customer_segments (customer_id text, segment text)""")
+        for customer_id, name, born, restricted, erased, records in CUSTOMERS:
+            conn.execute("insert into marts.dim_customer values (%s, %s, %s, %s, %s)",
+                         (customer_id, name, born, erased, restricted))
+            if not (restricted or erased):
+                conn.execute("insert into marts.customer_360 values (%s, 'NL', 120.50, 1)", (customer_id,))
+            for system, key, email, phone, account, card in records:
+                conn.execute("insert into marts.customer_xref values (%s, %s, %s, 'exact')",
+                             (customer_id, system, key))
+                conn.execute("insert into intermediate.int_identity__records values (%s, %s, %s, %s, %s, %s)",
+                             (system, key, email, phone, account, card))
+        conn.execute("insert into marts.customer_segments values ('C1', 'open_service_issue'), "
+                     "('C1', 'high_value_at_risk')")
+
+
+@pytest.fixture(scope="module")
+def warehouse(module_databases):
+    dsn = module_databases[0]
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in (("C360_WAREHOUSE_DSN", dsn), ("C360_PRIVACY_KEY", PRIVACY_KEY),
+                            ("C360_LOOKUP_PASSWORD", LOOKUP_PASSWORD)):
+            env.setenv(name, value)
+        bootstrap(dsn)
+        build_candidates(dsn)
+        publish(dsn, ["customer_360", "customer_segments"], candidate_schema="marts")
+        assert ensure_lookup_role(dsn, LOOKUP_PASSWORD)
+        yield dsn
+
+
+def lookup_conn(dsn: str) -> psycopg.Connection:
+    return psycopg.connect(dsn_as(dsn, LOOKUP_ROLE, LOOKUP_PASSWORD), autocommit=True)
+
+
+def ask(dsn: str, kind: str, value: str) -> tuple[str, dict]:
+    with lookup_conn(dsn) as conn:
+        answer = run_lookup(conn, kind, value, PRIVACY_KEY, "cli:tester")
+    return answer.result, json.loads(answer.body)
+
+
+def audit_rows(dsn: str) -> list[tuple]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("select caller, key_kind, key_hash, result from ops.lookup_audit "
+                            "order by audit_id").fetchall()
+
+
+# Keys as callers and agents type them: spaces, (0), 00 and national forms, case, slips.
+INPUTS = [
+    "06 1234 5678", "+31 (0)6 12345678", "0031612345678", "0470 12 34 56", "0470123456", "02 123 45 67",
+    "020-1234567", "+32 2 123 45 67", "12345", "1234567", "  12345678", "", "Jan@Example.NL ",
+    "jan@gmial.com", "jan@googlemail.com", "jan@hotmial.nl", "JÖRG@web.de", "no-at-sign.nl", "a@b.c",
+    "FA0012345", "fa 12345", "fa12345", "FA12345678", " 1234567890123 ", "1234 5678 9012 3",
+    "12345\n", "+3161234567", "+31612345678", "x@y.nl\t",
+]
+
+
+def test_keys_are_normalized_as_dbt_normalizes_them(module_databases, tmp_path):
+    """The same inputs through the contact-center staging model (a caller's phone and e-mail,
+    the agent's customer_ref as account or card) and through c360.serving.keys."""
+    dsn = module_databases[1]  # a database of its own: dbt's staging view only
+    bootstrap(dsn)
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create table raw_contact_center.interactions_any "
+                     "partition of raw_contact_center.interactions default")
+    with psycopg.connect(dsn) as conn, conn.cursor().copy(
+            "copy raw_contact_center.interactions (interaction_id, customer_ref, caller_phone, caller_email,"
+            " _business_date, _batch_id, _line_number, _loaded_at, _source_name) from stdin") as copy:
+        for n, value in enumerate(INPUTS):
+            copy.write_row((f"CC-{n}", value, value, value, "2026-11-02", 1, n + 1, "2026-11-03T00:00:00Z",
+                            "interactions.csv"))
+    run_dbt(dbt_env(dsn, tmp_path), "run", "--select", "stg_contact_center__interactions",
+            *as_of("2026-11-02"))
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("select interaction_id, phone_e164, email, ref_account_id, ref_card_number "
+                            "from staging.stg_contact_center__interactions").fetchall()
+    in_sql = {int(i.removeprefix("CC-")): (p, e, a, c) for i, p, e, a, c in rows}
+    in_python = {n: tuple(normalize(kind, v) for kind in ("phone", "email", "account", "card"))
+                 for n, v in enumerate(INPUTS)}
+    assert in_python == in_sql
+    assert in_python[0][0] == "+31612345678" and in_python[13][1] == "jan@gmail.com"
+
+
+def test_a_key_one_customer_holds_answers_with_the_360_and_segments(warehouse):
+    result, body = ask(warehouse, "phone", "06-12 34 56 78")
+    assert result == "found"
+    assert body["customer"]["customer_id"] == "C1"
+    assert body["segments"] == ["high_value_at_risk", "open_service_issue"]
+    assert "propensities" not in body and "next_best_activity" not in body
+    assert ask(warehouse, "account", "fa 12345")[1]["customer"]["customer_id"] == "C1"
+    assert ask(warehouse, "card", "1234567890123")[1]["customer"]["customer_id"] == "C1"
+
+
+def test_a_household_key_answers_with_candidates_not_a_guess(warehouse):
+    for kind, value in (("phone", "020 123 45 67"), ("email", "Fam.DeVries@ziggo.nl")):
+        result, body = ask(warehouse, kind, value)
+        assert result == "candidates"
+        assert body["candidates"] == [{"customer_id": "C2", "first_name": "Anna", "birth_year": 1982},
+                                      {"customer_id": "C3", "first_name": "Piet", "birth_year": 1979}]
+
+
+def test_restricted_answers_only_that_and_erased_or_unknown_nothing(warehouse):
+    assert ask(warehouse, "email", "rita@example.be") == ("restricted", {"restricted": True})
+    assert ask(warehouse, "email", "gone@example.nl") == ("none", {"result": "none"})
+    assert ask(warehouse, "phone", "0612000000") == ("none", {"result": "none"})
+    assert ask(warehouse, "phone", "12")[0] == "invalid"
+
+
+def test_propensities_and_next_best_activity_once_published(warehouse):
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("""create table marts.customer_propensity (customer_id text, product_line text,
+                                                                propensity numeric);
+                        insert into marts.customer_propensity values ('C1', 'heat_pumps', 0.42);
+                        create table marts.next_best_activity (customer_id text, activity text, channel text);
+                        insert into marts.next_best_activity values ('C1', 'resolve_open_issue', 'phone')""")
+    try:
+        publish(warehouse, ["customer_propensity", "next_best_activity"], candidate_schema="marts")
+        result, body = ask(warehouse, "phone", "0612345678")
+        assert body["propensities"] == [{"product_line": "heat_pumps", "propensity": 0.42}]
+        assert body["next_best_activity"] == {"activity": "resolve_open_issue", "channel": "phone"}
+    finally:
+        with psycopg.connect(warehouse) as conn:
+            conn.execute("drop table published.customer_propensity, published.next_best_activity")
+
+
+def test_every_lookup_is_audited_without_the_key(warehouse):
+    before = len(audit_rows(warehouse))
+    ask(warehouse, "email", "jan@example.nl")
+    ask(warehouse, "phone", "12")
+    rows = audit_rows(warehouse)[before:]
+    assert [(caller, kind, result) for caller, kind, _, result in rows] == [
+        ("cli:tester", "email", "found"), ("cli:tester", "phone", "invalid")]
+    assert len(rows[0][2]) == 64 and rows[1][2] is None
+    assert "jan@example.nl" not in repr(audit_rows(warehouse))
+
+
+def test_the_api_requires_a_token_and_audits_its_system(warehouse):
+    token = create_token(warehouse, "cc-desk")
+    with TestClient(create_app(load_settings())) as client:
+        key = {"phone": "+31 6 1234 5678"}
+        assert client.post("/lookup", json=key).status_code == 401
+        assert client.post("/lookup", json=key, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        answer = client.post("/lookup", json=key, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and answer.json()["customer"]["customer_id"] == "C1"
+        none = client.post("/lookup", json={"email": "x@y.nl"}, headers={"Authorization": f"Bearer {token}"})
+        assert none.status_code == 404
+        two = client.post("/lookup", json={"email": "x@y.nl", "phone": "0612345678"},
+                          headers={"Authorization": f"Bearer {token}"})
+        assert two.status_code == 422
+    assert audit_rows(warehouse)[-2:][0][:2] == ("cc-desk", "phone")
+    assert revoke_token(warehouse, "cc-desk")
+
+
+def test_the_lookup_role_reads_what_it_answers_from_and_nothing_else(warehouse):
+    with lookup_conn(warehouse) as conn:
+        assert conn.execute("select count(*) from serving.lookup_keys").fetchone()[0] > 0
+        conn.execute("select 1 from published.customer_360 limit 1")
+    forbidden = ["select 1 from raw_web.events", "select 1 from ops.quarantine",
+                 "select 1 from marts.dim_customer", "select 1 from ops.lookup_audit",
+                 "select token_hash, created_at from ops.lookup_tokens",
+                 "insert into published.customer_360 (customer_id) values ('X')",
+                 "delete from serving.lookup_keys", "update ops.lookup_audit set result = 'none'"]
+    for statement in forbidden:
+        with lookup_conn(warehouse) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+
+
+def test_an_erasure_clears_the_audits_hashes_of_the_persons_keys(warehouse):
+    ask(warehouse, "email", "anna@example.nl")
+    with psycopg.connect(warehouse) as conn:
+        hashed = conn.execute("select key_hash from ops.lookup_audit order by audit_id desc").fetchone()
+        conn.execute("create temporary table identifier_hashes (identifier_hash text)")
+        conn.execute("insert into identifier_hashes values (%s)", hashed)
+        assert forget_erased_keys(conn) == 1
+        left = conn.execute("select count(*) from ops.lookup_audit where key_hash = %s", hashed)
+        assert left.fetchone() == (0,)

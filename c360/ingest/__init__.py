@@ -29,7 +29,12 @@ its bytes to the silo's file kind. Delimited files are read by Python's csv
 reader (`delimited`), web events by msgspec into a typed Struct (`web`); each
 record is checked against the contract (`checks`: one regular expression per
 record, the exact checks for the reason of a refusal) and the valid ones go to
-PostgreSQL with psycopg's COPY. Duplicate web events are resolved in SQL: a
+PostgreSQL with psycopg's COPY. A large delivery is parsed by worker processes
+(`parallel`: a standard process pool; a large delimited file in parts cut at
+record boundaries) into COPY text, which the loading process writes in file order
+in the date's one transaction while the workers parse the next; a small one is
+parsed in the loading process. Rows of a date's fresh partition take their file's
+load metadata from column defaults, so they carry fewer fields. Duplicate web events are resolved in SQL: a
 file's events are copied into a temporary table, and one INSERT ... SELECT keeps
 those whose event_id the raw layer does not hold yet. The raw tables are
 partitioned by business date (`partitions`); a load makes the date's partition.

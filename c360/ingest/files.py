@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,9 +26,11 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import Copy, QueuedLibpqWriter
 
 from c360.ingest import ledger
 from c360.ingest.ledger import RefusedRow, Source
+from c360.ingest.parallel import worker_pool
 from c360.ingest.partitions import FILE_METADATA, DatePartition, attach_fresh, open_date_partitions
 from c360.ingest.report import LOADED, QUARANTINED, UNCHANGED, FileLoad, SiloLoadReport
 from c360.warehouse.bootstrap import bootstrap
@@ -44,6 +48,9 @@ class FileRefused(Exception):
         self.reason = reason
         self.raw_record = raw_record  # e.g. the offending header line
         self.rows = rows  # records the file holds, when they could be counted
+
+    def __reduce__(self):  # raised in a worker process, it comes back whole
+        return FileRefused, (self.reason, self.raw_record, self.rows)
 
 
 def not_utf8(data: bytes, offset: int, of_what: str = "") -> FileRefused:
@@ -69,14 +76,33 @@ class Batch:
                 self.source.source_name)
 
 
-def copy_statement(partition: DatePartition, columns: Sequence[str], null: str = "\\N"
-                   ) -> sql.Composed:
-    """COPY into the date's partition of rows that hold `columns`, their line number and the
-    FILE_METADATA; `null` is the text that stands for NULL. A fresh partition takes them frozen."""
-    names = (*columns, "_line_number", *FILE_METADATA)
-    return sql.SQL("copy {} ({}) from stdin (null {}, freeze {})").format(
-        partition.identifier, sql.SQL(", ").join(map(sql.Identifier, names)),
+def carried_metadata(batch: Batch, raw_table: str) -> tuple[str, ...]:
+    """The FILE_METADATA values each row of the file must carry into `raw_table`: none for a
+    fresh partition, which takes them as column defaults while the file loads (`copy_into`),
+    so its rows carry fewer fields."""
+    return () if batch.partitions[raw_table].fresh else batch.metadata
+
+
+def copy_into(conn: psycopg.Connection, batch: Batch, raw_table: str, columns: Sequence[str],
+              null: str = "\\N") -> AbstractContextManager[Copy]:
+    """A COPY into the date's partition of `raw_table` of rows that hold `columns`, their line
+    number and the `carried_metadata`; `null` is the text that stands for NULL. A fresh
+    partition takes the rows frozen, and the file's metadata as column defaults (which
+    `attach_fresh` drops). A thread of psycopg's sends the data, so the next rows are made
+    while PostgreSQL stores the last."""
+    partition = batch.partitions[raw_table]
+    carried: tuple[str, ...] = ("_line_number",)
+    if partition.fresh:
+        conn.execute(sql.SQL("alter table {} {}").format(partition.identifier, sql.SQL(", ").join(
+            sql.SQL("alter column {} set default {}").format(sql.Identifier(name), sql.Literal(value))
+            for name, value in zip(FILE_METADATA, batch.metadata, strict=True))))
+    else:
+        carried += FILE_METADATA
+    statement = sql.SQL("copy {} ({}) from stdin (null {}, freeze {})").format(
+        partition.identifier, sql.SQL(", ").join(map(sql.Identifier, (*columns, *carried))),
         sql.Literal(null), sql.SQL("true" if partition.fresh else "false"))
+    cursor = conn.cursor()
+    return cursor.copy(statement, writer=QueuedLibpqWriter(cursor))
 
 
 @dataclass
@@ -94,19 +120,36 @@ class FileKind:
     pattern: str  # glob within the date's folder
     raw_tables: tuple[str, ...]
     read: Callable[[bytes], Any]  # no database; raises FileRefused
+    # writes what `read` or `submit` made in the load's transaction; may raise FileRefused
+    # only before it has written anything
     store: Callable[[psycopg.Connection, Any, Batch], ParseOutcome]
     # after the date's files are stored in a fresh partition, before it is attached: the
     # rows of the given batches (in file order) found to be duplicates then, by batch
     finish: Callable[[psycopg.Connection, DatePartition, list[int]], dict[int, int]] | None = None
+    # `read` for a load with worker processes: hands the parsing to the pool and returns
+    # what `store` takes, the futures of the parsed rows
+    submit: Callable[[Executor, bytes, Batch], Any] | None = None
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_file(conn: psycopg.Connection, path: Path, source: Source, kind: FileKind,
-              partitions: Mapping[str, DatePartition]) -> FileLoad:
-    """Load one file in the caller's transaction, its date's partitions made."""
+@dataclass(frozen=True)
+class _Opened:
+    """A file whose rows are to be stored: what `read` or `submit` made of it."""
+
+    kind: FileKind
+    batch: Batch
+    digest: str
+    prepared: Any
+
+
+def open_file(conn: psycopg.Connection, path: Path, source: Source, kind: FileKind,
+              partitions: Mapping[str, DatePartition], pool: Executor | None) -> FileLoad | _Opened:
+    """Consult the ledger about one file in the caller's transaction and read it (in the pool
+    when there is one): its FileLoad when it is unchanged or refused whole, else what
+    `store_file` stores."""
     data = path.read_bytes()
     digest = content_hash(data)
     previous = ledger.lock_entry(conn, source)
@@ -123,28 +166,43 @@ def load_file(conn: psycopg.Connection, path: Path, source: Source, kind: FileKi
     else:
         ledger_id = previous.ledger_id
         ledger.discard_previous_load(conn, source, ledger_id, kind.raw_tables)
-    result = _store(conn, kind, data, Batch(source, ledger_id, partitions))
-    ledger.record(conn, ledger_id, result, digest)
-    return result
-
-
-def _store(conn: psycopg.Connection, kind: FileKind, data: bytes, batch: Batch) -> FileLoad:
-    source = batch.source
+    batch = Batch(source, ledger_id, partitions)
     try:
-        prepared = kind.read(data)
+        if pool is not None and kind.submit is not None:
+            prepared = kind.submit(pool, data, batch)
+        else:
+            prepared = kind.read(data)
     except FileRefused as refusal:
-        ledger.quarantine(conn, source, [RefusedRow(None, refusal.raw_record, refusal.reason)])
-        return FileLoad(
-            source.source_system, source.business_date, source.source_name,
-            refusal.rows, 0, refusal.rows, QUARANTINED, refusal.reason, 0, batch.ledger_id,
-        )
-    outcome = kind.store(conn, prepared, batch)
+        return _refused(conn, batch, refusal, digest)
+    return _Opened(kind, batch, digest, prepared)
+
+
+def store_file(conn: psycopg.Connection, opened: _Opened) -> FileLoad:
+    """Store an opened file's rows in the caller's transaction and record them in the ledger."""
+    source, batch = opened.batch.source, opened.batch
+    try:
+        outcome = opened.kind.store(conn, opened.prepared, batch)
+    except FileRefused as refusal:
+        return _refused(conn, batch, refusal, opened.digest)
     ledger.quarantine(conn, source, outcome.refused)
-    return FileLoad(
+    result = FileLoad(
         source.source_system, source.business_date, source.source_name,
         outcome.rows_read, outcome.rows_loaded, len(outcome.refused), LOADED, None,
         outcome.rows_duplicate, batch.ledger_id,
     )
+    ledger.record(conn, batch.ledger_id, result, opened.digest)
+    return result
+
+
+def _refused(conn: psycopg.Connection, batch: Batch, refusal: FileRefused, digest: str) -> FileLoad:
+    source = batch.source
+    ledger.quarantine(conn, source, [RefusedRow(None, refusal.raw_record, refusal.reason)])
+    result = FileLoad(
+        source.source_system, source.business_date, source.source_name,
+        refusal.rows, 0, refusal.rows, QUARANTINED, refusal.reason, 0, batch.ledger_id,
+    )
+    ledger.record(conn, batch.ledger_id, result, digest)
+    return result
 
 
 def date_folder(landing_dir: Path, silo_folder: str, business_date: date) -> Path:
@@ -179,13 +237,22 @@ def load_silo_files(
     if not folder.is_dir():
         return report
     files = _files(folder, kinds)
-    with psycopg.connect(warehouse_dsn) as conn, conn.transaction():
+    delivery_bytes = sum(path.stat().st_size for path, kind in files if kind.submit is not None)
+    with (psycopg.connect(warehouse_dsn) as conn, conn.transaction(),
+          worker_pool(warehouse_dsn, delivery_bytes) as pool):
         partitions = open_date_partitions(
             conn, [table for _, kind in files for table in kind.raw_tables], business_date)
-        loads = []
+        # with workers, every file is handed to them before the first is stored, so that
+        # they parse the next files while this process stores the first
+        opened = []
         for path, kind in files:
             source = Source(source_system, business_date, path.relative_to(landing_dir).as_posix())
-            loads.append((kind, load_file(conn, path, source, kind, partitions)))
+            file = open_file(conn, path, source, kind, partitions, pool)
+            if pool is None and isinstance(file, _Opened):
+                file = store_file(conn, file)
+            opened.append((kind, file))
+        loads = [(kind, store_file(conn, file) if isinstance(file, _Opened) else file)
+                 for kind, file in opened]
         for kind in kinds:
             if kind.finish is not None:
                 _finish(conn, kind, [load for of, load in loads if of is kind], partitions)

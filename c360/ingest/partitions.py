@@ -74,6 +74,10 @@ def open_date_partitions(conn: psycopg.Connection, parents: Iterable[str],
 def attach_fresh(conn: psycopg.Connection, partitions: Iterable[DatePartition]) -> None:
     for partition in partitions:
         if partition.fresh:
+            # the file metadata a load may have set as defaults (files.copy_into)
+            conn.execute(sql.SQL("alter table {} {}").format(partition.identifier, sql.SQL(", ").join(
+                sql.SQL("alter column {} drop default").format(sql.Identifier(name))
+                for name in FILE_METADATA)))
             conn.execute(sql.SQL("alter table {} attach partition {} for values in ({})").format(
                 sql.Identifier(*partition.parent.split(".")), partition.identifier,
                 sql.Literal(partition.business_date)))

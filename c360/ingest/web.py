@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -26,10 +27,12 @@ from typing import Annotated
 import msgspec
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from c360.ingest import checks
-from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, load_silo_files, not_utf8
+from c360.ingest.files import Batch, FileKind, FileRefused, ParseOutcome, copy_into, load_silo_files, not_utf8
 from c360.ingest.ledger import RefusedRow
+from c360.ingest.parallel import copy_text
 from c360.ingest.partitions import FILE_METADATA, DatePartition
 from c360.ingest.report import SiloLoadReport
 from c360.privacy.personal_data import shown
@@ -212,26 +215,47 @@ _DROP_REPEATED = sql.SQL(
     "select _batch_id, count(*) from gone group by _batch_id")
 
 
-def store_events(conn: psycopg.Connection, text: bytes, batch: Batch) -> ParseOutcome:
+def _parse_file(data: bytes) -> tuple[bytes, tuple[int, list[RefusedRow]]]:
+    """In a worker: the file's valid events as COPY text, how many, and the refused lines."""
+    text = read_events(data)
+    refused: list[RefusedRow] = []
+    return copy_text(lambda write_row: (_write(event_rows(text, refused), write_row), refused))
+
+
+def _write(rows: Iterator[tuple], write_row: Callable[[tuple], None]) -> int:
+    written = 0
+    for row in rows:
+        write_row(row)
+        written += 1
+    return written
+
+
+def submit_events(pool: Executor, data: bytes, batch: Batch) -> Future:
+    return pool.submit(_parse_file, data)
+
+
+def store_events(conn: psycopg.Connection, prepared: bytes | Future, batch: Batch) -> ParseOutcome:
+    """Store a file's events: its text, or the future of a worker's COPY text of them."""
+    parsed = prepared.result() if isinstance(prepared, Future) else None  # may refuse the file
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     partition = batch.partitions[RAW_TABLE]
-    refused: list[RefusedRow] = []
     if partition.fresh:  # every copy goes in; drop_repeated keeps one when all are in
-        statement = sql.SQL("copy {} ({}, {}) from stdin (freeze)").format(
-            partition.identifier, _LANDING_COLUMNS, _METADATA)
-        metadata = batch.metadata
+        copy = copy_into(conn, batch, RAW_TABLE, COLUMNS)  # the metadata as defaults
     else:
         conn.execute(sql.SQL("create temporary table if not exists web_landing on commit drop "
                              "as select {} from raw_web.events with no data").format(
             _LANDING_COLUMNS))
         conn.execute("truncate web_landing")
-        statement = sql.SQL("copy web_landing ({}) from stdin").format(_LANDING_COLUMNS)
-        metadata = ()
-    loaded = 0
-    with conn.cursor().copy(statement) as copy:
-        for row in event_rows(text, refused):
-            copy.write_row(row + metadata)
-            loaded += 1
+        cursor = conn.cursor()
+        copy = cursor.copy(sql.SQL("copy web_landing ({}) from stdin").format(_LANDING_COLUMNS),
+                           writer=QueuedLibpqWriter(cursor))
+    with copy as into:
+        if parsed is None:
+            refused: list[RefusedRow] = []
+            loaded = _write(event_rows(prepared, refused), into.write_row)
+        else:
+            text, (loaded, refused) = parsed
+            into.write(text)
     outcome = ParseOutcome(loaded + len(refused), loaded, refused)
     if loaded and not partition.fresh:
         # a date's partition has no statistics while its load runs: the planner would hash
@@ -261,7 +285,7 @@ def drop_repeated(conn: psycopg.Connection, partition: DatePartition,
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), read_events, store_events,
-                       drop_repeated),)
+                       drop_repeated, submit_events),)
 
 
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:

@@ -45,14 +45,12 @@ def build_candidates(dsn: str) -> None:
     """What dbt builds and the lookup's map is published from, in the shape it has."""
     with psycopg.connect(dsn) as conn:
         conn.execute("""
-            create schema if not exists intermediate;
             create schema if not exists marts;
             create table marts.dim_customer (customer_id text, given_name text, date_of_birth date,
                                              is_erased boolean, is_restricted boolean);
             create table marts.customer_xref (customer_id text, source_system text, source_key text,
                                               resolution text);
-            create table intermediate.int_identity__records (source_system text, source_key text,
-                email text, phone_e164 text, account_id text, card_number text);
+            create table marts.customer_lookup_keys (customer_id text, key_kind text, key_value text);
             create table marts.customer_360 (customer_id text, country_code text, total_revenue numeric,
                                              open_issue_count integer);
             create table marts.customer_segments (customer_id text, segment text)""")
@@ -64,8 +62,10 @@ def build_candidates(dsn: str) -> None:
             for system, key, email, phone, account, card in records:
                 conn.execute("insert into marts.customer_xref values (%s, %s, %s, 'exact')",
                              (customer_id, system, key))
-                conn.execute("insert into intermediate.int_identity__records values (%s, %s, %s, %s, %s, %s)",
-                             (system, key, email, phone, account, card))
+                for kind, value in (("email", email), ("phone", phone), ("account", account), ("card", card)):
+                    if value is not None:
+                        conn.execute("insert into marts.customer_lookup_keys values (%s, %s, %s)",
+                                     (customer_id, kind, value))
         conn.execute("insert into marts.customer_segments values ('C1', 'open_service_issue'), "
                      "('C1', 'high_value_at_risk')")
 

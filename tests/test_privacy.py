@@ -34,7 +34,7 @@ from c360.config import load_settings
 from c360.ingest import finance, web
 from c360.ingest.contract_files import file_silo
 from c360.local.simulator.runner import Request, Target, simulate
-from c360.orchestration.pipeline import CONTACT_CENTER, PRIVACY, STORE, WEB
+from c360.orchestration.pipeline import CONTACT_CENTER, FILE_SILOS, PRIVACY, STORE, WEB
 from c360.privacy import apply_privacy_requests, enforce_suppressions
 from c360.privacy.person import StaleMatch
 from c360.warehouse.bootstrap import bootstrap
@@ -51,7 +51,7 @@ HEADER = "request_id,received_at,request_type,email,phone,account_id,card_number
 DBT_SELECTION = ("--select", "+privacy_request_matches", "+dim_customer_history", "+customer_xref",
                  "+customer_merges", "+customer_identity_map")
 # Where a person's data may sit: every schema the warehouse controls.
-SCHEMAS_PATTERN = r"^(raw_.*|ops|staging|intermediate|marts|snapshots|published)$"
+SCHEMAS_PATTERN = r"^(raw_.*|ops|staging|intermediate|marts|snapshots|published|serving)$"
 
 
 def run_dbt(env: dict[str, str], *args: str) -> None:
@@ -145,15 +145,31 @@ def truth(root: Path) -> dict[str, dict[str, list[str]]]:
     return persons
 
 
+def signed_in_emails(landing: Path, day: date) -> dict[str, set[str]]:
+    """anonymous_id -> the e-mails its events of `day` carry: the visitors identity can link."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((landing / WEB / day.isoformat()).glob("events-*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                event = json.loads(line)
+                email = (event.get("traits") or {}).get("email")
+                if email:
+                    found.setdefault(event["anonymous_id"], set()).add(email.strip().lower())
+    return found
+
+
 def pick_persons(root: Path, finance_dsn: str) -> tuple[dict[str, list[str]], dict, dict, str]:
     """Three persons known to finance and the stores, to erase, to restrict and to export; the
-    first also known to the web and with an e-mail of their own (night 2's late contact carries it)."""
+    first with an e-mail of their own (night 2's late contact carries it), under which they also
+    signed in on the web on night 1, so that the erasure has web events to reach."""
     emails = dict(query(finance_dsn, """
         select account_id, email from billing.accounts where email in (
             select email from billing.accounts where email not like 'fam%%'
             group by email having count(*) = 1)"""))
+    visitors = signed_in_emails(root / "landing", NIGHT_1)
     known = [p for _, p in sorted(truth(root).items()) if {"finance", "store"} <= set(p)]
-    erased = next(p for p in known if "web" in p and p["finance"][0] in emails)
+    erased = next(p for p in known if p["finance"][0] in emails and any(
+        emails[p["finance"][0]].lower() in visitors.get(cookie, ()) for cookie in p.get("web", ())))
     others = [p for p in known if p is not erased]
     return erased, others[0], others[1], emails[erased["finance"][0]]
 
@@ -237,8 +253,11 @@ def night(env: dict[str, str], day: date, facts: dict, name: str) -> None:
     details = facts["erased_details"]
     facts[f"holders_after_{name}"] = holders(dsn, facts["erased_values"],
                                              (details["last_name"], details["birth_date"]))
-    facts[f"files_after_{name}"] = files_holding(facts["folders"], facts["erased_values"],
-                                                 details["last_name"], details["birth_date"])
+    # the sources' deliveries of later dates are not c360's yet: they are searched on their own night
+    not_yet = tuple(f"landing/{silo}/{d.isoformat()}/" for silo in FILE_SILOS for d in (NIGHT_2,) if d > day)
+    facts[f"files_after_{name}"] = [
+        hit for hit in files_holding(facts["folders"], facts["erased_values"], details["last_name"],
+                                     details["birth_date"]) if not hit.startswith(not_yet)]
     facts[f"log_after_{name}"] = query(dsn, "select count(*) from ops.privacy_erasure_log")[0][0]
     facts[f"again_{name}"] = apply_privacy_requests(settings, day)  # a retry changes nothing
     facts[f"log_after_retry_{name}"] = query(dsn, "select count(*) from ops.privacy_erasure_log")[0][0]

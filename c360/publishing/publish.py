@@ -27,7 +27,7 @@ from psycopg import sql
 
 from c360.config import load_settings
 from c360.privacy.keys import privacy_key
-from c360.serving.keymap import XREF, publish_lookup_map, sources_built
+from c360.serving.keymap import KEYS, publish_lookup_map, sources_built
 from c360.warehouse.roles import BI_ROLE, LOOKUP_PUBLISHED, LOOKUP_ROLE, PUBLISHED_SCHEMA
 
 # Contact details and personal data a BI tool never needs; a city or a country is not one of them.
@@ -124,6 +124,6 @@ def publish(
             keys = publish_lookup_map(conn, privacy_key(load_settings()))
             conn.execute(
                 "insert into ops.publications (business_date, relation, source, row_count)"
-                " values (%s, 'serving.lookup_keys', %s, %s)", (business_date, XREF, keys))
+                " values (%s, 'serving.lookup_keys', %s, %s)", (business_date, KEYS, keys))
             results.append(Published("serving.lookup_keys", keys))
     return results

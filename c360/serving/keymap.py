@@ -1,9 +1,8 @@
 """The lookup's map of keys to golden customers, published with each night's publication.
 
-Identity resolution's records (intermediate.int_identity__records) hold every
-normalized phone, e-mail, card and account a customer's records carry;
-marts.customer_xref says whose each record is and marts.dim_customer who is
-erased or restricted. publish() refreshes the map in its own transaction, so the
+marts.customer_lookup_keys lists every normalized phone, e-mail, card and
+account a customer's records carry, and marts.dim_customer who is erased or
+restricted. publish() refreshes the map in its own transaction, so the
 lookup sees the night BI sees. Keys are stored as keyed hashes; a key several
 customers hold maps to each of them, and the lookup shows them as candidates.
 """
@@ -14,8 +13,7 @@ import psycopg
 
 from c360.privacy.keys import keyed_hash_sql
 
-RECORDS = "intermediate.int_identity__records"
-XREF = "marts.customer_xref"
+KEYS = "marts.customer_lookup_keys"
 GOLDEN = "marts.dim_customer"
 
 _CUSTOMERS_SQL = f"""
@@ -28,19 +26,15 @@ _CUSTOMERS_SQL = f"""
 
 _KEYS_SQL = f"""
     insert into serving.lookup_keys (key_hash, key_kind, customer_id)
-    select distinct {keyed_hash_sql('k.kind', 'k.value')}, k.kind, x.customer_id
-    from {XREF} as x
-    join {RECORDS} as r using (source_system, source_key)
-    join serving.lookup_customers as c on c.customer_id = x.customer_id
-    cross join lateral (values ('phone', r.phone_e164), ('email', r.email),
-                               ('card', r.card_number), ('account', r.account_id)) as k(kind, value)
-    where k.value is not null
+    select {keyed_hash_sql('k.key_kind', 'k.key_value')}, k.key_kind, k.customer_id
+    from {KEYS} as k
+    join serving.lookup_customers as c using (customer_id)
 """
 
 
 def sources_built(conn: psycopg.Connection) -> bool:
     """True when dbt built what the map is made from (a warehouse before its first build has not)."""
-    row = conn.execute("select to_regclass(%s), to_regclass(%s), to_regclass(%s)", (RECORDS, XREF, GOLDEN))
+    row = conn.execute("select to_regclass(%s), to_regclass(%s)", (KEYS, GOLDEN))
     return all(row.fetchone())
 
 

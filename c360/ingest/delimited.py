@@ -152,7 +152,7 @@ class DelimitedContract:
                     if not clean and future is not prepared.futures[-1]:
                         rest, line = start, first_line
                         break
-                    copy.write(text)
+                    copy.write(memoryview(text))  # cut in blocks without copying
                     loaded += rows
                     refused += refusals
             if rest < len(file.body):

@@ -152,18 +152,26 @@ def _decoded_at_once(text: bytes) -> list[Event] | None:
     return events if len(events) == lines else None
 
 
-def event_rows(text: bytes, refused: list[RefusedRow]) -> Iterator[tuple]:
-    """Each valid event's COPY row (its members in COLUMNS order, then its line number), in
-    line order; refused lines join `refused`."""
+def write_events(text: bytes, refused: list[RefusedRow], write_row: Callable[[tuple], None]) -> int:
+    """Write each valid event's COPY row (its members in COLUMNS order, then its line number)
+    in line order; refused lines join `refused`. The events written."""
     events = _decoded_at_once(text)
     if events is None:
-        yield from _exact_rows(text.split(b"\n"), 1, refused)
-        return
+        written = 0
+        for row in _exact_rows(text.split(b"\n"), 1, refused):
+            write_row(row)
+            written += 1
+        return written
+    encode = _encode
     # the objects are written anew, so that a number is stored as the value it is
     for number, event in enumerate(events, 1):
-        yield (event.event_id, event.event_type, event.occurred_at, event.anonymous_id,
-               event.user_id, event.session_id, event.page_url, event.referrer,
-               _json(event.utm), _json(event.traits), _json(event.properties), number)
+        utm, traits, properties = event.utm, event.traits, event.properties
+        write_row((event.event_id, event.event_type, event.occurred_at, event.anonymous_id,
+                   event.user_id, event.session_id, event.page_url, event.referrer,
+                   None if utm is None else encode(utm).decode(),
+                   None if traits is None else encode(traits).decode(),
+                   None if properties is None else encode(properties).decode(), number))
+    return len(events)
 
 
 def _exact_rows(lines: list[bytes], first: int, refused: list[RefusedRow]) -> Iterator[tuple]:
@@ -219,15 +227,7 @@ def _parse_file(data: bytes) -> tuple[bytes, tuple[int, list[RefusedRow]]]:
     """In a worker: the file's valid events as COPY text, how many, and the refused lines."""
     text = read_events(data)
     refused: list[RefusedRow] = []
-    return copy_text(lambda write_row: (_write(event_rows(text, refused), write_row), refused))
-
-
-def _write(rows: Iterator[tuple], write_row: Callable[[tuple], None]) -> int:
-    written = 0
-    for row in rows:
-        write_row(row)
-        written += 1
-    return written
+    return copy_text(lambda write_row: (write_events(text, refused, write_row), refused))
 
 
 def submit_events(pool: Executor, data: bytes, batch: Batch) -> Future:
@@ -252,10 +252,10 @@ def store_events(conn: psycopg.Connection, prepared: bytes | Future, batch: Batc
     with copy as into:
         if parsed is None:
             refused: list[RefusedRow] = []
-            loaded = _write(event_rows(prepared, refused), into.write_row)
+            loaded = write_events(prepared, refused, into.write_row)
         else:
             text, (loaded, refused) = parsed
-            into.write(text)
+            into.write(memoryview(text))  # cut in blocks without copying
     outcome = ParseOutcome(loaded + len(refused), loaded, refused)
     if loaded and not partition.fresh:
         # a date's partition has no statistics while its load runs: the planner would hash

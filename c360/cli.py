@@ -234,6 +234,34 @@ def gate(
 
 
 @app.command()
+def train(
+    date_: str = BUSINESS_DATE_OPTION,
+    snapshots: int = typer.Option(6, help="feature dates to learn from, one every --step-days"),
+    step_days: int = typer.Option(14, help="days between feature dates"),
+) -> None:
+    """Train the propensity model per product line on windows closed by a business date;
+    print its backtest beside the recency-frequency baseline and keep it in predictions.model_runs."""
+
+    import psycopg
+
+    from c360.prediction.console import backtest_table
+    from c360.prediction.training import NotEnoughHistory
+    from c360.prediction.training import train as train_models
+
+    business_date = business_date_of(date_)
+    try:
+        with psycopg.connect(load_settings().warehouse_dsn) as conn, console.status("training") as status:
+            runs = train_models(conn, business_date, snapshots, step_days,
+                                progress=lambda step: status.update(f"training: {step}"))
+    except (ConfigError, psycopg.Error, NotEnoughHistory) as exc:
+        fail(str(exc))
+    console.print(backtest_table(runs))
+    for run in runs:
+        console.print(f"{run.model_version}: trained on {run.training_from} .. {run.training_to}, "
+                      f"{run.training_rows} rows, {run.training_positives} buyers")
+
+
+@app.command()
 def demo(
     people: int = typer.Option(DemoPlan.people, help="persons to simulate"),
     days: int = typer.Option(DemoPlan.days, help="business days to simulate and run"),

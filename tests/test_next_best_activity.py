@@ -9,11 +9,15 @@ dbt unit tests on hand-made rows; the activities file is read the way the gate r
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
+from c360.config import ConfigError
 from c360.local.simulator.config import SimulationConfig
+from c360.publishing.activities import ACTIVITIES_MODEL, Activity, load_activities, unknown_columns
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env, simulate_and_load
 from tests.ingest_helpers import fetch
@@ -82,3 +86,59 @@ def test_channel_evidence_is_as_of_the_business_date(simulated):
     [(earlier, last_seen)] = fetch(simulated["dsn"], evidence)
     dbt_build(simulated["env"], dates[-1], *MODELS_ONLY, "--select", "int_channels__evidence")
     assert 0 < earlier < later and last_seen <= dates[2]
+
+
+def write_activities(tmp_path: Path, entries: object) -> Path:
+    path = tmp_path / "activities.yml"
+    model = {"name": ACTIVITIES_MODEL, "config": {"meta": {"activities": entries}}}
+    path.write_text(yaml.safe_dump({"version": 2, "models": [model]}))
+    return path
+
+
+GOOD = {
+    "name": "call_back", "description": "Call  back.", "owner": "Service", "kind": "service",
+    "priority": 1, "scope": "customer", "condition": "has_open_complaint\n  and contact_count > 1",
+    "channel": "complaint", "reason": "'since ' || open_complaint_date",
+    "requires_marketing_consent": False, "cooldown_days": 0,
+}
+OFFER = {**GOOD, "name": "offer_line", "kind": "offer", "priority": 5, "scope": "product_line",
+         "condition": "propensity_decile <= 2", "channel": "preferred",
+         "reason": "product_line", "requires_marketing_consent": True, "cooldown_days": 30}
+
+
+def test_a_declared_activity_is_read_with_whitespace_folded(tmp_path):
+    [service, offer] = load_activities(write_activities(tmp_path, [GOOD, OFFER]))
+    assert service == Activity("call_back", "Call back.", "Service", "service", 1, "customer",
+                               "has_open_complaint and contact_count > 1", "complaint",
+                               "'since ' || open_complaint_date", False, 0)
+    assert offer.scope == "product_line" and offer.cooldown_days == 30
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([], "needs a non-empty list"),
+        ([{**GOOD, "channel": "sms"}], "unknown channel 'sms'"),
+        ([{k: v for k, v in GOOD.items() if k != "priority"}], "missing fields ['priority']"),
+        ([{**GOOD, "priority": "high"}], "`priority` must be a whole number from 1"),
+        ([GOOD, GOOD], "repeated: ['call_back']"),
+        ([{**GOOD, "condition": "open_complaints > 0"}], "unknown columns ['open_complaints']"),
+        ([{**GOOD, "condition": "propensity_decile = 1"}], "unknown columns ['propensity_decile']"),
+        ([{**GOOD, "reason": "'x' || nickname"}], "the reason reads unknown columns ['nickname']"),
+        ([{**GOOD, "condition": "true; drop table x"}], "may not contain `;`"),
+        ([{**GOOD, "kind": "upsell"}], "unknown kind 'upsell'"),
+        ([{**OFFER, "requires_marketing_consent": False}], "requires marketing consent"),
+        ([GOOD, {**OFFER, "priority": 1}], "service comes first"),
+        ([{**GOOD, "cooldown_days": -1}], "`cooldown_days` must be a whole number of days"),
+        (["call_back"], "expected the fields"),
+    ],
+)
+def test_a_bad_declaration_is_refused_with_the_reason(tmp_path, entries, message):
+    with pytest.raises(ConfigError, match="activities file") as error:
+        load_activities(write_activities(tmp_path, entries))
+    assert message in str(error.value)
+
+
+def test_unknown_columns_skip_strings_functions_and_casts():
+    expression = "coalesce(x, 'y z') > 1::numeric and total_revenue > 0"
+    assert unknown_columns(expression, {"total_revenue"}) == ["x"]

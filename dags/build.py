@@ -21,13 +21,20 @@ test must not keep an erased person in `published` until a build passes. It
 alerts the privacy owner of the requests it could not match, and of those
 still open `C360_PRIVACY_DEADLINE_DAYS` (25) days after they were received.
 
+**score_propensity** then scores every profiled customer per product line with
+the latest model of `predictions.model_runs` (trained by `c360_train_propensity`)
+into `predictions.customer_propensity`, replacing the date's rows; without a model it
+scores nothing and says so. **scored_models** builds the dbt models tagged `scored`
+(`customer_propensity` and what reads it), with their tests.
+
 Then **quality_gate** runs the Great Expectations checkpoint `quality_gate`
 (`expectations/gx`) for the business date: every result goes to
 `ops.quality_results`, the data docs are rebuilt, and the owner of every failed
 expectation is alerted with the evidence (`ops.alerts`, and by e-mail when
 `C360_SMTP_HOST` is set). A blocking failure fails the task without a retry and
 **publish** does not run: BI keeps the last publication. Otherwise **publish**
-swaps `marts.customer_360` and `marts.customer_segments` into schema
+swaps `marts.customer_360`, `marts.customer_segments` and
+`marts.customer_propensity` into schema
 `published` in one transaction and records the segment sizes for the next
 night's drift check.
 
@@ -40,7 +47,12 @@ night's drift check.
 
 from airflow.sdk import dag
 
-from c360.orchestration.build import build_dag_args, dbt_task_group
+from c360.orchestration.build import (
+    build_dag_args,
+    dbt_task_group,
+    score_propensity_task,
+    scored_models_task,
+)
 from c360.orchestration.publishing import publish_published, quality_gate
 from c360.privacy.tasks import apply_privacy_requests_task, enforce_suppressions_task
 
@@ -49,8 +61,13 @@ from c360.privacy.tasks import apply_privacy_requests_task, enforce_suppressions
 def c360_build():
     dbt = enforce_suppressions_task() >> dbt_task_group()
     gate = quality_gate()
-    dbt >> apply_privacy_requests_task() >> gate >> publish_published()
-    dbt >> gate  # the gate and publishing need a build that passed; the privacy step does not
+    privacy = dbt >> apply_privacy_requests_task()
+    privacy >> gate >> publish_published()
+    # scores only for customers who are still profiled once tonight's requests are carried out
+    scored = [dbt, privacy] >> score_propensity_task() >> scored_models_task()
+    # the gate and publishing need a build that passed; the privacy step does not
+    dbt >> gate
+    scored >> gate
 
 
 c360_build()

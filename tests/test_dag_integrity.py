@@ -151,6 +151,10 @@ def test_build_dag_watches_dbt_after_the_producer_and_tests_before_the_gate(dags
     # every dbt command runs with the run's business date (the gate's and publishing's)
     for task_id in (producer, data_tests, *nodes):
         assert tasks[task_id]["interceptors"] == ["pass_business_date"], task_id
-    # dbt's unit tests run in CI, not in the night's build or tests
+    # dbt's unit tests run in CI, not in the night's build or tests; the models that read
+    # tonight's scores are built after scoring
     for task_id in (producer, data_tests):
-        assert tasks[task_id]["dbt_exclude"] == "resource_type:unit_test", task_id
+        assert tasks[task_id]["dbt_exclude"].split() == ["resource_type:unit_test", "tag:scored"], task_id
+    assert {data_tests, "privacy_requests"} <= set(tasks["score_propensity"]["upstream"])
+    assert tasks["scored_models"]["upstream"] == ["score_propensity"]
+    assert "scored_models" in tasks["quality_gate"]["upstream"]

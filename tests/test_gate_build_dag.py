@@ -63,6 +63,13 @@ select null::text as request_id, null::text as request_type, null::timestamptz a
 where false
 """
 
+NO_PROPENSITIES = """\
+{{ config(tags=['scored']) }}
+select null::text as customer_id, null::text as product_line, null::date as scored_for,
+       null::double precision as propensity, null::smallint as decile, null::text as model_version
+where false
+"""
+
 
 @pytest.fixture(scope="module")
 def build_project(tmp_path_factory) -> Path:
@@ -80,6 +87,9 @@ def build_project(tmp_path_factory) -> Path:
         (dbt / "stand_in" / f"{model}.sql").write_text(
             f"select * from stand_in.{model} where '{{{{ var(\"business_date\") }}}}'::date is not null\n")
     (dbt / "stand_in" / "_stand_in__models.yml").write_text(STAND_IN_DATA_TESTS)
+    # The scored step after scoring builds the published propensities: none without a model.
+    (dbt / "stand_in" / "customer_propensity.sql").write_text(NO_PROPENSITIES)
+    (dbt / "profiles.yml").symlink_to(project_root() / "dbt_project" / "profiles.yml")
     # The privacy step between dbt and the gate reads tonight's matches: none.
     (dbt / "stand_in" / "privacy_request_matches.sql").write_text(NO_PRIVACY_REQUESTS)
     # The gate reads the declared segments where dbt keeps them (outside the stand-in's model path).
@@ -136,7 +146,8 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
     first, second = task_states(airflow_env, FIRST_NIGHT), task_states(airflow_env, BUSINESS_DATE)
     dbt_tasks = {t for t in first if t.startswith("dbt.")}
     assert all(any(t.startswith(f"dbt.{table}") for t in dbt_tasks) for table in PUBLISHED_TABLES), first
-    steps = ("privacy_suppression", "privacy_requests", "quality_gate", "publish")
+    steps = ("privacy_suppression", "privacy_requests", "score_propensity", "scored_models",
+             "quality_gate", "publish")
     assert all(first[t] == "success 1" for t in (*dbt_tasks, *steps)), first
     assert all(second[t] == "success 1" for t in dbt_tasks), second
     # a data failure is not retried (the DAG's tasks have a retry), and publishing never starts
@@ -151,6 +162,7 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
                       for t in PUBLISHED_TABLES}
         told = conn.execute("select source_system, business_date, rule from ops.alerts").fetchall()
     assert nights == [(FIRST_NIGHT, "published.customer_360", 60),
+                      (FIRST_NIGHT, "published.customer_propensity", 0),
                       (FIRST_NIGHT, "published.customer_segments", 55)]
     assert published(warehouse) == candidates, "the first night's publication changed"
     with psycopg.connect(dsn_as(warehouse, BI_ROLE, BI_PASSWORD)) as conn:

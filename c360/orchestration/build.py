@@ -32,6 +32,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from airflow.sdk import task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import (
     PRODUCER_WATCHER_TASK_ID,
@@ -43,11 +44,12 @@ from cosmos.constants import (
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from c360.config import load_settings
-from c360.orchestration.connections import WAREHOUSE_CONN_ID
+from c360.orchestration.connections import WAREHOUSE_CONN_ID, connection_dsn
 from c360.orchestration.dates import AMSTERDAM
-from c360.orchestration.dbt_runner import dbt_executable
+from c360.orchestration.dbt_runner import dbt_executable, run_dbt
 from c360.orchestration.failures import business_date, failure_callback
 from c360.orchestration.pipeline import BUILD_DAG_ID, GOLDEN_RECORD, INGEST_SILOS, raw_asset_uri
+from c360.orchestration.publishing import warehouse_settings
 from c360.orchestration.run_lock import wait_for_warehouse
 from c360.quality.owners import owner_of
 
@@ -64,6 +66,8 @@ DBT_LIBPQ_PARAMETERS = ("sslmode", "sslcert", "sslkey", "sslrootcert", "connect_
 DBT_INTEGER_PARAMETERS = ("port", "connect_timeout", "keepalives_idle")
 # dbt's threads: more than the cores, as much of a model's time is waiting on PostgreSQL.
 DBT_THREADS = 4
+# Models that read the night's propensity scores (dbt_project.yml): built after scoring.
+SCORED_TAG = "scored"
 
 
 def pass_business_date(context: dict[str, Any], operator: Any) -> None:
@@ -131,7 +135,8 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
             # publishing wait for the test task, so nothing untested is published.
             test_behavior=TestBehavior.AFTER_ALL,
             # Unit tests run in CI, not nightly (the producer and the test task exclude them).
-            exclude=["resource_type:unit_test"],
+            # Models tagged scored read tonight's scores: the scored step builds them after scoring.
+            exclude=["resource_type:unit_test", f"tag:{SCORED_TAG}"],
             # Nothing schedules on per-table Assets; the night's outputs reach BI through
             # `published`. (Set here: cosmos overrides the operator argument with this.)
             emit_datasets=False,
@@ -153,18 +158,50 @@ def _watch_after_producer(group: DbtTaskGroup) -> None:
     its node's own result, or (no result) runs its node itself.
     """
     producer = group.children[f"{group.group_id}.{PRODUCER_WATCHER_TASK_ID}"]
-    for task in group.iter_tasks():
-        if task is producer or task.upstream_list:
+    for node in group.iter_tasks():
+        if node is producer or node.upstream_list:
             continue
-        if getattr(task, "producer_task_id", None) == producer.task_id:
-            producer >> task
-            task.trigger_rule = "all_done"
+        if getattr(node, "producer_task_id", None) == producer.task_id:
+            producer >> node
+            node.trigger_rule = "all_done"
+
+
+def score_propensity(context: dict[str, Any]) -> dict[str, Any]:
+    """Score tonight's customers with the latest model per product line (none: no rows, a log line)."""
+    from c360.prediction.scoring import score
+
+    scored = score(connection_dsn(WAREHOUSE_CONN_ID), business_date(context))
+    return {"rows": scored.rows, "models": scored.models}
+
+
+def build_scored_models(context: dict[str, Any]) -> None:
+    """The second dbt step: `dbt build` of the models tagged scored, their tests included.
+
+    A handful of models, so one task in the task's process rather than a second cosmos group
+    (which would parse the project again every time the DAG file is parsed).
+    """
+    day = business_date(context).isoformat()
+    code = run_dbt(warehouse_settings(), ["build", "--select", f"tag:{SCORED_TAG}",
+                                          "--threads", str(DBT_THREADS),
+                                          "--vars", f"{{business_date: {day}}}"])
+    if code:
+        raise RuntimeError(f"dbt build of the models tagged {SCORED_TAG} failed (exit {code}); see the log")
+
+
+@task(task_id="score_propensity")
+def score_propensity_task(**context: Any) -> dict[str, Any]:
+    return score_propensity(context)
+
+
+@task(task_id="scored_models")
+def scored_models_task(**context: Any) -> None:
+    build_scored_models(context)
 
 
 def build_dag_args() -> dict[str, Any]:
     from airflow.sdk import Asset, AssetAll, AssetOrTimeSchedule, CronTriggerTimetable
 
-    from c360.orchestration.ingest import START_DATE, int_env, nightly_schedule
+    from c360.orchestration.ingest import START_DATE, nightly_schedule
 
     silos = AssetAll(*(Asset(raw_asset_uri(silo)) for silo in INGEST_SILOS))
     return {
@@ -176,12 +213,19 @@ def build_dag_args() -> dict[str, Any]:
         "catchup": False,
         "max_active_runs": 1,
         "tags": ["c360", "build", "dbt"],
-        "default_args": {
-            "owner": owner_of(GOLDEN_RECORD).name,
-            "retries": 1,
-            # the ingest DAGs' setting (c360.orchestration.ingest): tests retry after a second
-            "retry_delay": timedelta(seconds=int_env("C360_RETRY_DELAY_SECONDS", 120)),
-            "on_failure_callback": failure_callback(GOLDEN_RECORD),
-            "on_execute_callback": wait_for_warehouse,
-        },
+        "default_args": golden_record_default_args(),
+    }
+
+
+def golden_record_default_args() -> dict[str, Any]:
+    """The build's and the training DAG's: the golden record's owner hears of a failure."""
+    from c360.orchestration.ingest import int_env
+
+    return {
+        "owner": owner_of(GOLDEN_RECORD).name,
+        "retries": 1,
+        # the ingest DAGs' setting (c360.orchestration.ingest): tests retry after a second
+        "retry_delay": timedelta(seconds=int_env("C360_RETRY_DELAY_SECONDS", 120)),
+        "on_failure_callback": failure_callback(GOLDEN_RECORD),
+        "on_execute_callback": wait_for_warehouse,
     }

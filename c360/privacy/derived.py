@@ -21,8 +21,9 @@ from c360.privacy.keys import keyed_hash_sql
 from c360.privacy.person import Person
 from c360.privacy.relations import HASHES_TABLE
 
-# serving: the lookup's map, published with `published` (c360/serving/keymap.py)
-DBT_SCHEMAS = ("staging", "intermediate", "marts", "snapshots", "published", "serving")
+# serving: the lookup's map, published with `published` (c360/serving/keymap.py);
+# predictions: the propensity scores the build writes beside dbt (c360/prediction)
+DBT_SCHEMAS = ("staging", "intermediate", "marts", "snapshots", "published", "serving", "predictions")
 CUSTOMER_COLUMNS = ("customer_id", "merged_customer_id", "into_customer_id", "surviving_customer_id")
 # A component is named after its smallest record id; other people's rows that carry the
 # person's record id as their component's name are dropped too, and recomputed next night.

@@ -62,6 +62,9 @@ class RunFacts:
     quality_latest_date: date | None = None
     # (business date, silo or layer, rule, owner, alerts)
     alerts: list[tuple[date | None, str, str, str, int]] = field(default_factory=list)
+    # the latest model per product line: (line, version, trained through, training from, to,
+    # backtest date, AUC, baseline AUC, top-decile lift, baseline lift, calibration error)
+    models: list[tuple] = field(default_factory=list)
 
     def segment_sizes(self, sizes: list[tuple[str, int]] | None) -> list[tuple[str, int]] | None:
         """`sizes` with every declared segment, 0 where it has no customer; None stays None."""
@@ -137,6 +140,13 @@ from ops.quality_results q join latest using (business_date, run_name)
 where not q.success and q.business_date = (select max(business_date) from latest)
 order by q.severity, q.suite, q.expectation
 """
+MODELS = """
+select distinct on (product_line) product_line, model_version, trained_through, training_from,
+       training_to, backtest_date, (metrics ->> 'auc')::float, (metrics -> 'baseline' ->> 'auc')::float,
+       (metrics ->> 'top_decile_lift')::float, (metrics -> 'baseline' ->> 'top_decile_lift')::float,
+       (metrics ->> 'calibration_error')::float
+from predictions.model_runs order by product_line, trained_through desc, trained_at desc
+"""
 ALERTS = """
 select business_date, source_system, rule, owner, count(*)::int from ops.alerts
 group by 1, 2, 3, 4 order by 1 nulls first, 2, 3
@@ -178,6 +188,7 @@ def collect(
         facts.quality_by_night = _rows(conn, "ops.quality_results", QUALITY_BY_NIGHT) or []
         facts.quality_failures = _rows(conn, "ops.quality_results", QUALITY_FAILURES) or []
         facts.alerts = _rows(conn, "ops.alerts", ALERTS) or []
+        facts.models = _rows(conn, "predictions.model_runs", MODELS) or []
     if facts.quality_by_night:
         facts.quality_latest_date = facts.quality_by_night[-1][0]
     facts.match, facts.match_note = _match(warehouse_dsn, truth)

@@ -127,6 +127,23 @@ def segments_section(facts: RunFacts) -> str:
     return "".join(parts)
 
 
+def propensity_section(facts: RunFacts) -> str:
+    if not facts.models:
+        return _note("no propensity model trained yet (predictions.model_runs): "
+                     "`c360 train --date` or the c360_train_propensity DAG trains one")
+    points = [(line, figure, value or 0.0) for line, *_, auc, base_auc, lift, base_lift, _ in facts.models
+              for figure, value in (("AUC", auc), ("AUC, recency-frequency baseline", base_auc))]
+    lifts = [(line, figure, value or 0.0) for line, *_, auc, base_auc, lift, base_lift, _ in facts.models
+             for figure, value in (("top-decile lift", lift), ("lift, baseline", base_lift))]
+    return "".join([
+        _bars(points, "backtest AUC per product line, model beside baseline"),
+        _bars(lifts, "backtest top-decile lift per product line, model beside baseline"),
+        _table(["product line", "model version", "trained through", "training from", "training to",
+                "backtest date", "AUC", "baseline AUC", "lift", "baseline lift", "calibration error"],
+               [["-" if v is None else v for v in row] for row in facts.models]),
+    ])
+
+
 def quality_section(facts: RunFacts) -> str:
     if not facts.quality_by_night:
         return _note(f"quality gate: {NOT_BUILT} (no row in ops.quality_results)")
@@ -177,6 +194,7 @@ def render(facts: RunFacts) -> str:
         ("Rows loaded and quarantined", loads_section(facts)),
         ("Golden customers and match quality", match_section(facts)),
         ("Segments", segments_section(facts)),
+        ("Propensity models", propensity_section(facts)),
         ("Quality gate", quality_section(facts)),
         ("Alerts sent", alerts_section(facts)),
         ("DAG runs", runs_section(facts)),

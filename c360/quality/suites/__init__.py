@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from c360.quality.checks import Check
-from c360.quality.suites import consent, contact, delivery, drift, golden, raw
+from c360.quality.suites import consent, contact, delivery, drift, golden, prediction, raw
 from c360.quality.thresholds import Thresholds
 
 
@@ -15,4 +15,5 @@ def all_checks(thresholds: Thresholds) -> list[Check]:
         *contact.checks(thresholds),
         *consent.checks(thresholds),
         *drift.checks(thresholds),
+        *prediction.checks(thresholds),
     ]

@@ -88,6 +88,18 @@ def test_channel_evidence_is_as_of_the_business_date(simulated):
     assert 0 < earlier < later and last_seen <= dates[2]
 
 
+def test_shipped_activities_put_service_first_and_ask_consent_for_offers():
+    activities = load_activities()
+    names = {a.name for a in activities}
+    assert {"resolve_open_complaint", "collect_overdue_invoice", "follow_up_research",
+            "win_back_lapsed", "welcome_new_customer"} <= names
+    service = [a for a in activities if a.kind == "service"]
+    offers = [a for a in activities if a.kind == "offer"]
+    assert max(a.priority for a in service) < min(a.priority for a in offers)
+    assert all(a.requires_marketing_consent and a.cooldown_days > 0 for a in offers)
+    assert not any(a.requires_marketing_consent for a in service)
+
+
 def write_activities(tmp_path: Path, entries: object) -> Path:
     path = tmp_path / "activities.yml"
     model = {"name": ACTIVITIES_MODEL, "config": {"meta": {"activities": entries}}}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from c360.config import ConfigError, project_root, read_yaml_file
+from c360.publishing.declared import declared_entries, repeated_names
 
 ACTIVITIES_MODEL = "next_best_activity_candidates"
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -68,11 +69,11 @@ def load_activities(path: Path | None = None) -> list[Activity]:
     """Every declared activity, in file order, checked; a ConfigError names what is wrong and where."""
     path = path or activities_file()
     data = read_yaml_file(path, "activities file")
-    entries = _declared_entries(data, path)
+    entries = declared_entries(data, path, "activities file", ACTIVITIES_MODEL, "activities")
     known = customer_360_columns() | set(SERVICE_COLUMNS)
     activities = [_activity(entry, position, path, known) for position, entry in enumerate(entries, start=1)]
     names = [a.name for a in activities]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = repeated_names(names)
     if duplicates:
         raise ConfigError(f"activities file {path}: activity names must be unique, repeated: {duplicates}")
     offers = [a for a in activities if a.kind == "offer"]
@@ -82,22 +83,6 @@ def load_activities(path: Path | None = None) -> list[Activity]:
         raise ConfigError(f"activities file {path}: service comes first, so every offer needs a "
                           f"priority after every service activity's: {early}")
     return activities
-
-
-def _declared_entries(data: object, path: Path) -> list:
-    models = data.get("models") if isinstance(data, dict) else None
-    model = next(
-        (m for m in models or () if isinstance(m, dict) and m.get("name") == ACTIVITIES_MODEL), None
-    )
-    if model is None:
-        raise ConfigError(f"activities file {path} has no model `{ACTIVITIES_MODEL}` under `models:`")
-    entries = ((model.get("config") or {}).get("meta") or {}).get("activities")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(
-            f"activities file {path}: model `{ACTIVITIES_MODEL}` needs a non-empty list "
-            "`config: meta: activities:`"
-        )
-    return entries
 
 
 def unknown_columns(expression: str, known: set[str] | frozenset[str]) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from c360.config import ConfigError, project_root, read_yaml_file
+from c360.publishing.declared import declared_entries, repeated_names
 
 SEGMENTS_MODEL = "customer_segments"
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -36,30 +37,13 @@ def load_segments(path: Path | None = None) -> list[Segment]:
     """Every declared segment, in file order, checked; a ConfigError names what is wrong and where."""
     path = path or segments_file()
     data = read_yaml_file(path, "segments file")
-    entries = _declared_entries(data, path)
+    entries = declared_entries(data, path, "segments file", SEGMENTS_MODEL, "segments")
     segments = [_segment(entry, position, path) for position, entry in enumerate(entries, start=1)]
     names = [s.name for s in segments]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = repeated_names(names)
     if duplicates:
         raise ConfigError(f"segments file {path}: segment names must be unique, repeated: {duplicates}")
     return segments
-
-
-def _declared_entries(data: object, path: Path) -> list:
-    models = data.get("models") if isinstance(data, dict) else None
-    model = next(
-        (m for m in models or () if isinstance(m, dict) and m.get("name") == SEGMENTS_MODEL), None
-    )
-    if model is None:
-        raise ConfigError(f"segments file {path} has no model `{SEGMENTS_MODEL}` under `models:`")
-    meta = (model.get("config") or {}).get("meta") or {}
-    entries = meta.get("segments")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(
-            f"segments file {path}: model `{SEGMENTS_MODEL}` needs a non-empty list "
-            "`config: meta: segments:`"
-        )
-    return entries
 
 
 def _segment(entry: object, position: int, path: Path) -> Segment:

@@ -240,11 +240,13 @@ def train(
     step_days: int = typer.Option(14, help="days between feature dates"),
 ) -> None:
     """Train the propensity model per product line on windows closed by a business date;
-    print its backtest beside the recency-frequency baseline and keep it in predictions.model_runs."""
+    print its backtest beside the recency-frequency baseline, then predicted CLV's backtest
+    (the rule beside a regressor and naive guesses), and keep both in predictions.model_runs."""
 
     import psycopg
 
-    from c360.prediction.console import backtest_table
+    from c360.prediction.clv import backtest as clv_backtest
+    from c360.prediction.console import backtest_table, clv_table
     from c360.prediction.training import NotEnoughHistory
     from c360.prediction.training import train as train_models
 
@@ -253,12 +255,18 @@ def train(
         with psycopg.connect(load_settings().warehouse_dsn) as conn, console.status("training") as status:
             runs = train_models(conn, business_date, snapshots, step_days,
                                 progress=lambda step: status.update(f"training: {step}"))
+            clv = clv_backtest(conn, business_date, snapshots=snapshots, step_days=step_days,
+                               progress=lambda step: status.update(f"training: {step}"))
     except (ConfigError, psycopg.Error, NotEnoughHistory) as exc:
         fail(str(exc))
     console.print(backtest_table(runs))
     for run in runs:
         console.print(f"{run.model_version}: trained on {run.training_from} .. {run.training_to}, "
                       f"{run.training_rows} rows, {run.training_positives} buyers")
+    if clv is None:
+        console.print("predicted CLV: no customer spent in a window closed by the backtest date, no backtest")
+    else:
+        console.print(clv_table(clv))
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Propensity per product line (c360/prediction) against a real PostgreSQL.
+"""Propensity per product line and the predicted CLV check (c360/prediction) against a real PostgreSQL.
 
 Hand-made facts for what must hold exactly: features never read a row after T, scoring
 a date twice leaves one set of rows, no model means no rows. A small simulated
@@ -10,17 +10,22 @@ more interested in a line score higher.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import psycopg
 import pytest
+from rich.console import Console
 
+from c360.local.report.facts import RunFacts
+from c360.local.report.page import clv_table as clv_html
 from c360.local.simulator.config import SimulationConfig
-from c360.prediction import scoring
+from c360.prediction import clv, scoring
 from c360.prediction.backtest import auc
+from c360.prediction.console import clv_table
 from c360.prediction.features import FEATURES, features
+from c360.prediction.registry import latest
 from c360.prediction.training import fit, labelled, predict, train
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env, simulate_and_load
@@ -43,9 +48,10 @@ create table marts.dim_customer (customer_id text, date_of_birth date);
 """
 
 
-def purchase(conn, customer: str, day: date, line: str, ref: str, channel: str = "store") -> None:
-    conn.execute("insert into intermediate.int_facts__purchases values (%s, %s, %s, %s, %s, 100, 'EUR')",
-                 (customer, channel, ref, day, line))
+def purchase(conn, customer: str, day: date, line: str, ref: str, channel: str = "store",
+             amount: float = 100) -> None:
+    conn.execute("insert into intermediate.int_facts__purchases values (%s, %s, %s, %s, %s, %s, 'EUR')",
+                 (customer, channel, ref, day, line, amount))
 
 
 @pytest.fixture
@@ -95,6 +101,43 @@ def test_features_never_read_a_row_after_t(facts):
     assert on_t.loc[("C1", "appliances"), "line_configured_30d"] == 1
     assert on_t.loc[("C2", "solar"), "complaints_90d"] == 1
     assert "C3" in on_t.index.get_level_values("customer_id")
+
+
+def clv_rows(dsn: str) -> pd.DataFrame:
+    with psycopg.connect(dsn) as conn:
+        return clv.customer_rows(conn, T, LINES).set_index("customer_id")
+
+
+def test_the_clv_check_reads_nothing_after_t_and_counts_it_as_spend(facts):
+    with psycopg.connect(facts) as conn:
+        purchase(conn, "C2", T - timedelta(days=10), "solar", "B1", channel="finance", amount=30)
+    before = clv_rows(facts)
+    # the rule as dbt computes it: C1's 100 over a year, halved every 180 days since T - 40;
+    # C2's 100 likewise since T - 5, plus 30 billed in the last 90 days, annualised
+    assert before["rule_12m"].to_dict() == {"C1": 85.72, "C2": 219.76}
+    assert before.loc["C1", "rule"] == pytest.approx(85.72 * 90 / 365)
+    assert (before["actual"] == 0).all()
+    with psycopg.connect(facts) as conn:
+        purchase(conn, "C1", T + timedelta(days=1), "appliances", "R3")
+        purchase(conn, "C2", T + timedelta(days=1), "solar", "B2", channel="finance", amount=30)
+        purchase(conn, "C2", T + timedelta(days=90), "solar", "R4", amount=-20)  # a return, the last day
+        purchase(conn, "C1", T + timedelta(days=91), "solar", "R5")  # after the horizon
+    after = clv_rows(facts)
+    pd.testing.assert_frame_equal(after.drop(columns="actual"), before.drop(columns="actual"))
+    assert after["actual"].to_dict() == {"C1": 100, "C2": 10}
+
+
+def test_clv_figures_on_a_hand_made_example():
+    actual = np.array([0.0, 100.0, 300.0])
+    result = clv.evaluate(actual, rule=np.array([50.0, 100.0, 100.0]), model=actual)
+    assert result["rows"] == 3 and result["buyers"] == 2 and result["actual_total"] == 400
+    assert result["rule"]["mae"] == pytest.approx(250 / 3)
+    assert result["rule"]["spearman"] == pytest.approx(np.sqrt(3) / 2)  # ranks (1, 2.5, 2.5) vs (1, 2, 3)
+    assert result["rule"]["total_ratio"] == pytest.approx(250 / 400)
+    assert result["model"] == {"mae": 0.0, "spearman": pytest.approx(1.0), "total_ratio": 1.0}
+    assert result["zero"]["mae"] == pytest.approx(400 / 3) and result["zero"]["spearman"] is None
+    assert result["mean"]["mae"] == pytest.approx((400 / 3 + 100 / 3 + 500 / 3) / 3)
+    assert result["mean"]["total_ratio"] == pytest.approx(1.0)
 
 
 def test_without_a_model_nothing_is_scored_and_the_log_says_so(facts, caplog):
@@ -182,3 +225,29 @@ def test_scores_follow_the_hidden_interest_and_scoring_twice_leaves_the_same_row
     # a line with few buyers in 84 days is learnt barely; the most bought one clearly
     assert (by_line > 0).all() and by_line.mean() > 0.15, by_line
     assert by_line["appliances"] > 0.25, by_line
+
+
+def test_the_clv_rule_is_customer_360s_and_its_backtest_is_kept_apart_and_printed(simulated):
+    dsn, _, last = simulated
+    with psycopg.connect(dsn) as conn:
+        ours = clv.customer_rows(conn, last, LINES).set_index("customer_id")["rule_12m"]
+        published = pd.Series(dict(conn.execute(
+            "select customer_id, predicted_clv_12m::float from marts.customer_360").fetchall()))
+        # as of the night dbt built, the point-in-time rule is the one customer_360 publishes
+        pd.testing.assert_series_equal(ours, published.loc[ours.index], check_names=False)
+
+        # 84 days hold no 90-day window before a backtest date: a two-week horizon instead
+        run = clv.backtest(conn, last, horizon=14, snapshots=3, step_days=7)
+        assert run is not None and run.kind == "clv" and run.backtest_date == last - timedelta(days=14)
+        assert run.training_to == last - timedelta(days=28) and run.metrics["buyers"] > 0
+        assert conn.execute("select product_line, kind from predictions.model_runs"
+                            " where model_version = %s", (run.model_version,)).fetchone() == ("all", "clv")
+        assert all(r.kind == "propensity" for r in latest(conn, last, with_model=False))
+
+    console = Console(record=True, width=200)
+    console.print(clv_table(run))
+    text = console.export_text()
+    assert "predict 0" in text and f"{run.metrics['rule']['mae']:.2f}" in text
+    page = clv_html(RunFacts(written_at=datetime.now(UTC), first_date=None, last_date=None,
+                             clv=(run.backtest_date, 14, run.metrics)))
+    assert "regressor" in page and f"{run.metrics['buyers']:,} spent" in page

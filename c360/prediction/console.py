@@ -1,9 +1,11 @@
-"""The backtest of `c360 train` as a table: each line's model beside the recency-frequency baseline."""
+"""The backtests of `c360 train` as tables: each line's propensity model beside the recency-frequency
+baseline, and predicted CLV's rule beside a regressor and naive guesses."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
+from c360.prediction.clv import ALGORITHM
 from c360.prediction.registry import ModelRun
 
 
@@ -28,3 +30,23 @@ def backtest_table(runs: list[ModelRun]) -> Table:
             f"{top['mean_predicted']:.3f} / {top['observed_rate']:.3f}",
         )
     return table
+
+
+CLV_PREDICTORS = (("rule", "rule (predicted_clv_12m, scaled)"), ("model", ALGORITHM),
+                  ("zero", "predict 0"), ("mean", "predict the mean spend"))
+
+
+def clv_table(run: ModelRun) -> Table:
+    """The CLV backtest: the rule customer_360 publishes, the regressor, and two naive guesses."""
+    m = run.metrics
+    table = Table(title=f"predicted CLV backtest: spend in the {run.label_days} days after"
+                        f" {run.backtest_date} ({m['rows']} customers, {m['buyers']} spent,"
+                        f" {m['actual_total']:,.0f} in all)")
+    for column in ("predictor", "MAE", "Spearman", "predicted / actual total"):
+        table.add_column(column, justify="left" if column == "predictor" else "right")
+    for key, label in CLV_PREDICTORS:
+        figures = m[key]
+        table.add_row(label, _figure(figures["mae"], 2), _figure(figures["spearman"]),
+                      _figure(figures["total_ratio"], 2))
+    return table
+

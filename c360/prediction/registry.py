@@ -27,6 +27,7 @@ class ModelRun:
     metrics: dict[str, Any]
     model: Any
     trained_at: datetime | None = None
+    kind: str = "propensity"
 
 
 def save(conn: psycopg.Connection, run: ModelRun) -> None:
@@ -35,14 +36,14 @@ def save(conn: psycopg.Connection, run: ModelRun) -> None:
         """insert into predictions.model_runs
                (model_version, product_line, trained_through, training_from, training_to,
                 backtest_date, label_days, features, algorithm, training_rows, training_positives,
-                metrics, model)
-           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                metrics, model, kind)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
            on conflict (model_version) do update set
                trained_at = now(), metrics = excluded.metrics, model = excluded.model,
                training_rows = excluded.training_rows, training_positives = excluded.training_positives""",
         (run.model_version, run.product_line, run.trained_through, run.training_from,
          run.training_to, run.backtest_date, run.label_days, list(run.features), run.algorithm,
-         run.training_rows, run.training_positives, Jsonb(run.metrics), pickle.dumps(run.model)),
+         run.training_rows, run.training_positives, Jsonb(run.metrics), pickle.dumps(run.model), run.kind),
     )
 
 
@@ -51,7 +52,7 @@ select distinct on (product_line)
        model_version, product_line, trained_through, training_from, training_to, backtest_date,
        label_days, features, algorithm, training_rows, training_positives, metrics, {model}, trained_at
 from predictions.model_runs
-where trained_through <= %s
+where kind = 'propensity' and trained_through <= %s
 order by product_line, trained_through desc, trained_at desc
 """
 

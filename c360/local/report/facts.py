@@ -65,6 +65,8 @@ class RunFacts:
     # the latest model per product line: (line, version, trained through, training from, to,
     # backtest date, AUC, baseline AUC, top-decile lift, baseline lift, calibration error)
     models: list[tuple] = field(default_factory=list)
+    # the latest predicted CLV backtest: (backtest date, horizon days, metrics of c360.prediction.clv)
+    clv: tuple | None = None
 
     def segment_sizes(self, sizes: list[tuple[str, int]] | None) -> list[tuple[str, int]] | None:
         """`sizes` with every declared segment, 0 where it has no customer; None stays None."""
@@ -145,7 +147,12 @@ select distinct on (product_line) product_line, model_version, trained_through, 
        training_to, backtest_date, (metrics ->> 'auc')::float, (metrics -> 'baseline' ->> 'auc')::float,
        (metrics ->> 'top_decile_lift')::float, (metrics -> 'baseline' ->> 'top_decile_lift')::float,
        (metrics ->> 'calibration_error')::float
-from predictions.model_runs order by product_line, trained_through desc, trained_at desc
+from predictions.model_runs where kind = 'propensity'
+order by product_line, trained_through desc, trained_at desc
+"""
+CLV = """
+select backtest_date, label_days, metrics from predictions.model_runs where kind = 'clv'
+order by trained_through desc, trained_at desc limit 1
 """
 ALERTS = """
 select business_date, source_system, rule, owner, count(*)::int from ops.alerts
@@ -189,6 +196,7 @@ def collect(
         facts.quality_failures = _rows(conn, "ops.quality_results", QUALITY_FAILURES) or []
         facts.alerts = _rows(conn, "ops.alerts", ALERTS) or []
         facts.models = _rows(conn, "predictions.model_runs", MODELS) or []
+        facts.clv = next(iter(_rows(conn, "predictions.model_runs", CLV) or []), None)
     if facts.quality_by_night:
         facts.quality_latest_date = facts.quality_by_night[-1][0]
     facts.match, facts.match_note = _match(warehouse_dsn, truth)

@@ -141,6 +141,22 @@ def propensity_section(facts: RunFacts) -> str:
         _table(["product line", "model version", "trained through", "training from", "training to",
                 "backtest date", "AUC", "baseline AUC", "lift", "baseline lift", "calibration error"],
                [["-" if v is None else v for v in row] for row in facts.models]),
+        clv_table(facts),
+    ])
+
+
+def clv_table(facts: RunFacts) -> str:
+    if facts.clv is None:
+        return _note("predicted CLV: no backtest yet (`c360 train --date` runs one)")
+    at, days, metrics = facts.clv
+    rows = [[label, *("-" if metrics[key][f] is None else metrics[key][f]
+                      for f in ("mae", "spearman", "total_ratio"))]
+            for key, label in (("rule", "rule (customer_360's, scaled)"), ("model", "regressor"),
+                               ("zero", "predict 0"), ("mean", "predict the mean spend"))]
+    return "".join([
+        f"<h3>predicted CLV backtest: spend in the {days} days after {at}, "
+        f"{metrics['rows']:,} customers, {metrics['buyers']:,} spent</h3>",
+        _table(["predictor", "MAE", "Spearman", "predicted / actual total"], rows),
     ])
 
 

@@ -20,6 +20,11 @@ create table if not exists predictions.model_runs (
     metrics          jsonb            not null,     -- auc, top_decile_lift, brier, calibration bins; baseline's auc and lift
     model            bytea            not null      -- the fitted scikit-learn pipeline, pickled; written by this job only
 );
+-- What a run predicts: 'propensity' (a product line's purchase; scoring reads these) or
+-- 'clv' (a customer's spend over label_days, product_line 'all': the backtest of
+-- predicted_clv_12m's rule beside a regressor, c360/prediction/clv.py).
+alter table predictions.model_runs
+    add column if not exists kind text not null default 'propensity';
 create index if not exists model_runs_latest_idx
     on predictions.model_runs (product_line, trained_at desc);
 

@@ -2,7 +2,8 @@
 
 Training for the run's business date learns from label windows closed by it and keeps
 each model with its backtest in predictions.model_runs (c360.prediction.training); the
-build's next night scores with it.
+build's next night scores with it. Predicted CLV's backtest (c360.prediction.clv) runs
+beside it, so the rule's error against later spend is measured every week too.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ log = logging.getLogger(__name__)
 
 @task(task_id="train")
 def train_task(**context: Any) -> dict[str, Any]:
+    from c360.prediction.clv import backtest as clv_backtest
     from c360.prediction.training import train
 
     day = business_date(context)
     with psycopg.connect(connection_dsn(WAREHOUSE_CONN_ID)) as conn:
         runs = train(conn, day, progress=log.info)
-    for run in runs:
+        clv = clv_backtest(conn, day, progress=log.info)
+    for run in [*runs, *([clv] if clv else [])]:
         log.info("%s: backtest on %s: %s", run.model_version, run.backtest_date,
                  {k: v for k, v in run.metrics.items() if k != "calibration"})
     return {run.product_line: run.model_version for run in runs}

@@ -1,6 +1,6 @@
 """The real build DAG through `c360 run`: cosmos' dbt tasks, then quality_gate, then publish.
 
-A stand-in dbt project (two models that copy the hand-made candidates for
+A stand-in dbt project (models that copy the hand-made candidates for
 publishing into `marts`; the golden record beside them is hand-made too) keeps
 dbt's share small; the DAG file, cosmos, the gate and
 publishing are the real ones. Two nights in one Airflow process: the first is
@@ -23,6 +23,7 @@ from c360.cli import app
 from c360.config import load_settings, project_root
 from c360.orchestration.dates import run_logical_date
 from c360.orchestration.pipeline import BUILD_DAG_ID, STORE
+from c360.publishing.activities import activities_file, customer_360_models_file
 from c360.publishing.publish import publish
 from c360.publishing.segments import segments_file
 from c360.quality.owners import owner_of
@@ -63,12 +64,8 @@ select null::text as request_id, null::text as request_type, null::timestamptz a
 where false
 """
 
-NO_PROPENSITIES = """\
-{{ config(tags=['scored']) }}
-select null::text as customer_id, null::text as product_line, null::date as scored_for,
-       null::double precision as propensity, null::smallint as decile, null::text as model_version
-where false
-"""
+# Built by the scored step after scoring, as the real models that read the night's scores.
+SCORED = ("customer_propensity", "next_best_activity")
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +81,20 @@ def build_project(tmp_path_factory) -> Path:
     (dbt / "dbt_project.yml").write_text(STAND_IN_DBT_PROJECT)
     # as the real project, the stand-in cannot build without the business date the DAG passes
     for model in PUBLISHED_TABLES:
+        scored = "{{ config(tags=['scored']) }}\n" if model in SCORED else ""
         (dbt / "stand_in" / f"{model}.sql").write_text(
-            f"select * from stand_in.{model} where '{{{{ var(\"business_date\") }}}}'::date is not null\n")
+            f"{scored}select * from stand_in.{model}"
+            f" where '{{{{ var(\"business_date\") }}}}'::date is not null\n")
     (dbt / "stand_in" / "_stand_in__models.yml").write_text(STAND_IN_DATA_TESTS)
-    # The scored step after scoring builds the published propensities: none without a model.
-    (dbt / "stand_in" / "customer_propensity.sql").write_text(NO_PROPENSITIES)
     (dbt / "profiles.yml").symlink_to(project_root() / "dbt_project" / "profiles.yml")
     # The privacy step between dbt and the gate reads tonight's matches: none.
     (dbt / "stand_in" / "privacy_request_matches.sql").write_text(NO_PRIVACY_REQUESTS)
-    # The gate reads the declared segments where dbt keeps them (outside the stand-in's model path).
-    declared = dbt / segments_file().relative_to(project_root() / "dbt_project")
-    declared.parent.mkdir(parents=True)
-    declared.symlink_to(segments_file())
+    # The gate reads the declared segments and activities (and the 360's columns the
+    # activities are checked against) where dbt keeps them, outside the stand-in's model path.
+    for path in (segments_file(), activities_file(), customer_360_models_file()):
+        declared = dbt / path.relative_to(project_root() / "dbt_project")
+        declared.parent.mkdir(parents=True, exist_ok=True)
+        declared.symlink_to(path)
     return root
 
 
@@ -145,7 +144,8 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
     assert run.exit_code == 1, run.output
     first, second = task_states(airflow_env, FIRST_NIGHT), task_states(airflow_env, BUSINESS_DATE)
     dbt_tasks = {t for t in first if t.startswith("dbt.")}
-    assert all(any(t.startswith(f"dbt.{table}") for t in dbt_tasks) for table in PUBLISHED_TABLES), first
+    assert all(any(t.startswith(f"dbt.{table}") for t in dbt_tasks)
+               for table in PUBLISHED_TABLES if table not in SCORED), first
     steps = ("privacy_suppression", "privacy_requests", "score_propensity", "scored_models",
              "quality_gate", "publish")
     assert all(first[t] == "success 1" for t in (*dbt_tasks, *steps)), first
@@ -163,7 +163,8 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
         told = conn.execute("select source_system, business_date, rule from ops.alerts").fetchall()
     assert nights == [(FIRST_NIGHT, "published.customer_360", 60),
                       (FIRST_NIGHT, "published.customer_propensity", 0),
-                      (FIRST_NIGHT, "published.customer_segments", 55)]
+                      (FIRST_NIGHT, "published.customer_segments", 55),
+                      (FIRST_NIGHT, "published.next_best_activity", 11)]
     assert published(warehouse) == candidates, "the first night's publication changed"
     with psycopg.connect(dsn_as(warehouse, BI_ROLE, BI_PASSWORD)) as conn:
         assert conn.execute("select count(*) from published.customer_360").fetchone() == (60,)
@@ -209,5 +210,5 @@ def test_a_failing_dbt_data_test_stops_the_night_before_the_gate(
     assert published(warehouse) == before, "a night that failed a data test changed published"
     with psycopg.connect(warehouse) as conn:
         assert conn.execute("select count(*) from marts.customer_360").fetchone() == (61,)
-        assert conn.execute("select count(*) from ops.publications").fetchone() == (2,)
+        assert conn.execute("select count(*) from ops.publications").fetchone() == (len(PUBLISHED_TABLES),)
         assert conn.execute("select count(*) from ops.quality_results").fetchone() == (0,)

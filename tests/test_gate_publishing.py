@@ -33,6 +33,7 @@ from tests.test_quality_gate import (  # noqa: F401  (warehouse is a fixture)
     FINANCE_KEYS,
     MARKETED,
     PUBLISHED_TABLES,
+    SERVICE,
     alerts,
     execute,
     published_state,
@@ -90,6 +91,12 @@ FAULTS = {
         SEGMENTS, "segment_consent.expect_column_values_to_be_in_set(segment)", 1,
         [f"high_value_at_risk:{MARKETED[0]}:no marketing consent"],
     ),
+    "an offer to a customer without marketing consent": (
+        f"update marts.next_best_activity set activity = 'win_back_lapsed', kind = 'offer',"
+        f" requires_marketing_consent = true where customer_id = '{SERVICE[0]}'",
+        SEGMENTS, "activity_consent.expect_column_values_to_be_in_set(activity_without_consent)", 1,
+        [f"{SERVICE[0]}:win_back_lapsed:no marketing consent"],
+    ),
     "a segment shrinking by 80 %": (
         "delete from marts.customer_segments"
         f" where customer_id in ({', '.join(repr(c) for c in MARKETED[10:])})",
@@ -145,7 +152,8 @@ def test_a_clean_night_publishes_records_segment_sizes_and_emails_nobody(night, 
 
     assert summary["business_date"] == str(BUSINESS_DATE) and summary["data_docs"] == str(
         data_docs_index(night))
-    assert published == {"published.customer_360": 60, "published.customer_segments": 55}
+    assert published == {"published.customer_360": 60, "published.customer_segments": 55,
+                         "published.customer_propensity": 0, "published.next_best_activity": 11}
     assert smtp_inbox.mails == [] and alerts(night) == []
     with psycopg.connect(night.warehouse_dsn) as conn:
         candidates = {

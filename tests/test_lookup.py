@@ -162,17 +162,37 @@ def test_restricted_answers_only_that_and_erased_or_unknown_nothing(warehouse):
 
 
 def test_propensities_and_next_best_activity_once_published(warehouse):
+    # the columns of the dbt models' contracts (customer_propensity, next_best_activity)
     with psycopg.connect(warehouse) as conn:
-        conn.execute("""create table marts.customer_propensity (customer_id text, product_line text,
-                                                                propensity numeric);
-                        insert into marts.customer_propensity values ('C1', 'heat_pumps', 0.42);
-                        create table marts.next_best_activity (customer_id text, activity text, channel text);
-                        insert into marts.next_best_activity values ('C1', 'resolve_open_issue', 'phone')""")
+        conn.execute("""
+            create table marts.customer_propensity (
+                customer_id text, product_line text, scored_for date, propensity double precision,
+                decile smallint, model_version text);
+            insert into marts.customer_propensity values
+                ('C1', 'solar', '2026-11-20', 0.12, 4, 'solar-v1'),
+                ('C1', 'heat_pumps', '2026-11-20', 0.42, 1, 'heat_pumps-v1'),
+                ('C2', 'solar', '2026-11-20', 0.3, 2, 'solar-v1');
+            create table marts.next_best_activity (
+                customer_id text, business_date date, activity text, kind text, priority integer,
+                product_line text, channel text, reason text, requires_marketing_consent boolean,
+                valid_until date);
+            insert into marts.next_best_activity values
+                ('C1', '2026-11-20', 'resolve_open_complaint', 'service', 1, null, 'phone',
+                 'open complaint since 2026-11-18', false, '2026-11-21')""")
     try:
         publish(warehouse, ["customer_propensity", "next_best_activity"], candidate_schema="marts")
         result, body = ask(warehouse, "phone", "0612345678")
-        assert body["propensities"] == [{"product_line": "heat_pumps", "propensity": 0.42}]
-        assert body["next_best_activity"] == {"activity": "resolve_open_issue", "channel": "phone"}
+        assert body["propensities"] == [
+            {"product_line": "heat_pumps", "scored_for": "2026-11-20", "propensity": 0.42, "decile": 1,
+             "model_version": "heat_pumps-v1"},
+            {"product_line": "solar", "scored_for": "2026-11-20", "propensity": 0.12, "decile": 4,
+             "model_version": "solar-v1"},
+        ]
+        assert body["next_best_activity"] == {
+            "business_date": "2026-11-20", "activity": "resolve_open_complaint", "kind": "service",
+            "priority": 1, "product_line": None, "channel": "phone",
+            "reason": "open complaint since 2026-11-18", "requires_marketing_consent": False,
+            "valid_until": "2026-11-21"}
     finally:
         with psycopg.connect(warehouse) as conn:
             conn.execute("drop table published.customer_propensity, published.next_best_activity")

@@ -26,10 +26,13 @@ from c360.quality.results import GateResult
 from c360.warehouse.bootstrap import bootstrap
 
 BUSINESS_DATE = date(2026, 11, 20)
-PUBLISHED_TABLES = ["customer_360", "customer_segments"]
+# c360.orchestration.publishing's, candidates of the hand-made marts below
+PUBLISHED_TABLES = ["customer_360", "customer_segments", "customer_propensity", "next_best_activity"]
 CUSTOMERS = [f"C{i:03d}" for i in range(1, 61)]
 MARKETED = CUSTOMERS[:50]  # high_value_at_risk: all consented
 SERVICE = CUSTOMERS[50:55]  # open_service_issue: no consent needed
+OFFERED = MARKETED[40:45]  # tonight's next best activity: an offer, all consented
+OWING = CUSTOMERS[55]  # tonight's next best activity: a service one, without consent
 FINANCE_KEYS = [f"FA{i:07d}" for i in range(1, 21)]
 CARDS = [f"{i:013d}" for i in range(1, 21)]
 ANONYMOUS_IDS = [f"anon-{i}" for i in range(1, 16)]
@@ -47,6 +50,16 @@ create table marts.dim_customer (
 create table marts.customer_xref (customer_id text, source_system text, source_key text);
 create table marts.customer_360 (customer_id text, revenue numeric);
 create table marts.customer_segments (customer_id text, segment text);
+-- the real models' columns: the lookup and BI read them as published
+create table marts.customer_propensity (
+    customer_id text, product_line text, scored_for date, propensity double precision,
+    decile smallint, model_version text
+);
+create table marts.next_best_activity (
+    customer_id text, business_date date, activity text, kind text, priority integer,
+    product_line text, channel text, reason text, requires_marketing_consent boolean,
+    valid_until date
+);
 -- what dbt's identity resolution normalizes, for the runaway-merge checks
 create extension if not exists fuzzystrmatch;
 create schema if not exists intermediate;
@@ -170,6 +183,14 @@ def _marts(conn: psycopg.Connection) -> None:
         conn.execute("insert into marts.customer_segments values (%s, 'high_value_at_risk')", (customer,))
     for customer in SERVICE:
         conn.execute("insert into marts.customer_segments values (%s, 'open_service_issue')", (customer,))
+    activities = ([(c, "resolve_open_complaint", "service", 1, "phone", False) for c in SERVICE]
+                  + [(OWING, "collect_overdue_invoice", "service", 2, "email", False)]
+                  + [(c, "win_back_lapsed", "offer", 30, "store", True) for c in OFFERED])
+    for customer, activity, kind, priority, channel, consent in activities:
+        conn.execute("insert into marts.next_best_activity values"
+                     " (%s, %s, %s, %s, %s, null, %s, 'a reason', %s, %s)",
+                     (customer, BUSINESS_DATE, activity, kind, priority, channel, consent,
+                      BUSINESS_DATE + timedelta(days=7)))
 
 
 @pytest.fixture
@@ -282,6 +303,23 @@ FAULTS = {
                 is_erased = customer_id = '{MARKETED[2]}'
             where customer_id in ('{MARKETED[0]}', '{MARKETED[1]}', '{MARKETED[2]}')""",
         "segments__consent", "segment_consent.expect_column_values_to_be_in_set(segment)", "segments",
+    ),
+    "an offer to a customer without marketing consent": (
+        f"update marts.next_best_activity set activity = 'win_back_lapsed', kind = 'offer'"
+        f" where customer_id = '{SERVICE[0]}'",
+        "segments__activity_consent",
+        "activity_consent.expect_column_values_to_be_in_set(activity_without_consent)", "segments",
+    ),
+    "an activity for a restricted customer": (
+        f"update marts.dim_customer set is_restricted = true where customer_id = '{OWING}'",
+        "segments__activity_consent", "activity_consent.expect_column_values_to_be_in_set(is_profiled)",
+        "segments",
+    ),
+    "two activities for one customer": (
+        "insert into marts.next_best_activity select * from marts.next_best_activity"
+        f" where customer_id = '{OFFERED[0]}'",
+        "segments__activity_consent", "activity_consent.expect_column_values_to_be_unique(customer_id)",
+        "segments",
     ),
     "a segment shrinking by 80 %": (
         "delete from marts.customer_segments"

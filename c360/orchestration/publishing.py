@@ -23,7 +23,7 @@ from c360.publishing.publish import publish
 from c360.quality.gate import GateFailed, require_passed, run_gate
 
 # What BI reads, built by dbt under the same names in the candidate schema.
-PUBLISHED_TABLES = ("customer_360", "customer_segments", "customer_propensity")
+PUBLISHED_TABLES = ("customer_360", "customer_segments", "customer_propensity", "next_best_activity")
 CANDIDATE_SCHEMA = "marts"
 
 

@@ -57,10 +57,13 @@ def activities_file() -> Path:
     return project_root() / "dbt_project" / "models" / "marts" / "next_best_activity" / "activities.yml"
 
 
+def customer_360_models_file() -> Path:
+    return project_root() / "dbt_project" / "models" / "marts" / "customer_360" / "_customer_360__models.yml"
+
+
 def customer_360_columns() -> frozenset[str]:
     """The documented columns of customer_360, as its model file declares them."""
-    path = project_root() / "dbt_project" / "models" / "marts" / "customer_360" / "_customer_360__models.yml"
-    models = read_yaml_file(path, "customer_360 model file")["models"]
+    models = read_yaml_file(customer_360_models_file(), "customer_360 model file")["models"]
     model = next(m for m in models if m["name"] == "customer_360")
     return frozenset(c["name"] for c in model["columns"])
 

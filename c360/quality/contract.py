@@ -12,6 +12,7 @@ DIM_CUSTOMER = "marts.dim_customer"
 CUSTOMER_XREF = "marts.customer_xref"
 CUSTOMER_360 = "marts.customer_360"
 CUSTOMER_SEGMENTS = "marts.customer_segments"
+NEXT_BEST_ACTIVITY = "marts.next_best_activity"
 
 # Every identity-bearing source record once, normalized (dbt's identity resolution
 # reads it too): what the runaway-merge checks compare within a customer.
@@ -34,6 +35,7 @@ IS_RESTRICTED = "is_restricted"
 SOURCE_SYSTEM = "source_system"
 SOURCE_KEY = "source_key"
 SEGMENT = "segment"
+ACTIVITY = "activity"
 
 # Columns of intermediate.int_identity__records (also source_system, source_key,
 # date_of_birth): the formal names the first given name stands for, folded and

@@ -54,7 +54,8 @@ def lookup_sql(optional: tuple[str, ...]) -> str:
     extra = ""
     if PROPENSITY in optional:
         extra += f""",
-            'propensities', (select coalesce(json_agg(to_jsonb(t) - 'customer_id'), '[]')
+            'propensities', (select coalesce(json_agg((to_jsonb(t) - 'customer_id')
+                                                      order by t.product_line), '[]')
                              from published.{PROPENSITY} as t where t.customer_id = o.customer_id)"""
     if NEXT_BEST_ACTIVITY in optional:
         extra += f""",

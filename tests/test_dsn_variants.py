@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.orchestration.pipeline import BUILD_DAG_ID
+from c360.orchestration.publishing import PUBLISHED_TABLES
 from c360.warehouse.bootstrap import bootstrap
 from tests.test_gate_build_dag import build_project, stand_in_candidates  # noqa: F401 (a fixture)
 from tests.test_quality_gate import BUSINESS_DATE, _marts, _raw_layer
@@ -84,4 +85,4 @@ def test_a_night_builds_and_publishes_with_the_dsn_as_written(
     with psycopg.connect(dsn) as conn:
         published = conn.execute("select relation from ops.publications where business_date = %s "
                                  "order by 1", (BUSINESS_DATE,)).fetchall()
-    assert published == [("published.customer_360",), ("published.customer_segments",)]
+    assert published == sorted((f"published.{table}",) for table in PUBLISHED_TABLES)

@@ -4,6 +4,8 @@
 #   c360            owns the warehouse database; no superuser, no CREATEROLE, no CREATEDB
 #   bi_reader       BI tools: read-only sessions with a statement timeout (c360 up grants
 #                   it schema `published` and nothing else)
+#   c360_lookup     the contact-time lookup (c360 api): short statements; c360 up grants it
+#                   the lookup's map, the tables it answers from and the audit's inserts
 #   billing         owns the stand-in billing database the simulator writes
 #   finance_reader  what the nightly finance extract logs in as: read-only
 # Passwords come from the environment (.env); psql quotes them (:'name').
@@ -13,6 +15,7 @@ psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${POSTGRES_USER}" --dbname postg
     -v c360_password="${C360_WAREHOUSE_PASSWORD}" \
     -v bi_reader_password="${C360_BI_READER_PASSWORD}" \
     -v bi_statement_timeout="${C360_BI_STATEMENT_TIMEOUT:-5min}" \
+    -v lookup_password="${C360_LOOKUP_PASSWORD}" \
     -v billing_password="${C360_BILLING_PASSWORD}" \
     -v finance_reader_password="${C360_FINANCE_READER_PASSWORD}" <<'SQL'
 create role c360 login nosuperuser nocreaterole nocreatedb password :'c360_password';
@@ -23,6 +26,9 @@ create role bi_reader login nosuperuser nocreaterole nocreatedb password :'bi_re
 alter role bi_reader set default_transaction_read_only = on;
 alter role bi_reader set statement_timeout = :'bi_statement_timeout';
 grant connect on database warehouse to bi_reader;
+
+create role c360_lookup login nosuperuser nocreaterole nocreatedb password :'lookup_password';
+alter role c360_lookup set statement_timeout = '2s';
 
 create role billing login nosuperuser nocreaterole nocreatedb password :'billing_password';
 create database finance owner billing;

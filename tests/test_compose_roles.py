@@ -30,6 +30,7 @@ from tests.test_lifecycle import clean_env, run_c360
 PASSWORDS = {
     "C360_WAREHOUSE_PASSWORD": "warehouse-owner-secret",
     "C360_BI_READER_PASSWORD": "bi-reader-secret",
+    "C360_LOOKUP_PASSWORD": "lookup-secret",
     "C360_BILLING_PASSWORD": "billing-owner-secret",
     "C360_FINANCE_READER_PASSWORD": "finance-reader-secret",
 }
@@ -76,6 +77,7 @@ def server() -> Iterator[int]:
 
 def dsn(port: int, user: str, dbname: str) -> str:
     password = {"c360": "C360_WAREHOUSE_PASSWORD", "bi_reader": "C360_BI_READER_PASSWORD",
+                "c360_lookup": "C360_LOOKUP_PASSWORD",
                 "billing": "C360_BILLING_PASSWORD", "finance_reader": "C360_FINANCE_READER_PASSWORD"}[user]
     return make_conninfo(host="127.0.0.1", port=port, user=user, password=PASSWORDS[password], dbname=dbname)
 
@@ -99,6 +101,12 @@ def test_c360_sets_the_warehouse_up_as_an_owner_that_is_no_superuser(server, tmp
     up = run_c360("up", env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     assert "role bi_reader can log in and reads schema published only" in up.stdout
+    # the lookup's role exists from the init script; c360 up, which may not create roles, grants it
+    with psycopg.connect(dsn(server, "c360_lookup", "warehouse")) as conn:
+        assert conn.execute("select count(*) from serving.lookup_keys").fetchone()[0] == 0
+        assert conn.execute("show statement_timeout").fetchone()[0] == "2s"
+    assert refused(dsn(server, "c360_lookup", "warehouse"), "select * from ops.lookup_audit") == (
+        "InsufficientPrivilege")
     with psycopg.connect(dsn(server, "c360", "warehouse")) as conn:
         conn.execute("create table published.probe as select 1 as customer_id")
         conn.execute("create table ops.probe as select 1 as secret")

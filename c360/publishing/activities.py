@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from c360.config import ConfigError, project_root, read_yaml_file
-from c360.publishing.declared import declared_entries, repeated_names
+from c360.publishing.declared import checked_entry, declared_entries, repeated_names
 
 ACTIVITIES_MODEL = "next_best_activity_candidates"
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELDS = ("name", "description", "owner", "kind", "priority", "scope", "condition", "channel",
           "reason", "requires_marketing_consent", "cooldown_days")
 KINDS = ("service", "offer")
@@ -102,19 +101,8 @@ def unknown_columns(expression: str, known: set[str] | frozenset[str]) -> list[s
 
 
 def _activity(entry: object, position: int, path: Path, known: frozenset[str]) -> Activity:
-    where = f"activities file {path}, activity {position}"
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{where}: expected the fields {', '.join(FIELDS)}, got {entry!r}")
-    where = f"{where} ({entry.get('name', 'unnamed')})"
-    missing = [f for f in FIELDS if f not in entry]
-    unknown = sorted(set(entry) - set(FIELDS))
-    if missing or unknown:
-        raise ConfigError(f"{where}: missing fields {missing}, unknown fields {unknown}")
-    for text in ("name", "description", "owner", "condition", "reason"):
-        if not isinstance(entry[text], str) or not entry[text].strip():
-            raise ConfigError(f"{where}: `{text}` must be non-empty text")
-    if not NAME.match(entry["name"]):
-        raise ConfigError(f"{where}: the name must be lower_snake_case (a-z, 0-9, _)")
+    entry, where = checked_entry(entry, f"activities file {path}, activity {position}", FIELDS,
+                                 ("name", "description", "owner", "condition", "reason"))
     for number in ("priority", "cooldown_days"):
         value = entry[number]
         least = 1 if number == "priority" else 0
@@ -126,8 +114,6 @@ def _activity(entry: object, position: int, path: Path, known: frozenset[str]) -
         if entry[field] not in allowed:
             raise ConfigError(
                 f"{where}: unknown {field} {entry[field]!r}, expected one of {', '.join(allowed)}")
-    if not isinstance(entry["requires_marketing_consent"], bool):
-        raise ConfigError(f"{where}: `requires_marketing_consent` must be true or false")
     if entry["kind"] == "offer" and not entry["requires_marketing_consent"]:
         raise ConfigError(f"{where}: an offer sells, so it requires marketing consent")
     columns = known | set(LINE_COLUMNS) if entry["scope"] == "product_line" else known

@@ -8,15 +8,13 @@ a segment is declared once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from c360.config import ConfigError, project_root, read_yaml_file
-from c360.publishing.declared import declared_entries, repeated_names
+from c360.publishing.declared import checked_entry, declared_entries, repeated_names
 
 SEGMENTS_MODEL = "customer_segments"
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELDS = ("name", "description", "owner", "rule", "requires_marketing_consent")
 
 
@@ -47,23 +45,10 @@ def load_segments(path: Path | None = None) -> list[Segment]:
 
 
 def _segment(entry: object, position: int, path: Path) -> Segment:
-    where = f"segments file {path}, segment {position}"
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{where}: expected the fields {', '.join(FIELDS)}, got {entry!r}")
-    where = f"{where} ({entry.get('name', 'unnamed')})"
-    missing = [f for f in FIELDS if f not in entry]
-    unknown = sorted(set(entry) - set(FIELDS))
-    if missing or unknown:
-        raise ConfigError(f"{where}: missing fields {missing}, unknown fields {unknown}")
-    for text in ("name", "description", "owner", "rule"):
-        if not isinstance(entry[text], str) or not entry[text].strip():
-            raise ConfigError(f"{where}: `{text}` must be non-empty text")
-    if not NAME.match(entry["name"]):
-        raise ConfigError(f"{where}: the name must be lower_snake_case (a-z, 0-9, _)")
+    entry, where = checked_entry(entry, f"segments file {path}, segment {position}", FIELDS,
+                                 ("name", "description", "owner", "rule"))
     if ";" in entry["rule"]:
         raise ConfigError(f"{where}: the rule is one SQL condition and may not contain `;`")
-    if not isinstance(entry["requires_marketing_consent"], bool):
-        raise ConfigError(f"{where}: `requires_marketing_consent` must be true or false")
     return Segment(
         name=entry["name"],
         description=" ".join(entry["description"].split()),

@@ -90,7 +90,7 @@ def status() -> None:
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
 def dbt(ctx: typer.Context) -> None:
-    """Run dbt on the warehouse, e.g. `c360 dbt build` or `c360 dbt debug`."""
+    """Run dbt on the warehouse, e.g. `c360 dbt debug` or `c360 dbt build --vars '{business_date: D}'`."""
     from c360.orchestration.dbt_runner import run_dbt
 
     try:

@@ -31,7 +31,8 @@ def pending_requests(conn: psycopg.Connection) -> list[RequestMatch]:
     """Requests not carried out yet, oldest first."""
     if conn.execute("select to_regclass(%s)", (MATCHES,)).fetchone()[0] is None:
         raise MatchesMissing(
-            f"{MATCHES} does not exist: run the dbt build (c360 dbt build) before the privacy step"
+            f"{MATCHES} does not exist: run the dbt build "
+            "(c360 dbt build --vars '{business_date: D}') before the privacy step"
         )
     with conn.cursor(row_factory=class_row(RequestMatch)) as cursor:
         return cursor.execute(

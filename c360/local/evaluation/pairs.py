@@ -228,7 +228,8 @@ def run_evaluation(warehouse_dsn: str, truth_path: Path, sample_size: int = 10) 
         return evaluate(warehouse_dsn, truth_path, sample_size)
     except psycopg.errors.UndefinedTable as exc:
         raise EvaluationError(
-            "the warehouse has no marts.customer_xref yet: run `c360 dbt build` first"
+            "the warehouse has no marts.customer_xref yet: run "
+            "`c360 dbt build --vars '{business_date: D}'` first"
         ) from exc
 
 

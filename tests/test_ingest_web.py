@@ -107,9 +107,33 @@ def test_objects_are_stored_as_the_json_values_they_hold(warehouse_dsn, tmp_path
     [loaded] = load(warehouse_dsn, tmp_path).files
     assert (loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == (3, 3, 0)
     stored = fetch(warehouse_dsn, f"select properties::text from {RAW} order by event_id")
-    assert stored[0] == stored[1] == stored[2]
-    assert orjson.loads(stored[0][0]) == properties
+    assert orjson.loads(stored[0][0]) == orjson.loads(stored[1][0]) == properties
+    # jsonb keeps a number's digits as written (1499.950) and compares it by value
+    assert fetch(warehouse_dsn, f"select count(distinct properties) from {RAW}") == [(1,)]
+    assert fetch(warehouse_dsn, f"select (properties->'list'->>1)::numeric from {RAW} "
+                                "order by event_id") == [(100,)] * 3
     assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_a_number_beyond_a_double_is_refused_whichever_way_the_file_is_read(warehouse_dsn, tmp_path):
+    large = orjson.dumps(event(1, properties=None))[:-1] + b',"properties":{"amount":1e400}}'
+    events_file(tmp_path, 9, [large, event(2)])
+    events_file(tmp_path, 10, [large, b"not json"])  # read line by line from the start
+    assert [(f.rows_loaded, f.rows_quarantined) for f in load(warehouse_dsn, tmp_path).files] == [
+        (1, 1), (0, 2)]
+    reasons = [reason for *_, reason in quarantine(warehouse_dsn, "web")]
+    assert reasons.count("not valid JSON: Number out of range - at `$[...][...]`") == 2
+    assert_balanced(warehouse_dsn, RAW, "web")
+
+
+def test_a_value_holding_a_tab_is_refused_though_each_side_passes_alone(warehouse_dsn, tmp_path):
+    two_ids = f"{uuid.UUID(int=1)}\t{uuid.UUID(int=2)}"
+    events_file(tmp_path, 9, [event(3, event_id=two_ids), event(4),
+                              event(5, occurred_at="2026-11-21T09:14:03Z\t2026-11-21T09:14:03Z")])
+    [loaded] = load(warehouse_dsn, tmp_path).files
+    assert (loaded.rows_loaded, loaded.rows_quarantined) == (1, 2)
+    assert event_ids(warehouse_dsn) == [(str(uuid.UUID(int=4)), 2)]
+    assert [line for _, line, *_ in quarantine(warehouse_dsn, "web")] == [1, 3]
 
 
 def test_duplicate_event_ids_in_one_file_are_kept_once(warehouse_dsn, tmp_path):

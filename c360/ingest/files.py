@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg import sql
@@ -111,6 +111,18 @@ class ParseOutcome:
     rows_loaded: int
     refused: list[RefusedRow] = field(default_factory=list)
     rows_duplicate: int = 0
+    told: Any = None  # what the kind's Finisher is to know of the file's stored rows
+
+
+class Finisher(Protocol):
+    """The end of a date's load for one kind of file: hears of each file stored, then acts
+    on the date's fresh partition before it is attached."""
+
+    def stored(self, batch_id: int, told: Any) -> None:
+        """A file was stored (files come in file order); `told` is what its store told."""
+
+    def finish(self, conn: psycopg.Connection, partition: DatePartition) -> dict[int, int]:
+        """The rows found to be duplicates now that every file is in, by batch."""
 
 
 @dataclass(frozen=True)
@@ -123,9 +135,8 @@ class FileKind:
     # writes what `read` or `submit` made in the load's transaction; may raise FileRefused
     # only before it has written anything
     store: Callable[[psycopg.Connection, Any, Batch], ParseOutcome]
-    # after the date's files are stored in a fresh partition, before it is attached: the
-    # rows of the given batches (in file order) found to be duplicates then, by batch
-    finish: Callable[[psycopg.Connection, DatePartition, list[int]], dict[int, int]] | None = None
+    # makes the load's Finisher, for a kind whose rows are checked once all are in
+    finisher: Callable[[], Finisher] | None = None
     # `read` for a load with worker processes: hands the parsing to the pool and returns
     # what `store` takes, the futures of the parsed rows
     submit: Callable[[Executor, bytes, Batch], Any] | None = None
@@ -177,13 +188,16 @@ def open_file(conn: psycopg.Connection, path: Path, source: Source, kind: FileKi
     return _Opened(kind, batch, digest, prepared)
 
 
-def store_file(conn: psycopg.Connection, opened: _Opened) -> FileLoad:
-    """Store an opened file's rows in the caller's transaction and record them in the ledger."""
+def store_file(conn: psycopg.Connection, opened: _Opened, finisher: Finisher | None) -> FileLoad:
+    """Store an opened file's rows in the caller's transaction and record them in the ledger;
+    the kind's finisher hears of it."""
     source, batch = opened.batch.source, opened.batch
     try:
         outcome = opened.kind.store(conn, opened.prepared, batch)
     except FileRefused as refusal:
         return _refused(conn, batch, refusal, opened.digest)
+    if finisher is not None:
+        finisher.stored(batch.ledger_id, outcome.told)
     ledger.quarantine(conn, source, outcome.refused)
     result = FileLoad(
         source.source_system, source.business_date, source.source_name,
@@ -244,30 +258,33 @@ def load_silo_files(
             conn, [table for _, kind in files for table in kind.raw_tables], business_date)
         # with workers, every file is handed to them before the first is stored, so that
         # they parse the next files while this process stores the first
+        finishers = {id(kind): kind.finisher() for kind in kinds if kind.finisher is not None}
         opened = []
         for path, kind in files:
             source = Source(source_system, business_date, path.relative_to(landing_dir).as_posix())
             file = open_file(conn, path, source, kind, partitions, pool)
             if pool is None and isinstance(file, _Opened):
-                file = store_file(conn, file)
+                file = store_file(conn, file, finishers.get(id(kind)))
             opened.append((kind, file))
-        loads = [(kind, store_file(conn, file) if isinstance(file, _Opened) else file)
+        loads = [(kind, store_file(conn, file, finishers.get(id(kind)))
+                  if isinstance(file, _Opened) else file)
                  for kind, file in opened]
         for kind in kinds:
-            if kind.finish is not None:
-                _finish(conn, kind, [load for of, load in loads if of is kind], partitions)
+            if id(kind) in finishers:
+                _finish(conn, kind, finishers[id(kind)], [load for of, load in loads if of is kind],
+                        partitions)
         attach_fresh(conn, partitions.values())
     report.files.extend(load for _, load in loads)
     return report
 
 
-def _finish(conn: psycopg.Connection, kind: FileKind, loads: list[FileLoad],
+def _finish(conn: psycopg.Connection, kind: FileKind, finisher: Finisher, loads: list[FileLoad],
             partitions: Mapping[str, DatePartition]) -> None:
     [table] = kind.raw_tables
     stored = [load for load in loads if load.status == LOADED]
     if not stored or not partitions[table].fresh:
         return
-    duplicates = kind.finish(conn, partitions[table], [load.ledger_id for load in stored])
+    duplicates = finisher.finish(conn, partitions[table])
     for load in stored:
         if found := duplicates.get(load.ledger_id):
             load.rows_duplicate += found

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import msgspec
 import psycopg
+from isal import igzip, isal_zlib
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
@@ -79,11 +82,16 @@ _encode = msgspec.json.Encoder().encode
 
 
 def read_events(data: bytes) -> bytes:
-    """The file's text; a file that is not gzip or not UTF-8 inside is refused."""
+    """The file's text; a file that is not gzip or not UTF-8 inside is refused. ISA-L
+    inflates it in a third of zlib's time; a file it refuses is read again by the standard
+    library, whose reasons ("Not a gzipped file") every refusal states."""
     try:
-        text = gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise FileRefused(f"truncated or corrupt gzip: {exc}") from exc
+        text = igzip.decompress(data)
+    except (EOFError, OSError, isal_zlib.error):
+        try:
+            text = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise FileRefused(f"truncated or corrupt gzip: {exc}") from exc
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -152,26 +160,47 @@ def _decoded_at_once(text: bytes) -> list[Event] | None:
     return events if len(events) == lines else None
 
 
-def write_events(text: bytes, refused: list[RefusedRow], write_row: Callable[[tuple], None]) -> int:
+@dataclass
+class Written:
+    """What a file's events tell the end of the load (RepeatedCopies): their ids in line
+    order and the earliest day they occurred on (its text: YYYY-MM-DD), None for none."""
+
+    ids: list[str]
+    earliest: str | None
+
+    def __reduce__(self):  # one text crosses from a worker faster than a million strings
+        return _written, ("\n".join(self.ids), self.earliest)
+
+
+def _written(ids: str, earliest: str | None) -> Written:
+    return Written(ids.split("\n") if ids else [], earliest)
+
+
+def write_events(text: bytes, refused: list[RefusedRow], write_row: Callable[[tuple], None]) -> Written:
     """Write each valid event's COPY row (its members in COLUMNS order, then its line number)
-    in line order; refused lines join `refused`. The events written."""
+    in line order; refused lines join `refused`."""
     events = _decoded_at_once(text)
     if events is None:
-        written = 0
+        ids, occurred = [], []
         for row in _exact_rows(text.split(b"\n"), 1, refused):
             write_row(row)
-            written += 1
-        return written
-    encode = _encode
-    # the objects are written anew, so that a number is stored as the value it is
-    for number, event in enumerate(events, 1):
-        utm, traits, properties = event.utm, event.traits, event.properties
-        write_row((event.event_id, event.event_type, event.occurred_at, event.anonymous_id,
-                   event.user_id, event.session_id, event.page_url, event.referrer,
-                   None if utm is None else encode(utm).decode(),
-                   None if traits is None else encode(traits).decode(),
-                   None if properties is None else encode(properties).decode(), number))
-    return len(events)
+            ids.append(row[0])
+            occurred.append(row[2])
+    else:
+        encode = _encode
+        # the objects are written anew, so that a number is stored as the value it is
+        for number, event in enumerate(events, 1):
+            utm, traits, properties = event.utm, event.traits, event.properties
+            write_row((event.event_id, event.event_type, event.occurred_at, event.anonymous_id,
+                       event.user_id, event.session_id, event.page_url, event.referrer,
+                       None if utm is None else encode(utm).decode(),
+                       None if traits is None else encode(traits).decode(),
+                       None if properties is None else encode(properties).decode(), number))
+        ids = [event.event_id for event in events]
+        occurred = [event.occurred_at for event in events]
+    # a checked occurred_at starts with its date, four digits of year first: the least text
+    # holds the earliest day
+    return Written(ids, min(occurred)[:10] if occurred else None)
 
 
 def _exact_rows(lines: list[bytes], first: int, refused: list[RefusedRow]) -> Iterator[tuple]:
@@ -203,28 +232,30 @@ _KEEP_NEW = sql.SQL(
 ).format(columns=_LANDING_COLUMNS, metadata=_METADATA)
 # The same rule for a fresh partition, which holds every copy of the date's files (its key
 # is made when it is attached): a copy another date holds goes, and so does every copy of
-# an id but the first (by file and line) of those no other date holds. The search's
-# earliest date is a value, so that the planner leaves out the partitions before it.
+# an id but the first (by file and line) of those no other date holds. The ids repeated in
+# tonight's files come from Python, which saw them all (counting them in SQL costs a hash of
+# every id); each file's search starts the day before its earliest event, and the earliest
+# of those days is a value, so that the planner leaves out the partitions before it.
 _DROP_REPEATED = sql.SQL(
-    "with bounds (_batch_id, since) as (select * from unnest(%(batches)s::bigint[], "
-    "  %(since)s::date[])), "
+    "with bounds (_batch_id, since) as (select batch, earliest::date - 1 from unnest("
+    "  %(batches)s::bigint[], %(earliest)s::text[]) as file (batch, earliest)), "
     "held as (select copy.ctid as place, _batch_id from {fresh} copy join bounds "
     "  using (_batch_id) where exists (select from raw_web.events kept "
     "  where kept.event_id collate \"C\" = copy.event_id and kept._business_date <> %(day)s "
-    "  and kept._business_date >= bounds.since and kept._business_date >= %(earliest)s::date)), "
+    "  and kept._business_date >= bounds.since "
+    "  and kept._business_date >= %(first)s::date - 1)), "
     "later as (select place, _batch_id from (select ctid as place, _batch_id, row_number() "
     "  over (partition by event_id collate \"C\" "
     "  order by array_position(%(batches)s, _batch_id), _line_number) as nth from {fresh} "
-    "  where event_id collate \"C\" in (select event_id collate \"C\" from {fresh} "
-    "  group by 1 having count(*) > 1) and ctid not in (select place from held)) copies "
-    "  where nth > 1), "
+    "  where event_id collate \"C\" = any(%(repeated)s::text[]) "
+    "  and ctid not in (select place from held)) copies where nth > 1), "
     "gone as (select * from held union all select * from later), "
     "dropped as (delete from {fresh} where ctid = any(array(select place from gone))) "
     "select _batch_id, count(*) from gone group by _batch_id")
 
 
-def _parse_file(data: bytes) -> tuple[bytes, tuple[int, list[RefusedRow]]]:
-    """In a worker: the file's valid events as COPY text, how many, and the refused lines."""
+def _parse_file(data: bytes) -> tuple[bytes, tuple[Written, list[RefusedRow]]]:
+    """In a worker: the file's valid events as COPY text, what they tell, and the refused lines."""
     text = read_events(data)
     refused: list[RefusedRow] = []
     return copy_text(lambda write_row: (write_events(text, refused, write_row), refused))
@@ -239,7 +270,7 @@ def store_events(conn: psycopg.Connection, prepared: bytes | Future, batch: Batc
     parsed = prepared.result() if isinstance(prepared, Future) else None  # may refuse the file
     conn.execute("select pg_advisory_xact_lock(%s)", (WEB_EVENTS_LOCK,))
     partition = batch.partitions[RAW_TABLE]
-    if partition.fresh:  # every copy goes in; drop_repeated keeps one when all are in
+    if partition.fresh:  # every copy goes in; RepeatedCopies keeps one when all are in
         copy = copy_into(conn, batch, RAW_TABLE, COLUMNS)  # the metadata as defaults
     else:
         conn.execute(sql.SQL("create temporary table if not exists web_landing on commit drop "
@@ -252,11 +283,12 @@ def store_events(conn: psycopg.Connection, prepared: bytes | Future, batch: Batc
     with copy as into:
         if parsed is None:
             refused: list[RefusedRow] = []
-            loaded = write_events(prepared, refused, into.write_row)
+            written = write_events(prepared, refused, into.write_row)
         else:
-            text, (loaded, refused) = parsed
+            text, (written, refused) = parsed
             into.write(memoryview(text))  # cut in blocks without copying
-    outcome = ParseOutcome(loaded + len(refused), loaded, refused)
+    loaded = len(written.ids)
+    outcome = ParseOutcome(loaded + len(refused), loaded, refused, told=written)
     if loaded and not partition.fresh:
         # a date's partition has no statistics while its load runs: the planner would hash
         # all of it for every file instead of looking each id up in its key
@@ -266,26 +298,33 @@ def store_events(conn: psycopg.Connection, prepared: bytes | Future, batch: Batc
     return outcome
 
 
-def drop_repeated(conn: psycopg.Connection, partition: DatePartition,
-                  batches: list[int]) -> dict[int, int]:
-    """Keep each event id once in a fresh partition; the copies dropped, by batch."""
-    # dates as text: an occurred_at may lie before the years Python's dates hold
-    bounds = conn.execute(sql.SQL(
-        "select _batch_id, since::text, (min(since) over ())::text from (select _batch_id, "
-        "left(min(occurred_at), 10)::date - 1 as since from {} group by _batch_id) b"
-    ).format(partition.identifier)).fetchall()
-    if not bounds:
-        return {}
-    since = {batch: day for batch, day, _ in bounds}
-    batches = [batch for batch in batches if batch in since]
-    dropped = conn.execute(_DROP_REPEATED.format(fresh=partition.identifier), {
-        "batches": batches, "since": [since[batch] for batch in batches],
-        "earliest": bounds[0][2], "day": partition.business_date})
-    return dict(dropped.fetchall())
+class RepeatedCopies:
+    """Counts the ids of the date's files as each is stored, while the workers parse the
+    next; once all are in, keeps each event id once in the date's fresh partition."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.files: list[tuple[int, str]] = []  # batch, earliest day
+
+    def stored(self, batch_id: int, written: Written) -> None:
+        if written.earliest is not None:
+            self.counts.update(written.ids)
+            self.files.append((batch_id, written.earliest))
+
+    def finish(self, conn: psycopg.Connection, partition: DatePartition) -> dict[int, int]:
+        """The copies dropped, by batch."""
+        if not self.files:
+            return {}
+        earliest = [day for _, day in self.files]
+        dropped = conn.execute(_DROP_REPEATED.format(fresh=partition.identifier), {
+            "batches": [batch for batch, _ in self.files], "earliest": earliest,
+            "first": min(earliest), "day": partition.business_date,
+            "repeated": [event_id for event_id, count in self.counts.items() if count > 1]})
+        return dict(dropped.fetchall())
 
 
 FILE_KINDS = (FileKind("events-*.jsonl.gz", (RAW_TABLE,), read_events, store_events,
-                       drop_repeated, submit_events),)
+                       RepeatedCopies, submit_events),)
 
 
 def load_business_date(warehouse_dsn: str, landing_dir: Path, business_date: date) -> SiloLoadReport:

@@ -14,6 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from c360.local.demo import days_to_train, trains_models
+from c360.local.demo_plan import DemoPlan
 from c360.local.postgres import EmbeddedPostgres
 from tests.test_lifecycle import embedded_c360_home, run_c360
 
@@ -111,3 +113,11 @@ def test_demo_runs_the_whole_night_and_a_rerun_changes_nothing(demo_home):
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "nothing to write" in again.stdout
     assert warehouse_state(demo_home) == state
+
+
+def test_a_demo_trains_propensity_models_only_when_its_nights_reach_back_far_enough():
+    short = DemoPlan()
+    assert not trains_models(short)
+    needed = days_to_train(short)
+    assert trains_models(DemoPlan(days=needed))
+    assert not trains_models(DemoPlan(days=needed - 1))

@@ -4,11 +4,15 @@ Starts the warehouse, simulates the silos (only the days not simulated yet),
 runs the real Airflow DAGs night by night, and ends with what a data engineer
 wants to see first (c360.local.report): what was loaded and refused, golden customers
 and match quality against the simulator's truth, segments, the quality gate,
-alerts, the run report's path and where to look next.
+alerts, the run report's path and where to look next. A demo long enough for
+the propensity models' label windows trains them after its nights and builds the
+last night again, so that propensities and offers are published; a shorter one
+says how long it would have to be.
 """
 
 from __future__ import annotations
 
+import psycopg
 from rich.console import Console
 
 from c360.config import Settings
@@ -18,7 +22,8 @@ from c360.local.report.finish import finish_run
 from c360.local.runner import RichReporter, all_succeeded, results_table, run_range
 from c360.local.simulator.cli import run_simulate, target_of
 from c360.local.simulator.state import SimulationState, StateStore
-from c360.orchestration.pipeline import NIGHTLY_DAGS
+from c360.orchestration.pipeline import BUILD_DAG_ID, NIGHTLY_DAGS
+from c360.prediction import training
 
 
 def existing_simulation(settings: Settings) -> SimulationState | None:
@@ -59,6 +64,44 @@ def run_demo(settings: Settings, console: Console, plan: DemoPlan) -> bool:
     with RichReporter(console, plan.days * len(NIGHTLY_DAGS)) as reporter:
         results = run_range(settings, plan.start, plan.end, reporter=reporter, prepare=lambda s: None)
     console.print(results_table(results))
+    if all_succeeded(results):
+        results += propensity_models(settings, console, plan)
     console.rule("[bold]4/4 summary")
     finish_run(settings, console, results)
     return all_succeeded(results)
+
+
+def trains_models(plan: DemoPlan) -> bool:
+    """Whether the demo's nights hold history before the earliest date whose features
+    training through its last night learns from."""
+    return training.plan(plan.end).backtest_training[0] > plan.start
+
+
+def days_to_train(plan: DemoPlan) -> int:
+    """The fewest days a demo from the same start needs for `trains_models`."""
+    first = training.plan(plan.end).backtest_training[0]
+    return plan.days + (plan.start - first).days + 1
+
+
+def propensity_models(settings: Settings, console: Console, plan: DemoPlan) -> list:
+    """Train the propensity models through the demo's last night and build that night again
+    with them, when the demo's nights reach back far enough; else say how far they must."""
+    if not trains_models(plan):
+        needed = days_to_train(plan)
+        console.print(
+            f"no propensity model: training learns from 30-day purchase windows that closed "
+            f"before the last night, over months of history; a demo of {needed} days or more "
+            f"trains one (for example `c360 demo --people 2000 --days {needed}`)")
+        return []
+    console.rule(f"[bold]propensity models, trained through {plan.end}")
+    from c360.prediction.console import backtest_table
+
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        try:
+            runs = training.train(conn, plan.end)
+        except training.NotEnoughHistory as exc:
+            console.print(f"no propensity model: {exc}")
+            return []
+    console.print(backtest_table(runs))
+    console.print(f"building {plan.end} again, scored by the new models")
+    return run_range(settings, plan.end, plan.end, dag_ids=(BUILD_DAG_ID,), prepare=lambda s: None)

@@ -45,7 +45,10 @@ web_orders as (
         anonymous_id,
         occurred_at,
         properties ->> 'product_line' as product_line,
-        (properties ->> 'revenue')::numeric(12, 2) as revenue,
+        -- a revenue that is no plain decimal (12,50 written the Dutch way, a text) leaves the
+        -- order without an amount rather than failing the night
+        case when properties ->> 'revenue' ~ '^[+-]?[0-9]{1,10}(\.[0-9]+)?$'
+            then (properties ->> 'revenue')::numeric(12, 2) end as revenue,
         coalesce(properties ->> 'currency', 'EUR') as currency
     from web_events
     where event_type = 'order_completed' and properties ->> 'order_id' is not null

@@ -1,0 +1,70 @@
+-- One row per web touch of an identified customer up to the business date: a page view,
+-- or the landing of a visit that came from a campaign (an event carrying utm). What the
+-- touch showed (page path and title, the product line of a product page) and where the
+-- visit came from (utm, the referrer's domain) are what attribution gives credit to
+-- (int_attribution__credits). Anonymous visitors' touches cannot lead to a customer's
+-- purchase and are left out; a cookie identified later counts from its first visit
+-- (int_facts__web_events).
+with business_date as (
+    select {{ business_date() }} as business_date
+),
+
+web_events as (
+    select * from {{ ref('int_facts__web_events') }}
+),
+
+delivered as (
+    select * from {{ ref('stg_web__events') }}
+),
+
+touches as (
+    select
+        e.event_id,
+        e.customer_id,
+        e.session_id,
+        e.event_type,
+        e.occurred_at,
+        e.event_date,
+        -- the path without query or fragment, which may carry an e-mail or a token
+        coalesce(
+            nullif(d.properties ->> 'path', ''),
+            nullif(substring(d.page_url from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)'), ''),
+            '/'
+        ) as page_path,
+        nullif(btrim(d.properties ->> 'title'), '') as page_title,
+        e.product_line,
+        nullif(btrim(d.utm_source), '') as utm_source,
+        nullif(btrim(d.utm_medium), '') as utm_medium,
+        nullif(btrim(d.utm_campaign), '') as utm_campaign,
+        lower(substring(d.referrer from '^[A-Za-z][A-Za-z0-9+.-]*://(?:www\.)?([^/:?#]+)'))
+            as referrer_domain
+    from web_events as e
+    inner join delivered as d on d.event_id = e.event_id
+    cross join business_date as b
+    where e.customer_id is not null
+      and e.event_date <= b.business_date
+),
+
+final as (
+    select
+        event_id::text as touch_id,
+        customer_id::text as customer_id,
+        session_id::text as session_id,
+        event_type::text as event_type,
+        occurred_at::timestamptz as touched_at,
+        event_date::date as touch_date,
+        page_path::text as page_path,
+        page_title::text as page_title,
+        product_line::text as product_line,
+        utm_source::text as utm_source,
+        utm_medium::text as utm_medium,
+        utm_campaign::text as utm_campaign,
+        referrer_domain::text as referrer_domain,
+        (utm_source is not null or utm_medium is not null or utm_campaign is not null)::boolean
+            as is_campaign_landing
+    from touches
+    where event_type = 'page_view'
+       or utm_source is not null or utm_medium is not null or utm_campaign is not null
+)
+
+select * from final

@@ -232,6 +232,7 @@ def test_the_lookup_role_reads_what_it_answers_from_and_nothing_else(warehouse):
         conn.execute("select 1 from published.customer_360 limit 1")
     forbidden = ["select 1 from raw_web.events", "select 1 from ops.quarantine",
                  "select 1 from marts.dim_customer", "select 1 from ops.lookup_audit",
+                 "select request_id, matched_on from ops.privacy_request_log",
                  "select token_hash, created_at from ops.lookup_tokens",
                  "insert into published.customer_360 (customer_id) values ('X')",
                  "delete from serving.lookup_keys", "update ops.lookup_audit set result = 'none'"]
@@ -249,3 +250,36 @@ def test_an_erasure_clears_the_audits_hashes_of_the_persons_keys(warehouse):
         assert forget_erased_keys(conn) == 1
         left = conn.execute("select count(*) from ops.lookup_audit where key_hash = %s", hashed)
         assert left.fetchone() == (0,)
+
+
+def test_a_restriction_or_erasure_after_the_publication_holds_at_once(warehouse):
+    """The privacy step carried out a restriction of C1 and an erasure of C3 after the night's
+    publication: the map and the 360 still hold them, the lookup (CLI and API) must not."""
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("insert into ops.privacy_request_log (request_id, request_type, outcome, customer_id,"
+                     " matched_on, business_date) values ('R-1', 'restrict', 'restricted', 'C1', 'email',"
+                     " '2026-11-21'), ('R-2', 'erasure', 'erased', 'C3', 'card', '2026-11-21')")
+        published = conn.execute("select count(*) from published.customer_360"
+                                 " where customer_id in ('C1', 'C3')").fetchone()
+    assert published == (2,), "the test needs both still published"
+    token = create_token(warehouse, "cc-desk")
+    before = len(audit_rows(warehouse))
+    try:
+        for kind, value in (("phone", "06 1234 5678"), ("card", "1234567890123"), ("account", "fa 12345")):
+            assert ask(warehouse, kind, value) == ("restricted", {"restricted": True})
+        # the household's landline: the erased one is no candidate, not even a restricted one
+        assert ask(warehouse, "phone", "020 123 45 67") == ask(warehouse, "account", "FA0000002")
+        assert ask(warehouse, "phone", "020 123 45 67")[1]["customer"]["customer_id"] == "C2"
+        assert ask(warehouse, "card", "2000000000003") == ("none", {"result": "none"})
+        with TestClient(create_app(load_settings())) as client:
+            bearer = {"Authorization": f"Bearer {token}"}
+            restricted = client.post("/lookup", json={"email": "jan@example.nl"}, headers=bearer)
+            assert (restricted.status_code, restricted.json()) == (200, {"restricted": True})
+            erased = client.post("/lookup", json={"card": "2000000000003"}, headers=bearer)
+            assert (erased.status_code, erased.json()) == (404, {"result": "none"})
+        results = [result for *_, result in audit_rows(warehouse)[before:]]
+        assert results == ["restricted"] * 3 + ["found"] * 3 + ["none", "restricted", "none"]
+    finally:
+        revoke_token(warehouse, "cc-desk")
+        with psycopg.connect(warehouse) as conn:
+            conn.execute("delete from ops.privacy_request_log where request_id in ('R-1', 'R-2')")

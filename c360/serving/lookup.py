@@ -6,7 +6,9 @@ they are published, propensities and next best activity. A key several customers
 hold (a household's landline or e-mail) answers with the candidates: id, first
 name and birth year, enough for an agent to ask which one is calling, never a
 guess. A restricted customer answers `{"restricted": true}` and nothing more; an
-erased one is in neither the map nor the 360, so the key finds nobody.
+erased one is in neither the map nor the 360, so the key finds nobody. A restriction or
+erasure the privacy step carried out after the night's publication holds at once: the
+lookup reads its decision (ops.privacy_request_log) beside the map.
 """
 
 from __future__ import annotations
@@ -63,14 +65,27 @@ def lookup_sql(optional: tuple[str, ...]) -> str:
                                    from published.{NEXT_BEST_ACTIVITY} as t
                                    where t.customer_id = o.customer_id limit 1)"""
     return f"""
-with matches as (
-    select c.customer_id, c.first_name, c.birth_year, c.is_restricted
+with holders as (
+    select c.customer_id, c.first_name, c.birth_year,
+           c.is_restricted or d.is_restricted as is_restricted, d.is_erased
     from serving.lookup_keys as k
     join serving.lookup_customers as c using (customer_id)
+    -- requests carried out since the map was published count at once, not at the next publication
+    cross join lateral (
+        select coalesce(bool_or(r.outcome = 'restricted'), false) as is_restricted,
+               coalesce(bool_or(r.outcome = 'erased'), false) as is_erased
+        from ops.privacy_request_log as r
+        where r.customer_id = c.customer_id
+    ) as d
     where k.key_hash = %(key_hash)s
-        -- one erased or restricted since the map was published is gone from the 360 already
-        and (c.is_restricted or exists (
-            select from published.customer_360 as p where p.customer_id = c.customer_id))
+),
+matches as (
+    select customer_id, first_name, birth_year, is_restricted
+    from holders as h
+    where not h.is_erased
+        -- a profiled customer is found only with the 360 it was published with
+        and (h.is_restricted or exists (
+            select from published.customer_360 as p where p.customer_id = h.customer_id))
 ),
 outcome as (
     select case when count(*) = 0 then 'none' when count(*) > 1 then 'candidates'

@@ -122,6 +122,8 @@ def ensure_lookup_role(dsn: str, password: str | None) -> bool:
             "grant connect on database {db} to {role}",
             "grant usage on schema serving, published, ops to {role}",
             "grant select on serving.lookup_keys, serving.lookup_customers to {role}",
+            # who was restricted or erased since the map was published: ids and outcomes only
+            "grant select (customer_id, outcome) on ops.privacy_request_log to {role}",
             "grant select (system, token_hash) on ops.lookup_tokens to {role}",
             "grant insert (caller, key_kind, key_hash, result) on ops.lookup_audit to {role}",
             "grant usage on sequence ops.lookup_audit_audit_id_seq to {role}",

@@ -32,6 +32,9 @@ EMBEDDED_DATABASES = ("warehouse", "finance", "airflow")
 PRIVATE_DATABASES = frozenset({"finance", "airflow"})
 EMBEDDED_SUPERUSER = "c360"
 DEFAULT_PG_PORT = 54329
+# How long before a purchase a web touch still earns credit for it (dbt var attribution_lookback_days).
+DEFAULT_ATTRIBUTION_LOOKBACK_DAYS = 30
+MAX_ATTRIBUTION_LOOKBACK_DAYS = 9999  # the most the dbt macro of the same name takes
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Settings:
     pg_port: int
     warehouse_dsn_env: str | None
     finance_dsn_env: str | None
+    attribution_lookback_days: int = DEFAULT_ATTRIBUTION_LOOKBACK_DAYS
 
     @property
     def embedded(self) -> bool:
@@ -133,7 +137,20 @@ def load_settings() -> Settings:
         pg_port=port,
         warehouse_dsn_env=os.environ.get("C360_WAREHOUSE_DSN") or None,
         finance_dsn_env=os.environ.get("C360_FINANCE_DSN") or None,
+        attribution_lookback_days=attribution_lookback_days(),
     )
+
+
+def attribution_lookback_days() -> int:
+    """C360_ATTRIBUTION_LOOKBACK_DAYS: a whole number of days from 1, the default without it."""
+    text = os.environ.get("C360_ATTRIBUTION_LOOKBACK_DAYS") or str(DEFAULT_ATTRIBUTION_LOOKBACK_DAYS)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ATTRIBUTION_LOOKBACK_DAYS:
+        raise ConfigError(
+            "C360_ATTRIBUTION_LOOKBACK_DAYS must be a whole number of days from 1 to "
+            f"{MAX_ATTRIBUTION_LOOKBACK_DAYS} (how long before a purchase a web touch still earns "
+            f"credit for it), got {text!r}"
+        )
+    return int(text)
 
 
 # The libpq keywords dsn_parts returns; every other one (sslmode, sslrootcert,

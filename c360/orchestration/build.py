@@ -120,6 +120,8 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
             # The producer's build and the test task run independent nodes side by side.
             "dbt_cmd_flags": ["--threads", str(DBT_THREADS)],
             "interceptors": [pass_business_date],
+            # Settings the project reads as vars; the interceptor adds the business date.
+            "vars": {"attribution_lookback_days": settings.attribution_lookback_days},
             # Node tasks start once the producer is done, so their first look finds the result.
             "deferrable": False,
             "poke_interval": 5,

@@ -19,6 +19,8 @@ import pytest
 
 from c360.config import ConfigError, load_settings
 from c360.ingest.partitions import date_partitions
+from c360.quality.contract import BUSINESS_DATE_SETTING
+from c360.quality.suites.attribution import RECONCILED
 from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import dbt, dbt_build, dbt_env, run_dbt
 from tests.ingest_helpers import fetch
@@ -129,8 +131,7 @@ def world(module_databases, tmp_path_factory):
     bootstrap(warehouse)
     insert_world(warehouse)
     env = dbt_env(warehouse, tmp_path_factory.mktemp("attribution") / "home")
-    dbt_build(env, NIGHT, "--select", "+attribution_by_content+", "+attribution_by_campaign",
-              "+attribution_by_product_line", "--exclude", "test_type:unit")
+    dbt_build(env, NIGHT, "--select", "+path:models/marts/attribution", "--exclude", "test_type:unit")
     return {"dsn": warehouse, "env": env}
 
 
@@ -239,21 +240,47 @@ def test_published_rows_hold_nobody(world):
                      " where t::text ~ '@|%%40'") == [(0,)]
 
 
-def build_credits(world, day: date, lookback_days: int) -> None:
-    run_dbt(world["env"], "run", "--select", ATTRIBUTION, "--vars",
-            f"{{business_date: {day}, attribution_lookback_days: {lookback_days}}}")
+def reconciliation(conn: psycopg.Connection) -> dict[str, tuple[Decimal, bool]]:
+    """The gate's attribution check's rows: (unreconciled revenue, month not after the night)."""
+    conn.execute(f"set {BUSINESS_DATE_SETTING} = '{NIGHT}'")
+    rows = conn.execute(f"select row_key, unreconciled_revenue, is_not_after_business_date"
+                        f" from ({RECONCILED}) as checked").fetchall()
+    return {key: (unreconciled, in_time) for key, unreconciled, in_time in rows}
+
+
+def test_the_gate_finds_every_table_and_model_reconciled_and_names_one_that_is_not(world):
+    keys = {f"{table}:{model}:2026-11-01" for table in PUBLISHED for model in MODELS}
+    assert fetch(world["dsn"], "select * from marts.attribution_purchase_totals") == [
+        (date(2026, 11, 1), 5, REVENUE, 2)]
+    with psycopg.connect(world["dsn"]) as conn:
+        assert reconciliation(conn) == dict.fromkeys(keys, (Decimal("0.00"), True))
+        # a cent lost in one model of one table, a month's untouched purchases in another
+        conn.execute("update marts.attribution_by_campaign set attributed_revenue = attributed_revenue - 0.01"
+                     " where attribution_model = 'last_touch' and utm_campaign = 'weekly'")
+        conn.execute("delete from marts.attribution_by_content where attribution_model = 'first_touch'"
+                     " and page_path = '(no web touch)'")
+        wrong = {k: v for k, v in reconciliation(conn).items() if v != (Decimal("0.00"), True)}
+        conn.rollback()
+    assert wrong == {"attribution_by_campaign:last_touch:2026-11-01": (Decimal("-0.01"), True),
+                     "attribution_by_content:first_touch:2026-11-01": (Decimal("-200.00"), True)}
 
 
 def test_a_longer_lookback_reaches_the_older_touch(world):
-    dsn = world["dsn"]
+    dsn, credits_table = world["dsn"], "intermediate.int_attribution__credits"
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f"create table attribution_as_built as table {credits_table}")
     try:
-        build_credits(world, NIGHT, 31)
+        run_dbt(world["env"], "run", "--select", "int_attribution__credits", "--vars",
+                f"{{business_date: {NIGHT}, attribution_lookback_days: 31}}")
         assert credits(dsn, PURCHASES["dirk"]) == {
             "first_touch": {"d-old": Decimal("50.00")}, "last_touch": {"d-in": Decimal("50.00")},
             "position_based": {"d-old": Decimal("25.00"), "d-in": Decimal("25.00")}}
-    finally:
-        build_credits(world, NIGHT, 30)
-    assert credits(dsn, PURCHASES["dirk"]) == every_model({"d-in": "50.00"})
+        assert credits(dsn, PURCHASES["carla"])["position_based"]["c4"] == Decimal("40.01")
+    finally:  # the night as built, for the other tests
+        with psycopg.connect(dsn) as conn:
+            conn.execute(f"truncate {credits_table}")
+            conn.execute(f"insert into {credits_table} select * from attribution_as_built")
+            conn.execute("drop table attribution_as_built")
 
 
 def test_a_lookback_that_is_not_a_number_of_days_stops_the_build_and_says_why(world):

@@ -1,42 +1,17 @@
--- Every purchase of an identified customer in a store or the web shop up to the business
--- date, credited to the customer's web touches before it in the lookback window (var
--- attribution_lookback_days, a touch exactly that long before still counts) by three
--- attribution models: first_touch, last_touch and position_based (40 % to the first,
+-- Every purchase of int_attribution__purchases credited to the customer's web touches
+-- before it in the lookback window (var attribution_lookback_days; a touch exactly that
+-- long before still counts) by three attribution models: first_touch, last_touch and position_based (40 % to the first,
 -- 40 % to the last, 20 % spread over those between; one touch gets all, two half each).
 -- A purchase without a touch in the window is credited once per model, to no touch, so
 -- each model's credits add up to the purchases' revenue.
--- A purchase is one order's lines of one product line; returns are not purchases, and
--- billing's invoices (finance) are charges of a contract, not a decision content leads to.
 -- Credits are rounded down to the cent; the last credited touch gets what rounding left,
 -- so a purchase's credits sum to its revenue exactly.
-with business_date as (
-    select {{ business_date() }} as business_date
-),
-
-purchase_lines as (
-    select * from {{ ref('int_facts__purchases') }}
+with purchases as (
+    select * from {{ ref('int_attribution__purchases') }}
 ),
 
 touches as (
     select * from {{ ref('int_attribution__touches') }}
-),
-
-purchases as (
-    select
-        p.channel || ':' || p.order_ref || ':' || coalesce(p.product_line, '') as purchase_id,
-        p.customer_id,
-        p.channel,
-        p.product_line,
-        min(p.purchased_at) as purchased_at,
-        min(p.purchase_date) as purchase_date,
-        sum(p.amount) as revenue
-    from purchase_lines as p
-    cross join business_date as b
-    where p.customer_id is not null
-      and p.channel in ('store', 'web')
-      and not p.is_return
-      and p.purchase_date <= b.business_date
-    group by p.channel, p.order_ref, p.product_line, p.customer_id
 ),
 
 touched as (

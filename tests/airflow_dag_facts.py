@@ -36,6 +36,7 @@ def task_facts(task) -> dict:
         "dbt_command": list(getattr(task, "base_cmd", None) or []),
         "dbt_exclude": getattr(task, "exclude", None),
         "interceptors": [getattr(i, "__name__", repr(i)) for i in getattr(task, "interceptors", None) or []],
+        "dbt_vars": getattr(task, "vars", None),
         "failure_callback_args": [list(getattr(c, "args", ())) for c in callbacks],
         "execute_callbacks": [getattr(c, "__name__", repr(c)) for c in as_list(task.on_execute_callback)],
     }

@@ -84,6 +84,8 @@ WEB_EVENTS = [
     ("d-order", "dirk", "order_completed", "2026-11-30T12:00:00Z", NIGHT, None, None, None,
      {"order_id": "WO-D", "revenue": 50.00, "currency": "EUR", "product_line": "smart_home"}, "/bestellen"),
 ]
+# Carla's second page is in the visit that landed from the campaign: it counts for the campaign too.
+SESSIONS = {"c2": "s-c1"}
 PURCHASES = {"anna": "web:WO-A:solar", "bram": "web:WO-B:appliances",
              "carla": "store:NL-AMS-01:HM-C:heat_pumps", "dirk": "web:WO-D:smart_home",
              "eva": "store:NL-AMS-01:HM-E:appliances"}
@@ -120,8 +122,8 @@ def insert_world(dsn: str) -> None:
                    (event_id, event_type, occurred_at, anonymous_id, session_id, page_url, referrer,
                     utm, traits, properties, _batch_id, _business_date, _source_name, _line_number)
                    values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,-1,%s,'hand-made/events.jsonl.gz',%s)""",
-                (event_id, kind, at, f"cookie-{cookie}", f"s-{event_id}", "https://www.voltwerk.nl" + page,
-                 referrer, json.dumps(utm) if utm else None,
+                (event_id, kind, at, f"cookie-{cookie}", SESSIONS.get(event_id, f"s-{event_id}"),
+                 "https://www.voltwerk.nl" + page, referrer, json.dumps(utm) if utm else None,
                  json.dumps({"email": email}) if email else None, json.dumps(props), night, line))
 
 
@@ -222,12 +224,25 @@ def test_campaigns_and_product_lines_are_credited_per_model(world):
     assert campaigns == [("(no web touch)", Decimal("200.00"), 1), ("(none)", Decimal("50.00"), 0),
                          ("heat-pump-webinar", Decimal("100.01"), 1), ("weekly", Decimal("100.00"), 0),
                          ("winter-deals", Decimal("99.99"), 0)]
+    visit = fetch(world["dsn"], "select utm_campaign, attributed_revenue, store_purchases"
+                  " from marts.attribution_by_campaign where attribution_model = 'position_based'"
+                  " and utm_campaign = 'heat-pump-webinar'")
+    assert visit == [("heat-pump-webinar", Decimal("50.00"), 1)]  # Carla's 40.00 and 10.00
     lines = fetch(world["dsn"], "select product_line, purchased_product_line, attributed_revenue"
                   " from marts.attribution_by_product_line where attribution_model = 'position_based'"
                   " and purchased_product_line = 'heat_pumps' order by 1")
     # the home page and the quote page show no product line
     assert lines == [("(none)", "heat_pumps", Decimal("80.01")),
                      ("heat_pumps", "heat_pumps", Decimal("20.00"))]
+
+
+def test_a_page_of_a_visit_from_a_campaign_carries_the_landings_campaign_and_referrer(world):
+    rows = fetch(world["dsn"], "select touch_id, utm_source, utm_campaign, referrer_domain,"
+                 " is_campaign_landing from intermediate.int_attribution__touches"
+                 " where touch_id like 'c%%' order by 1")
+    assert rows == [("c1", "facebook", "heat-pump-webinar", "facebook.com", True),
+                    ("c2", "facebook", "heat-pump-webinar", "facebook.com", False),
+                    ("c3", None, None, None, False), ("c4", None, None, None, False)]
 
 
 def test_published_rows_hold_nobody(world):

@@ -1,7 +1,7 @@
 -- One row per web touch of an identified customer up to the business date: a page view,
 -- or the landing of a visit that came from a campaign (an event carrying utm). What the
--- touch showed (page path and title, the product line of a product page) and where the
--- visit came from (utm, the referrer's domain) are what attribution gives credit to
+-- touch showed (page path and title, the product line of a product page) and where its
+-- visit came from (the landing's utm and referrer domain) are what attribution gives credit to
 -- (int_attribution__credits). Anonymous visitors' touches cannot lead to a customer's
 -- purchase and are left out; a cookie identified later counts from its first visit
 -- (int_facts__web_events).
@@ -17,7 +17,7 @@ delivered as (
     select * from {{ ref('stg_web__events') }}
 ),
 
-touches as (
+events as (
     select
         e.event_id,
         e.customer_id,
@@ -45,6 +45,30 @@ touches as (
       and e.event_date <= b.business_date
 ),
 
+-- A visit's campaign and referrer are those it landed with, until it lands again from a
+-- campaign: every page between counts for them (later pages carry no utm, and the site
+-- itself as referrer).
+landings as (
+    select
+        *,
+        coalesce(utm_source, utm_medium, utm_campaign) is not null as is_campaign_landing,
+        count(*) filter (where coalesce(utm_source, utm_medium, utm_campaign) is not null) over (
+            partition by customer_id, session_id order by occurred_at, event_id
+        ) as landing_number
+    from events
+),
+
+touches as (
+    select
+        *,
+        first_value(utm_source) over landing as landing_utm_source,
+        first_value(utm_medium) over landing as landing_utm_medium,
+        first_value(utm_campaign) over landing as landing_utm_campaign,
+        first_value(referrer_domain) over landing as landing_referrer_domain
+    from landings
+    window landing as (partition by customer_id, session_id, landing_number order by occurred_at, event_id)
+),
+
 final as (
     select
         event_id::text as touch_id,
@@ -56,15 +80,13 @@ final as (
         page_path::text as page_path,
         page_title::text as page_title,
         product_line::text as product_line,
-        utm_source::text as utm_source,
-        utm_medium::text as utm_medium,
-        utm_campaign::text as utm_campaign,
-        referrer_domain::text as referrer_domain,
-        (utm_source is not null or utm_medium is not null or utm_campaign is not null)::boolean
-            as is_campaign_landing
+        landing_utm_source::text as utm_source,
+        landing_utm_medium::text as utm_medium,
+        landing_utm_campaign::text as utm_campaign,
+        landing_referrer_domain::text as referrer_domain,
+        is_campaign_landing::boolean as is_campaign_landing
     from touches
-    where event_type = 'page_view'
-       or utm_source is not null or utm_medium is not null or utm_campaign is not null
+    where event_type = 'page_view' or is_campaign_landing
 )
 
 select * from final

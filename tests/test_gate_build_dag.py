@@ -85,6 +85,11 @@ def build_project(tmp_path_factory) -> Path:
         (dbt / "stand_in" / f"{model}.sql").write_text(
             f"{scored}select * from stand_in.{model}"
             f" where '{{{{ var(\"business_date\") }}}}'::date is not null\n")
+    # a night's activities are for its business date: the gate refuses a stale build
+    (dbt / "stand_in" / "next_best_activity.sql").write_text(
+        "{{ config(tags=['scored']) }}\nselect customer_id, '{{ var(\"business_date\") }}'::date as"
+        " business_date, activity, kind, priority, product_line, channel, reason,"
+        " requires_marketing_consent, valid_until from stand_in.next_best_activity\n")
     (dbt / "stand_in" / "_stand_in__models.yml").write_text(STAND_IN_DATA_TESTS)
     (dbt / "profiles.yml").symlink_to(project_root() / "dbt_project" / "profiles.yml")
     # The privacy step between dbt and the gate reads tonight's matches: none.
@@ -165,7 +170,10 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
                       (FIRST_NIGHT, "published.customer_propensity", 0),
                       (FIRST_NIGHT, "published.customer_segments", 55),
                       (FIRST_NIGHT, "published.next_best_activity", 11)]
-    assert published(warehouse) == candidates, "the first night's publication changed"
+    # the stand-in's activities carry the night they were built for
+    first_activities = [(c, FIRST_NIGHT, *rest) for c, _, *rest in candidates["next_best_activity"]]
+    assert published(warehouse) == {**candidates, "next_best_activity": first_activities}, (
+        "the first night's publication changed")
     with psycopg.connect(dsn_as(warehouse, BI_ROLE, BI_PASSWORD)) as conn:
         assert conn.execute("select count(*) from published.customer_360").fetchone() == (60,)
 

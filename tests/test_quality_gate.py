@@ -321,6 +321,12 @@ FAULTS = {
         "segments__activity_consent", "activity_consent.expect_column_values_to_be_unique(customer_id)",
         "segments",
     ),
+    "an activity left from the night before (a mixed build)": (
+        f"update marts.next_best_activity set business_date = '{BUSINESS_DATE - timedelta(days=1)}'"
+        f" where customer_id = '{OFFERED[1]}'",
+        "segments__activity_consent",
+        "activity_consent.expect_column_values_to_be_in_set(is_for_business_date)", "segments",
+    ),
     "a segment shrinking by 80 %": (
         "delete from marts.customer_segments"
         f" where customer_id in ({', '.join(repr(c) for c in MARKETED[10:])})",
@@ -410,6 +416,13 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
 
     stale = sent[FAULTS["a stale silo"][2]]
     assert str(BUSINESS_DATE - timedelta(days=1)) in stale["message"], "the alert does not say how stale"
+
+    mixed = sent[FAULTS["an activity left from the night before (a mixed build)"][2]]
+    assert mixed["rows_affected"] == 1
+    left_over = f"{OFFERED[1]}:win_back_lapsed:marketable:{BUSINESS_DATE - timedelta(days=1)}"
+    assert left_over in mixed["message"], "the alert does not name the date the activity was built for"
+    twice = sent[FAULTS["two activities for one customer"][2]]
+    assert f"{OFFERED[0]}:win_back_lapsed:marketable:{BUSINESS_DATE}" in twice["message"]
 
 
 PLAUSIBILITY = "golden_record__cluster_plausibility"

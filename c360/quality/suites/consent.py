@@ -5,7 +5,9 @@ Which segments and activities need consent is declared once, with them
 (c360.publishing.segments and c360.publishing.activities: `requires_marketing_consent`),
 and read at every gate run, so one a marketer adds is checked without re-declaring the
 suites. One that is not declared is consent-checked too. An erased or restricted
-customer gets no activity at all, not even a service one.
+customer gets no activity at all, not even a service one. The activities must all be for
+the night's business date (a stale or mixed build of the history is not published; each
+failing row names the date it was built for), one per customer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from c360.publishing.segments import load_segments
 from c360.quality.checks import Check, parameter
 from c360.quality.contract import (
     ACTIVITY,
+    BUSINESS_DATE_SQL,
     CUSTOMER_ID,
     CUSTOMER_SEGMENTS,
     DIM_CUSTOMER,
@@ -44,16 +47,17 @@ NOT_MARKETABLE_MEMBERS = f"""
 """
 
 
-# Tonight's activities with the customer's state; a customer missing from the golden
-# record counts as one neither profiled nor consenting.
+# Tonight's activities with the date they were built for and the customer's state; a
+# customer missing from the golden record counts as one neither profiled nor consenting.
 ACTIVITY_AUDIENCE = f"""
     select a.{CUSTOMER_ID} || ':' || a.{ACTIVITY} || ':' || case
                when c.{CUSTOMER_ID} is null then 'not in the golden record'
                when coalesce(c.{IS_ERASED}, false) then 'erased'
                when coalesce(c.{IS_RESTRICTED}, false) then 'restricted'
                when not coalesce(c.{MARKETING_CONSENT}, false) then 'no marketing consent'
-               else 'marketable' end as row_key,
+               else 'marketable' end || ':' || coalesce(a.business_date::text, 'no date') as row_key,
            a.{CUSTOMER_ID},
+           coalesce(a.business_date = {BUSINESS_DATE_SQL}, false) as is_for_business_date,
            (c.{CUSTOMER_ID} is not null and not coalesce(c.{IS_ERASED}, false)
             and not coalesce(c.{IS_RESTRICTED}, false)) as is_profiled,
            case when not coalesce(c.{MARKETING_CONSENT}, false) then a.{ACTIVITY} end
@@ -94,6 +98,10 @@ def checks(t: Thresholds) -> list[Check]:
             query=ACTIVITY_AUDIENCE,
             expectations=[
                 gxe.ExpectColumnValuesToBeInSet(
+                    column="is_for_business_date", value_set=[True],
+                    description="every activity is for the night's business date, not a stale or "
+                    "mixed build: the failing rows name the date they were built for"),
+                gxe.ExpectColumnValuesToBeInSet(
                     column="is_profiled", value_set=[True],
                     description="no activity for an erased or restricted customer, nor one "
                     "missing from the golden record"),
@@ -102,7 +110,7 @@ def checks(t: Thresholds) -> list[Check]:
                     description="a customer without marketing consent gets only activities declared "
                     "with requires_marketing_consent: false"),
                 gxe.ExpectColumnValuesToBeUnique(
-                    column=CUSTOMER_ID, description="one next best activity per customer"),
+                    column=CUSTOMER_ID, description="one next best activity per customer for the date"),
             ],
         ),
     ]

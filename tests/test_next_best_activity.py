@@ -3,15 +3,17 @@
 A small busy simulated population, loaded by the real loaders and built by dbt as of one
 business date, gives the channel model something to find: it is compared with the
 simulator's hidden preferred channel (truth/interests.csv). The activities' rules run as
-dbt unit tests on hand-made rows; the activities file is read the way the gate reads it.
+dbt unit tests on hand-made rows, and the history's cooldown over two nights built by dbt on
+hand-made inputs; the activities file is read the way the gate reads it.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 import pytest
 import yaml
 
@@ -19,7 +21,7 @@ from c360.config import ConfigError
 from c360.local.simulator.config import SimulationConfig
 from c360.publishing.activities import ACTIVITIES_MODEL, Activity, load_activities, unknown_columns
 from c360.warehouse.bootstrap import bootstrap
-from tests.dbt_helpers import MODELS_ONLY, dbt_build, dbt_env, simulate_and_load
+from tests.dbt_helpers import MODELS_ONLY, as_of, dbt_build, dbt_env, run_dbt, simulate_and_load
 from tests.ingest_helpers import fetch
 
 START = date(2026, 11, 2)
@@ -154,3 +156,82 @@ def test_a_bad_declaration_is_refused_with_the_reason(tmp_path, entries, message
 def test_unknown_columns_skip_strings_functions_and_casts():
     expression = "coalesce(x, 'y z') > 1::numeric and total_revenue > 0"
     assert unknown_columns(expression, {"total_revenue"}) == ["x"]
+
+
+# The inputs of next_best_activity_candidates, with the columns the activities read.
+NBA_INPUTS = """
+create schema marts;
+create schema intermediate;
+create table marts.customer_360 (
+    customer_id text, business_date date, marketing_consent boolean, purchase_count integer,
+    days_since_last_purchase integer, days_since_first_purchase integer, first_purchase_date date,
+    rfm_monetary_score integer);
+create table marts.customer_service_state (
+    customer_id text, has_open_complaint boolean, open_complaint_date date, open_complaint_channel text,
+    overdue_invoice_count integer, overdue_amount numeric, days_overdue integer);
+create table marts.customer_preferred_channel (
+    customer_id text, product_line text, preferred_channel text, confidence numeric, evidence_count integer);
+create table marts.customer_propensity (
+    customer_id text, product_line text, propensity double precision, decile smallint);
+create table intermediate.int_channels__evidence (
+    customer_id text, product_line text, channel text, evidence_kind text, evidence_date date);
+-- C1 and C3 researched solar lately and are top for it; C2 has an open complaint; C4 owes an invoice
+insert into marts.customer_360 values
+    ('C1', null, true, 1, 20, 200, '2026-05-04', 3),
+    ('C2', null, false, 2, 40, 300, '2026-01-24', 3),
+    ('C3', null, true, 1, 20, 200, '2026-05-04', 3),
+    ('C4', null, true, 1, 60, 250, '2026-03-15', 2);
+insert into marts.customer_service_state values
+    ('C2', true, '2026-11-18', 'phone', 0, 0, null),
+    ('C4', false, null, null, 1, 121.00, 12);
+insert into marts.customer_preferred_channel values
+    ('C1', 'solar', 'store', 0.8, 3), ('C3', 'solar', 'web', 0.7, 2), ('C4', 'appliances', 'web', 0.6, 2);
+insert into marts.customer_propensity values ('C1', 'solar', 0.5, 1), ('C3', 'solar', 0.4, 1);
+insert into intermediate.int_channels__evidence values
+    ('C1', 'solar', 'web', 'web_research', '2026-11-15'),
+    ('C3', 'solar', 'web', 'web_research', '2026-11-16');
+"""
+NBA_MODELS = ("--select", "next_best_activity_candidates next_best_activity_history next_best_activity")
+
+
+def test_two_nights_of_next_best_activity_keep_cooldowns_and_consent(new_database, tmp_path):
+    """Night one gives each customer their first activity; on night two (C3 withdrew marketing
+    consent in between) an activity in its cooldown is not given again, the next one is, even
+    when night two is built by a full refresh."""
+    dsn = new_database()
+    bootstrap(dsn)
+    first = date(2026, 11, 20)
+    second = first + timedelta(days=1)
+    with psycopg.connect(dsn) as conn:
+        conn.execute(NBA_INPUTS)
+    env = dbt_env(dsn, tmp_path)
+    nights = {}
+    for night in (first, second):
+        with psycopg.connect(dsn) as conn:
+            conn.execute("update marts.customer_360 set business_date = %s", (night,))
+            if night == second:
+                conn.execute("update marts.customer_360 set days_since_last_purchase ="
+                             " days_since_last_purchase + 1, days_since_first_purchase ="
+                             " days_since_first_purchase + 1, marketing_consent = customer_id <> 'C3'")
+                conn.execute("update marts.customer_service_state set days_overdue = days_overdue + 1")
+        # night two as a full refresh of identity and all after it builds it: the history,
+        # and with it every cooldown, stays
+        refresh = ("--full-refresh",) if night == second else ()
+        run_dbt(env, "run", *refresh, *NBA_MODELS, *as_of(night))
+        nights[night] = fetch(dsn, "select customer_id, business_date, activity, product_line, valid_until"
+                                   " from marts.next_best_activity order by customer_id")
+    assert nights[first] == [
+        ("C1", first, "follow_up_research", "solar", date(2026, 12, 20)),
+        ("C2", first, "resolve_open_complaint", None, date(2026, 11, 21)),
+        ("C3", first, "follow_up_research", "solar", date(2026, 12, 20)),
+        ("C4", first, "collect_overdue_invoice", None, date(2026, 11, 27)),
+    ]
+    # C1: the follow-up rests for 30 days, the next offer instead; C2: service again, valid a
+    # day; C3: no consent, no offer; C4: the reminder rests for 7 days and offers wait on service
+    assert nights[second] == [
+        ("C1", second, "cross_sell_top_line", "solar", date(2026, 12, 21)),
+        ("C2", second, "resolve_open_complaint", None, date(2026, 11, 22)),
+    ]
+    history = fetch(dsn, "select customer_id, business_date, activity, product_line, valid_until"
+                         " from marts.next_best_activity_history order by business_date, customer_id")
+    assert history == nights[first] + nights[second]

@@ -3,9 +3,11 @@
 -- customer within their cooldown on an earlier night, then the first by priority, the
 -- likeliest line, the line's name. Incremental: a night built again replaces its own
 -- rows (the pre-hook) and reads only the nights before it, so a re-run gives the same.
--- Erasure reaches it as every marts table (c360/privacy/derived.py, by customer_id).
+-- Never rebuilt by a full refresh (one of identity and everything after it would forget
+-- every cooldown). Erasure reaches it as every marts table (c360/privacy/derived.py).
 {{ config(
     materialized='incremental',
+    full_refresh=false,
     on_schema_change='fail',
     pre_hook="{% if is_incremental() %}delete from {{ this }} where business_date = {{ business_date() }}{% endif %}",
 ) }}

@@ -1,9 +1,9 @@
 """Warehouse DSNs as users write them, each through `c360 run` of the real build DAG.
 
-Without a password (libpq finds it in a `.pgpass` file, as it would with trust,
-peer or client certificates), with a password too short for Airflow's log
-masking (it warns on standard output), with `sslmode` and other libpq
-parameters, and through a Unix socket. Each night builds with cosmos, runs the
+Through a Unix socket without a password (libpq finds it in a `.pgpass` file,
+as it would with trust, peer or client certificates), and with a password too
+short for Airflow's log masking (it warns on standard output) beside `sslmode`
+and other libpq parameters. Each night builds with cosmos, runs the
 privacy step, the gate and publishes, logged in as the DSN says.
 """
 
@@ -37,38 +37,34 @@ def role_dsn(dsn: str, role: str, password: str, **parameters: str) -> str:
     return make_conninfo(**{**parts, "user": role, "password": password, **parameters})
 
 
-def without_password(dsn: str, tmp_path: Path, monkeypatch) -> str:
-    """The DSN without its password, which a `.pgpass` file gives libpq."""
-    parts = conninfo_to_dict(role_dsn(dsn, "dsn_pgpass", "kept-in-pgpass-only"))
-    pgpass = tmp_path / "pgpass"
-    pgpass.write_text(f"{parts['host']}:{parts['port']}:{parts['dbname']}:dsn_pgpass:kept-in-pgpass-only\n")
-    pgpass.chmod(0o600)
-    monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    del parts["password"]
-    return make_conninfo(**parts)
-
-
-def short_password(dsn: str, tmp_path: Path, monkeypatch) -> str:
-    return role_dsn(dsn, "dsn_short", "abc")
-
-
-def with_parameters(dsn: str, tmp_path: Path, monkeypatch) -> str:
-    return role_dsn(dsn, "dsn_parameters", "parameters-secret", sslmode="disable", connect_timeout="10",
-                    application_name="c360 dsn test")
-
-
-def through_a_socket(socket_dir: Path) -> Callable[[str, Path, object], str]:
+def without_password_through_a_socket(socket_dir: Path) -> Callable[[str, Path, object], str]:
+    """The DSN through the server's Unix socket, without its password, which a `.pgpass`
+    file gives libpq."""
     def dsn_of(dsn: str, tmp_path: Path, monkeypatch) -> str:
-        return role_dsn(dsn, "dsn_socket", "socket-secret", host=str(socket_dir))
+        parts = conninfo_to_dict(role_dsn(dsn, "dsn_pgpass", "kept-in-pgpass-only",
+                                          host=str(socket_dir)))
+        pgpass = tmp_path / "pgpass"
+        pgpass.write_text(f"*:{parts['port']}:{parts['dbname']}:dsn_pgpass:kept-in-pgpass-only\n")
+        pgpass.chmod(0o600)
+        monkeypatch.setenv("PGPASSFILE", str(pgpass))
+        del parts["password"]
+        return make_conninfo(**parts)
     return dsn_of
 
 
-@pytest.mark.parametrize("variant", ["without_password", "short_password", "with_parameters",
-                                     "through_a_socket"])
+def short_password_with_parameters(dsn: str, tmp_path: Path, monkeypatch) -> str:
+    """A password too short for Airflow's log masking, and libpq parameters."""
+    return role_dsn(dsn, "dsn_short", "abc", sslmode="disable", connect_timeout="10",
+                    application_name="c360 dsn test")
+
+
+@pytest.mark.parametrize("variant", ["without_password_through_a_socket",
+                                     "short_password_with_parameters"])
 def test_a_night_builds_and_publishes_with_the_dsn_as_written(
     variant, airflow_env, build_project, pg, tmp_path, monkeypatch  # noqa: F811
 ):
-    make = through_a_socket(pg.socket_dir) if variant == "through_a_socket" else globals()[variant]
+    make = (without_password_through_a_socket(pg.socket_dir)
+            if variant == "without_password_through_a_socket" else globals()[variant])
     dsn = make(airflow_env["C360_WAREHOUSE_DSN"], tmp_path, monkeypatch)
     monkeypatch.setenv("C360_WAREHOUSE_DSN", dsn)
     monkeypatch.setenv("C360_PROJECT_DIR", str(build_project))

@@ -29,6 +29,8 @@ create table if not exists ops.privacy_request_log (
     handled_at    timestamptz not null default now(),
     detail        text                        -- e.g. where an access export was written
 );
+-- every lookup at contact time reads the outcomes of the customers a key finds
+create index if not exists privacy_request_log_customer_idx on ops.privacy_request_log (customer_id);
 
 -- Requests reported to the privacy owner as unmatched or ambiguous, once per status.
 create table if not exists ops.privacy_request_alerts (

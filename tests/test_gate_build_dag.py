@@ -166,7 +166,10 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
         candidates = {t: conn.execute(f"select * from marts.{t} order by 1, 2").fetchall()
                       for t in PUBLISHED_TABLES}
         told = conn.execute("select source_system, business_date, rule from ops.alerts").fetchall()
-    assert nights == [(FIRST_NIGHT, "published.customer_360", 60),
+    assert nights == [(FIRST_NIGHT, "published.attribution_by_campaign", 3),
+                      (FIRST_NIGHT, "published.attribution_by_content", 3),
+                      (FIRST_NIGHT, "published.attribution_by_product_line", 3),
+                      (FIRST_NIGHT, "published.customer_360", 60),
                       (FIRST_NIGHT, "published.customer_propensity", 0),
                       (FIRST_NIGHT, "published.customer_segments", 55),
                       (FIRST_NIGHT, "published.next_best_activity", 11)]

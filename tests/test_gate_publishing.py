@@ -153,7 +153,9 @@ def test_a_clean_night_publishes_records_segment_sizes_and_emails_nobody(night, 
     assert summary["business_date"] == str(BUSINESS_DATE) and summary["data_docs"] == str(
         data_docs_index(night))
     assert published == {"published.customer_360": 60, "published.customer_segments": 55,
-                         "published.customer_propensity": 0, "published.next_best_activity": 11}
+                         "published.customer_propensity": 0, "published.next_best_activity": 11,
+                         "published.attribution_by_content": 3, "published.attribution_by_campaign": 3,
+                         "published.attribution_by_product_line": 3}
     assert smtp_inbox.mails == [] and alerts(night) == []
     with psycopg.connect(night.warehouse_dsn) as conn:
         candidates = {

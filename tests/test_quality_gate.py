@@ -27,7 +27,8 @@ from c360.warehouse.bootstrap import bootstrap
 
 BUSINESS_DATE = date(2026, 11, 20)
 # c360.orchestration.publishing's, candidates of the hand-made marts below
-PUBLISHED_TABLES = ["customer_360", "customer_segments", "customer_propensity", "next_best_activity"]
+PUBLISHED_TABLES = ["customer_360", "customer_segments", "customer_propensity", "next_best_activity",
+                    "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line"]
 CUSTOMERS = [f"C{i:03d}" for i in range(1, 61)]
 MARKETED = CUSTOMERS[:50]  # high_value_at_risk: all consented
 SERVICE = CUSTOMERS[50:55]  # open_service_issue: no consent needed
@@ -59,6 +60,25 @@ create table marts.next_best_activity (
     customer_id text, business_date date, activity text, kind text, priority integer,
     product_line text, channel text, reason text, requires_marketing_consent boolean,
     valid_until date
+);
+-- attribution: a month's purchases, and each model's credits of them by page, campaign and line
+create table marts.attribution_purchase_totals (
+    purchase_month date, purchases bigint, revenue numeric(14, 2), store_purchases bigint
+);
+create table marts.attribution_by_content (
+    attribution_model text, purchase_month date, page_path text, page_title text, purchases bigint,
+    attributed_purchases numeric(14, 4), attributed_revenue numeric(14, 2), store_purchases bigint,
+    store_attributed_revenue numeric(14, 2)
+);
+create table marts.attribution_by_campaign (
+    attribution_model text, purchase_month date, utm_source text, utm_medium text, utm_campaign text,
+    purchases bigint, attributed_purchases numeric(14, 4), attributed_revenue numeric(14, 2),
+    store_purchases bigint, store_attributed_revenue numeric(14, 2)
+);
+create table marts.attribution_by_product_line (
+    attribution_model text, purchase_month date, product_line text, purchased_product_line text,
+    purchases bigint, attributed_purchases numeric(14, 4), attributed_revenue numeric(14, 2),
+    store_purchases bigint, store_attributed_revenue numeric(14, 2)
 );
 -- what dbt's identity resolution normalizes, for the runaway-merge checks
 create extension if not exists fuzzystrmatch;
@@ -160,6 +180,7 @@ def identity_record(conn: psycopg.Connection, system: str, key: str, given: str 
 
 def _marts(conn: psycopg.Connection) -> None:
     conn.execute(SCHEMA)
+    _attribution(conn)
     for n, customer in enumerate(CUSTOMERS, start=1):
         consent = customer not in CUSTOMERS[50:]
         conn.execute(
@@ -191,6 +212,18 @@ def _marts(conn: psycopg.Connection) -> None:
                      " (%s, %s, %s, %s, %s, null, %s, 'a reason', %s, %s)",
                      (customer, BUSINESS_DATE, activity, kind, priority, channel, consent,
                       BUSINESS_DATE + timedelta(days=7)))
+
+
+def _attribution(conn: psycopg.Connection) -> None:
+    """The month's two purchases (one in a store), each model crediting all to one row of each table."""
+    month = BUSINESS_DATE.replace(day=1)
+    conn.execute("insert into marts.attribution_purchase_totals values (%s, 2, 150.00, 1)", (month,))
+    for model in ("first_touch", "last_touch", "position_based"):
+        for table, keys in (("attribution_by_content", ("/producten/solar", "Solar | Voltwerk")),
+                            ("attribution_by_campaign", ("newsletter", "email", "weekly")),
+                            ("attribution_by_product_line", ("solar", "solar"))):
+            conn.execute(f"insert into marts.{table} values (%s, %s, {', '.join(['%s'] * len(keys))},"
+                         " 2, 2, 150.00, 1, 100.00)", (model, month, *keys))
 
 
 @pytest.fixture
@@ -355,6 +388,12 @@ FAULTS = {
         "golden_record__contact_details",
         "golden_record_contact_details.expect_column_values_to_be_in_set(country_code)", "golden_record",
     ),
+    "a cent of a purchase not attributed": (
+        "update marts.attribution_by_campaign set attributed_revenue = attributed_revenue - 0.01"
+        " where attribution_model = 'position_based'",
+        "golden_record__attribution",
+        "attribution.expect_column_values_to_be_between(unreconciled_revenue)", "golden_record",
+    ),
     "a runaway cluster": (
         "update marts.customer_xref set customer_id = 'C001' where source_system = 'store'",
         "golden_record__cluster_plausibility",
@@ -413,6 +452,10 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
 
     unmapped = sent[FAULTS["an identity-bearing record not mapped"][2]]
     assert "web:**on-1" in unmapped["message"], "the alert does not name the unmapped record"
+
+    unattributed = sent[FAULTS["a cent of a purchase not attributed"][2]]
+    assert unattributed["rows_affected"] == 1
+    assert f"attribution_by_campaign:position_based:{BUSINESS_DATE.replace(day=1)}" in unattributed["message"]
 
     stale = sent[FAULTS["a stale silo"][2]]
     assert str(BUSINESS_DATE - timedelta(days=1)) in stale["message"], "the alert does not say how stale"

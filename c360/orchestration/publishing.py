@@ -23,7 +23,8 @@ from c360.publishing.publish import publish
 from c360.quality.gate import GateFailed, require_passed, run_gate
 
 # What BI reads, built by dbt under the same names in the candidate schema.
-PUBLISHED_TABLES = ("customer_360", "customer_segments", "customer_propensity", "next_best_activity")
+PUBLISHED_TABLES = ("customer_360", "customer_segments", "customer_propensity", "next_best_activity",
+                    "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line")
 CANDIDATE_SCHEMA = "marts"
 
 

@@ -35,6 +35,9 @@ DEFAULT_PG_PORT = 54329
 # How long before a purchase a web touch still earns credit for it (dbt var attribution_lookback_days).
 DEFAULT_ATTRIBUTION_LOOKBACK_DAYS = 30
 MAX_ATTRIBUTION_LOOKBACK_DAYS = 9999  # the most the dbt macro of the same name takes
+# How many run reports $C360_HOME/reports keeps; older ones are deleted as a new one is written.
+DEFAULT_REPORTS_KEPT = 30
+MAX_REPORTS_KEPT = 100000
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Settings:
     warehouse_dsn_env: str | None
     finance_dsn_env: str | None
     attribution_lookback_days: int = DEFAULT_ATTRIBUTION_LOOKBACK_DAYS
+    reports_kept: int = DEFAULT_REPORTS_KEPT
 
     @property
     def embedded(self) -> bool:
@@ -138,18 +142,24 @@ def load_settings() -> Settings:
         warehouse_dsn_env=os.environ.get("C360_WAREHOUSE_DSN") or None,
         finance_dsn_env=os.environ.get("C360_FINANCE_DSN") or None,
         attribution_lookback_days=attribution_lookback_days(),
+        reports_kept=_whole_number("C360_REPORTS_KEPT", DEFAULT_REPORTS_KEPT, MAX_REPORTS_KEPT,
+                                   "how many run reports are kept"),
     )
 
 
 def attribution_lookback_days() -> int:
     """C360_ATTRIBUTION_LOOKBACK_DAYS: a whole number of days from 1, the default without it."""
-    text = os.environ.get("C360_ATTRIBUTION_LOOKBACK_DAYS") or str(DEFAULT_ATTRIBUTION_LOOKBACK_DAYS)
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ATTRIBUTION_LOOKBACK_DAYS:
-        raise ConfigError(
-            "C360_ATTRIBUTION_LOOKBACK_DAYS must be a whole number of days from 1 to "
-            f"{MAX_ATTRIBUTION_LOOKBACK_DAYS} (how long before a purchase a web touch still earns "
-            f"credit for it), got {text!r}"
-        )
+    return _whole_number("C360_ATTRIBUTION_LOOKBACK_DAYS", DEFAULT_ATTRIBUTION_LOOKBACK_DAYS,
+                         MAX_ATTRIBUTION_LOOKBACK_DAYS,
+                         "how long before a purchase a web touch still earns credit for it", " of days")
+
+
+def _whole_number(variable: str, default: int, maximum: int, meaning: str, unit: str = "") -> int:
+    """`variable` as a whole number from 1 to `maximum`, `default` without it."""
+    text = os.environ.get(variable) or str(default)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:
+        raise ConfigError(f"{variable} must be a whole number{unit} from 1 to {maximum} ({meaning}), "
+                          f"got {text!r}")
     return int(text)
 
 

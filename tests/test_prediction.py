@@ -19,7 +19,7 @@ import pytest
 from rich.console import Console
 
 from c360.local.report.facts import RunFacts
-from c360.local.report.page import clv_table as clv_html
+from c360.local.report.sections import clv_table as clv_html
 from c360.local.simulator.config import SimulationConfig
 from c360.prediction import clv, scoring
 from c360.prediction.backtest import auc

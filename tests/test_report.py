@@ -1,8 +1,8 @@
 """The run report and the summary read the right figures from a real warehouse.
 
-A warehouse with known loads, refusals, clusters, segments, gate runs and
-alerts; the figures collected, the tables printed and the charts written into
-the HTML page must be exactly those.
+A warehouse with known loads, refusals, clusters, segments, gate runs,
+publications and alerts; the figures collected, the verdict, the tables
+printed and the charts written into the HTML page must be exactly those.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import psycopg
 import pytest
 from rich.console import Console
 
+from c360.config import ConfigError, load_settings
 from c360.local.report.facts import DagRunRow, collect
-from c360.local.report.page import LATEST, write_report
+from c360.local.report.page import LATEST, PLOTLY_JS, RunContext, write_report
+from c360.local.report.sections import RUN_GRID_TITLE
 from c360.local.report.terminal import print_summary
+from c360.local.report.verdict import key_figures, verdict
 from c360.publishing.segments import load_segments
 from c360.warehouse.bootstrap import bootstrap
 
@@ -78,6 +81,14 @@ def fill(conn: psycopg.Connection) -> None:
         " values (%s, 'test', %s, %s, 'v', 'web', 'web_suite', %s, %s, %s, 4, 'observed')", GATE)
     conn.execute("insert into ops.alerts (owner, source_system, business_date, rule, rows_affected, message)"
                  " values ('Web team', 'web', %s, 'contract', 30, 'refused')", (NIGHT_2,))
+    # What the publishing step and other engineers' models leave in schema published.
+    conn.execute("create table published.customer_360 as select 'C' || i as customer_id"
+                 " from generate_series(1, 3) i")
+    conn.execute("create view published.newly_added as select * from published.customer_360 limit 2")
+
+
+CONTEXT = RunContext(command="c360 run --start 2026-11-02 --end 2026-11-03", version="v0.1-3-gabc",
+                     links=(("run logs", "/srv/c360/logs/run"), ("Airflow runs", "http://airflow:8080/dags")))
 
 
 @pytest.fixture
@@ -108,6 +119,56 @@ def test_the_figures_are_the_warehouses(facts):
     assert [(f[1], f[3]) for f in facts.quality_failures] == [("expect_b", "critical"),
                                                               ("expect_c", "warning")]
     assert facts.alerts == [(NIGHT_2, "web", "contract", "Web team", 1)]
+    assert facts.published_by_night == [(NIGHT_1, "published.customer_360", 3),
+                                        (NIGHT_2, "published.customer_360", 3)]
+    assert facts.published_relations == [("published.customer_360", 3), ("published.newly_added", 2)]
+    assert facts.nights == [NIGHT_1, NIGHT_2]
+
+
+def test_the_verdict_and_the_key_figures(facts):
+    judged = verdict(facts)
+    assert (judged.colour, judged.night, judged.night_before) == ("red", NIGHT_2, NIGHT_1)
+    assert judged.reasons == ["DAG c360_build failed",
+                              "quality gate: 1 blocking check(s) failed, nothing published",
+                              "quality gate: 1 warning check(s) failed",
+                              "30 of 50 rows quarantined (more than 1%)", "1 alert(s) sent"]
+    assert key_figures(facts, NIGHT_2) == {
+        "rows loaded": 20, "rows quarantined": 30, "golden customers published": 3,
+        "quality gate": "1 passed, 1 blocking failed, 1 warnings failed", "rows published": 3,
+        "run time": "9 s"}
+    assert key_figures(facts, NIGHT_1)["rows loaded"] == 148
+    # Without the failures the night is amber for its warning, quarantine and alert; without those, green.
+    facts.dag_runs = [DagRunRow(NIGHT_2, "c360_build", "success", 9.0)]
+    facts.quality_by_night[-1] = (NIGHT_2, 2, 0, 1)
+    assert verdict(facts).colour == "amber"
+    facts.quality_by_night[-1] = (NIGHT_2, 3, 0, 0)
+    facts.alerts = []
+    facts.loads_by_night = [row for row in facts.loads_by_night if row[3] == 0]
+    assert (verdict(facts).colour, verdict(facts).reasons) == (
+        "green", ["every DAG run succeeded and the gate passed"])
+
+
+def test_reports_kept_is_a_whole_number(monkeypatch):
+    monkeypatch.setenv("C360_REPORTS_KEPT", "7")
+    assert load_settings().reports_kept == 7
+    for value in ("0", "-1", "ten", "2.5"):
+        monkeypatch.setenv("C360_REPORTS_KEPT", value)
+        with pytest.raises(ConfigError, match=rf"C360_REPORTS_KEPT must be a whole number from 1 .*'{value}"):
+            load_settings()
+
+
+def test_only_the_newest_reports_are_kept_beside_one_plotly(facts, tmp_path):
+    reports = tmp_path / "reports"
+    written = []
+    for second in range(3):
+        facts.written_at = facts.written_at.replace(second=second)
+        written.append(write_report(facts, reports, CONTEXT, kept=2))
+    assert sorted(reports.glob("run-*.html")) == written[1:]
+    assert (reports / LATEST).resolve() == written[-1].resolve()
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        [LATEST, PLOTLY_JS, *(p.name for p in written[1:])])
+    with pytest.raises(ValueError, match="at least the new report must be kept"):
+        write_report(facts, reports, CONTEXT, kept=0)
 
 
 def test_an_empty_warehouse_reports_every_layer_as_not_built(warehouse_dsn, tmp_path):
@@ -134,10 +195,17 @@ def plotted(page: str) -> dict[str, list[dict]]:
 
 
 def test_the_report_is_one_page_with_the_figures(facts, tmp_path):
-    path = write_report(facts, tmp_path / "reports")
+    path = write_report(facts, tmp_path / "reports", CONTEXT, kept=5)
     assert (tmp_path / "reports" / LATEST).resolve() == path.resolve()
     page = path.read_text()
-    assert "<script src" not in page and "plotly.js v" in page  # plotly.js inlined, opens offline
+    # plotly.js is shared beside the pages, not inlined in each
+    assert f"<script src='{PLOTLY_JS}'>" in page and "plotly.js v" not in page
+    assert "plotly.js v" in (tmp_path / "reports" / PLOTLY_JS).read_text()
+    assert path.stat().st_size < 100_000
+    assert page.index('id="verdict"') < page.index("<h2>")  # the verdict comes first
+    assert "RED: night of 2026-11-03" in page and CONTEXT.command in page and "v0.1-3-gabc" in page
+    assert 'href="http://airflow:8080/dags"' in page and 'href="file:///srv/c360/logs/run"' in page
+    assert "published.newly_added" in page
     charts = plotted(page)
 
     def series(title: str) -> dict[str, tuple[list, list]]:
@@ -160,6 +228,8 @@ def test_the_report_is_one_page_with_the_figures(facts, tmp_path):
     assert "published (published.customer_segments): not built" in page
     assert series("expectation results of the latest gate run per night") == {
         "passed": (nights, [2, 1]), "failed, blocking": (nights, [0, 1]), "failed, warning": (nights, [0, 1])}
-    assert series("seconds per DAG run per night") == {
-        "c360_ingest_web": ([str(NIGHT_1)], [3.5]), "c360_build": ([str(NIGHT_2)], [9.0])}
+    (grid,) = charts[RUN_GRID_TITLE]
+    assert (grid["x"], grid["y"]) == (nights, ["c360_build", "c360_ingest_web"])
+    assert grid["z"] == [[None, 2], [0, None]]  # failed (red) on night 2, succeeded on night 1
+    assert grid["text"] == [["", "9"], ["4", ""]]
     assert "expect_c" in page and "truncated gzip" in page and "Web team" in page

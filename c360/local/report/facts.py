@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from c360.config import ConfigError
 from c360.local.evaluation.pairs import Evaluation, EvaluationError, evaluate
@@ -67,6 +68,17 @@ class RunFacts:
     models: list[tuple] = field(default_factory=list)
     # the latest predicted CLV backtest: (backtest date, horizon days, metrics of c360.prediction.clv)
     clv: tuple | None = None
+    # (business date, relation, rows) of every publication (ops.publications)
+    published_by_night: list[tuple[date, str, int]] = field(default_factory=list)
+    # (relation, rows) of every table and view in schema published, whoever added it
+    published_relations: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def nights(self) -> list[date]:
+        """Every business date any section knows of: the common axis of the report's charts."""
+        return sorted({*(run.business_date for run in self.dag_runs),
+                       *(row[0] for row in self.loads_by_night), *(row[0] for row in self.quality_by_night),
+                       *(row[0] for row in self.published_by_night)})
 
     def segment_sizes(self, sizes: list[tuple[str, int]] | None) -> list[tuple[str, int]] | None:
         """`sizes` with every declared segment, 0 where it has no customer; None stays None."""
@@ -154,10 +166,25 @@ CLV = """
 select backtest_date, label_days, metrics from predictions.model_runs where kind = 'clv'
 order by trained_through desc, trained_at desc limit 1
 """
+PUBLISHED_BY_NIGHT = """
+select business_date, relation, row_count::bigint from ops.publications
+where business_date is not null order by 1, 2
+"""
+PUBLISHED_RELATIONS = """
+select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = 'published' and c.relkind in ('r', 'p', 'v', 'm') order by 1
+"""
 ALERTS = """
 select business_date, source_system, rule, owner, count(*)::int from ops.alerts
 group by 1, 2, 3, 4 order by 1 nulls first, 2, 3
 """
+
+
+def published_row_counts(conn: psycopg.Connection) -> list[tuple[str, int]]:
+    """Rows of every relation in schema published, found in the catalog so new tables appear."""
+    names = [name for (name,) in conn.execute(PUBLISHED_RELATIONS)]
+    return [(f"published.{name}", conn.execute(sql.SQL("select count(*) from {}").format(
+        sql.Identifier("published", name))).fetchone()[0]) for name in names]
 
 
 def _match(warehouse_dsn: str, truth: Path | None) -> tuple[Evaluation | None, str]:
@@ -197,6 +224,8 @@ def collect(
         facts.alerts = _rows(conn, "ops.alerts", ALERTS) or []
         facts.models = _rows(conn, "predictions.model_runs", MODELS) or []
         facts.clv = next(iter(_rows(conn, "predictions.model_runs", CLV) or []), None)
+        facts.published_by_night = _rows(conn, "ops.publications", PUBLISHED_BY_NIGHT) or []
+        facts.published_relations = published_row_counts(conn)
     if facts.quality_by_night:
         facts.quality_latest_date = facts.quality_by_night[-1][0]
     facts.match, facts.match_note = _match(warehouse_dsn, truth)

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from c360.config import Settings
 from c360.local.report.facts import RunFacts
-from c360.local.report.page import NOT_BUILT
+from c360.local.report.sections import NOT_BUILT
+from c360.local.report.verdict import verdict
 
 
 def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
@@ -76,6 +77,9 @@ def _golden(facts: RunFacts) -> list[Table | str]:
     return parts
 
 
+VERDICT_STYLES = {"red": "bold white on red", "amber": "bold black on yellow", "green": "bold white on green"}
+
+
 def print_summary(facts: RunFacts, console: Console) -> None:
     console.print(table(
         "rows per silo (ops.load_ledger)",
@@ -90,6 +94,12 @@ def print_summary(facts: RunFacts, console: Console) -> None:
                                                      "alerts"],
                         [(night or "", *rest) for night, *rest in facts.alerts])
                   if facts.alerts else "alerts sent: none")
+    console.print(table("published tables (schema published)", ["relation", "rows"],
+                        facts.published_relations)
+                  if facts.published_relations else "published tables: none yet")
+    judged = verdict(facts)
+    console.print(f"[{VERDICT_STYLES[judged.colour]}] {judged.colour.upper()} [/] "
+                  f"night of {judged.night or '-'}: " + "; ".join(judged.reasons))
 
 
 def print_where_next(settings: Settings, console: Console, report: Path | None) -> None:

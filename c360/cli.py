@@ -473,6 +473,26 @@ def token_revoke(system: str = typer.Option(..., help="the calling system")) -> 
     console.print(f"token of {system} revoked")
 
 
+@app.command("metabase-provision")
+def metabase_provision() -> None:
+    """Set up Metabase: its admin on first start, the warehouse as bi_reader, the starter dashboard
+    of config/metabase.yml. Idempotent: a second run changes nothing."""
+    from c360.bi.cards import load_dashboard
+    from c360.bi.metabase import MetabaseError, target_from_env
+    from c360.bi.provision import provision
+
+    try:
+        target, spec = target_from_env(), load_dashboard()
+        with console.status(f"provisioning Metabase at {target.url}"):
+            changes = provision(target, spec)
+    except (ConfigError, MetabaseError) as exc:
+        fail(str(exc))
+    for change in changes:
+        console.print(change)
+    console.print(f"Metabase at {target.url}: dashboard {spec.name!r} with {len(spec.cards)} cards"
+                  + ("" if changes else " (nothing to change)"))
+
+
 @app.command()
 def ui(
     port: int = typer.Option(8080, help="port of the Airflow UI"),

@@ -1,0 +1,1 @@
+"""What BI tools get from c360: the starter Metabase dashboard over schema `published`."""

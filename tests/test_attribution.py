@@ -280,6 +280,21 @@ def test_the_gate_finds_every_table_and_model_reconciled_and_names_one_that_is_n
                      "attribution_by_content:first_touch:2026-11-01": (Decimal("-200.00"), True)}
 
 
+def test_the_nightly_data_test_names_a_purchase_whose_credits_do_not_add_up(world):
+    tampered = ("update intermediate.int_attribution__credits set credit = credit + %s"
+                " where attribution_model = 'position_based' and touch_id = 'c3'")
+    with psycopg.connect(world["dsn"]) as conn:
+        conn.execute(tampered, (Decimal("0.01"),))
+    try:
+        result = dbt(world["env"], "test", "--select", "attribution_credits_add_up_to_each_purchase",
+                     "--vars", f"{{business_date: {NIGHT}}}")
+    finally:
+        with psycopg.connect(world["dsn"]) as conn:
+            conn.execute(tampered, (Decimal("-0.01"),))
+    assert result.returncode != 0
+    assert "Got 1 result" in result.stdout, result.stdout[-3000:]
+
+
 def test_a_longer_lookback_reaches_the_older_touch(world):
     dsn, credits_table = world["dsn"], "intermediate.int_attribution__credits"
     with psycopg.connect(dsn) as conn:

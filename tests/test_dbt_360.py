@@ -22,6 +22,13 @@ from c360.local.simulator.config import SimulationConfig
 from c360.publishing.publish import NOT_FOR_BI
 from c360.publishing.segments import SEGMENTS_MODEL, Segment, load_segments, segments_file
 from c360.warehouse.bootstrap import bootstrap
+from tests.bi_layer_checks import (  # noqa: F401  the BI layer's tests, on this module's warehouse
+    test_every_fact_key_joins_its_dimension_and_every_grain_is_unique,
+    test_kings_day_moves_to_saturday_and_easter_follows_the_moon,
+    test_publish_puts_the_bi_tables_in_published_for_bi_reader,
+    test_revenue_per_day_in_the_purchase_fact_equals_the_raw_layer,
+    test_the_date_dimension_names_the_holidays_of_a_year_checked_by_hand,
+)
 from tests.dbt_helpers import MODELS_ONLY, as_of, dbt_build, dbt_env, run_dbt, simulate_and_load
 from tests.ingest_helpers import fetch
 

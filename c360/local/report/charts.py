@@ -8,6 +8,7 @@ note instead of an empty frame.
 from __future__ import annotations
 
 import html
+import math
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -66,6 +67,11 @@ def nightly_bars(points: Iterable[tuple[date, str, float]], title: str, y_title:
                      for name, (xs, ys) in series.items()])
     fig.update_layout(barmode="stack" if stacked else "group")
     if log:
-        # Small silos stay visible beside large ones.
-        fig.update_yaxes(type="log")
+        log_scale(fig, [y for _, ys in series.values() for y in ys])
     return figure(fig, title, "business date", y_title, nights)
+
+
+def log_scale(fig: go.Figure, values: Iterable[float]) -> None:
+    """A log y axis from 1, so small silos stay visible beside large ones and every bar starts at 1."""
+    top = max((v for v in values if v), default=1)
+    fig.update_yaxes(type="log", range=[0, math.log10(max(top, 10)) * 1.05])

@@ -15,6 +15,7 @@ from c360.local.report.charts import (
     by_series,
     colour,
     figure,
+    log_scale,
     nightly_bars,
     note,
 )
@@ -64,7 +65,7 @@ def match_section(facts: RunFacts) -> str:
     sizes = go.Figure(go.Bar(x=[size for size, _ in facts.cluster_sizes],
                              y=[customers for _, customers in facts.cluster_sizes]))
     sizes.update_xaxes(type="category")
-    sizes.update_yaxes(type="log")
+    log_scale(sizes, [customers for _, customers in facts.cluster_sizes])
     parts += [
         note(f"{facts.golden_customers:,} golden customers from {facts.source_records:,} "
              "identity-bearing source records"),

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from c360.bi.cards import load_dashboard
-from c360.config import project_root
+from c360.config import ConfigError, project_root
 from c360.publishing.publish import publish
 from c360.warehouse.bootstrap import bootstrap
 from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
@@ -126,3 +126,39 @@ def test_a_card_reading_beyond_published_is_refused_to_bi_reader(bi_reader_dsn):
 def test_a_card_naming_a_column_the_contract_lacks_fails(bi_reader_dsn):
     with pytest.raises(psycopg.errors.UndefinedColumn):
         run_card(bi_reader_dsn, "select region, count(*) as customers from published.customer_360 group by 1")
+
+
+GOOD_CARD = {"name": "Customers by country", "display": "bar", "dimensions": ["country_code"],
+             "metrics": ["customers"], "sql": "select 1"}
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("cards: []", "needs a `dashboard` .* and a non-empty list `cards`"),
+    ({"dashboard": {"name": " "}, "cards": [GOOD_CARD]}, "the dashboard needs a name"),
+    ([GOOD_CARD | {"display": "donut"}], "display 'donut' is not one of bar, row, line, pie, scalar, table"),
+    ([GOOD_CARD | {"display": "pie", "metrics": ["customers", "revenue"]}],
+     "a pie card has 1 metrics, got 2"),
+    ([GOOD_CARD | {"display": "scalar"}], "a scalar card has 0 dimensions, got 1"),
+    ([GOOD_CARD | {"metrics": []}], "a bar card has one or more metrics, got 0"),
+    ([GOOD_CARD | {"dimensions": ["Country"]}],
+     "`dimensions` must be a list of lower_snake_case column names"),
+    ([GOOD_CARD | {"metrics": ["country_code"]}], "a column is named twice: country_code"),
+    ([{k: v for k, v in GOOD_CARD.items() if k != "sql"}], "missing fields sql"),
+    ([GOOD_CARD | {"colour": "red"}], "unknown fields colour"),
+    ([GOOD_CARD | {"sql": "  "}], "`sql` must be a non-empty text"),
+    ([GOOD_CARD, GOOD_CARD], "card names must be unique .*: Customers by country"),
+    (["select 1"], "card 1: a card is a mapping"),
+    ("cards: [", "is not valid YAML"),
+])
+def test_a_bad_dashboard_file_is_refused_with_what_is_wrong(tmp_path, content, message):
+    if isinstance(content, list):
+        content = {"dashboard": {"name": "c360"}, "cards": content}
+    path = tmp_path / "metabase.yml"
+    path.write_text(content if isinstance(content, str) else yaml.safe_dump(content))
+    with pytest.raises(ConfigError, match=message):
+        load_dashboard(path)
+
+
+def test_a_missing_dashboard_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=f"the Metabase dashboard file {tmp_path / 'none.yml'} not found"):
+        load_dashboard(tmp_path / "none.yml")

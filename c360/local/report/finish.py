@@ -16,7 +16,7 @@ from c360.local.report.page import RunContext, write_report
 from c360.local.report.terminal import print_summary, print_where_next
 from c360.local.runner import DagRunResult
 
-AIRFLOW_RUNS_URL = "http://localhost:8080/dags"  # `c360 ui`'s default port
+AIRFLOW_RUNS_URL = "http://127.0.0.1:8080/dags"  # `c360 ui`'s default address
 
 
 def reports_dir(settings: Settings) -> Path:

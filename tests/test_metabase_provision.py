@@ -90,6 +90,8 @@ def test_an_edited_card_is_updated_in_place_and_a_new_one_joins_the_dashboard(me
     dashcards = metabase.dashboards[dashboard["id"]]["dashcards"]
     assert len(dashcards) == len(spec.cards) + 1
     assert (dashcards[0]["id"], dashcards[0]["row"], dashcards[0]["col"]) == (moved["id"], 40, 12)
+    added_id = next(c["id"] for c in metabase.cards.values() if c["name"] == added.name)
+    assert (dashcards[-1]["card_id"], dashcards[-1]["row"]) == (added_id, 40 + moved["size_y"])
 
 
 def test_a_database_that_moved_is_pointed_at_the_warehouse_again(metabase, monkeypatch):

@@ -2,7 +2,7 @@
 
 Idempotent: everything is found by name, and only what differs from the declaration
 (config/metabase.yml) is written, so a second run changes nothing. A card already on the
-dashboard keeps the place a user gave it; a declared card that is missing is put back.
+dashboard keeps the place a user gave it; a declared card that is missing is put below it all.
 """
 
 from __future__ import annotations
@@ -98,17 +98,19 @@ def _dashboard(metabase: Metabase, spec: DashboardSpec, card_ids: list[int], cha
     dashboard = metabase.call("GET", f"/api/dashboard/{dashboard_id}")
     current = dashboard.get("dashcards") or []
     placed = {dashcard.get("card_id") for dashcard in current}
-    missing = [(n, card_id) for n, card_id in enumerate(card_ids) if card_id not in placed]
+    missing = [card_id for card_id in card_ids if card_id not in placed]
     update: dict = {}
     if (dashboard.get("description") or None) != description:
         update["description"] = description
     if missing:
         kept = [{key: dashcard[key] for key in DASHCARD_FIELDS if key in dashcard} for dashcard in current]
-        # a negative id asks Metabase for a new dashcard
+        below = max((dashcard["row"] + dashcard["size_y"] for dashcard in current), default=0)
+        # below what is there, in the declared order; a negative id asks Metabase for a new dashcard
         update["dashcards"] = kept + [
-            {"id": -(n + 1), "card_id": card_id, "row": (n // 2) * CARD_HEIGHT, "col": (n % 2) * CARD_WIDTH,
-             "size_x": CARD_WIDTH, "size_y": CARD_HEIGHT, "parameter_mappings": []}
-            for n, card_id in missing]
+            {"id": -(k + 1), "card_id": card_id, "row": below + (k // 2) * CARD_HEIGHT,
+             "col": (k % 2) * CARD_WIDTH, "size_x": CARD_WIDTH, "size_y": CARD_HEIGHT,
+             "parameter_mappings": []}
+            for k, card_id in enumerate(missing)]
     if update:
         metabase.call("PUT", f"/api/dashboard/{dashboard_id}", update)
         changes.append(f"dashboard {spec.name!r}: " + ", ".join(

@@ -125,13 +125,18 @@ def _dashboard(state: MetabaseState, method: str, dashboard_id: int | None, body
         _require(body, "name")
         dashboard_id = state.new_id()
         state.dashboards[dashboard_id] = {"id": dashboard_id, "name": body["name"], "archived": False,
-                                          "description": body.get("description"), "dashcards": []}
+                                          "description": body.get("description"), "dashcards": [],
+                                          "tabs": []}
     elif dashboard_id not in state.dashboards:
         raise Refused(404, "Not found.")
     elif method == "PUT":
         dashboard = state.dashboards[dashboard_id]
         if "description" in body:
             dashboard["description"] = body["description"]
+        if "tabs" in body:
+            for tab in body["tabs"]:
+                _require(tab, "id", "name")
+            dashboard["tabs"] = [dict(tab) for tab in body["tabs"]]
         if "dashcards" in body:
             dashboard["dashcards"] = _dashcards(state, dashboard, body["dashcards"])
     return state.dashboards[dashboard_id]
@@ -149,6 +154,9 @@ def _dashcards(state: MetabaseState, dashboard: dict, wanted: list[dict]) -> lis
             raise Refused(400, {"dashcards": f"dashcard {dashcard['id']} is not on this dashboard"})
         if dashcard.get("card_id") is not None and dashcard["card_id"] not in state.cards:
             raise Refused(400, {"dashcards": f"card {dashcard['card_id']} does not exist"})
+        tabs = {tab["id"] for tab in dashboard["tabs"]}
+        if tabs and dashcard.get("dashboard_tab_id") not in tabs:
+            raise Refused(400, {"dashcards": "a dashcard of a dashboard with tabs needs one of them"})
         result.append(dashcard | {"id": dashcard["id"] if dashcard["id"] > 0 else state.new_id()})
     return result
 

@@ -73,6 +73,9 @@ def test_an_edited_card_is_updated_in_place_and_a_new_one_joins_the_dashboard(me
     [dashboard] = metabase.dashboards.values()
     moved = dashboard["dashcards"][0]
     moved["row"], moved["col"] = 40, 12  # a user moved a card: it keeps its place
+    dashboard["tabs"] = [{"id": 900, "name": "Overview"}]  # and gave the dashboard a tab
+    for dashcard in dashboard["dashcards"]:
+        dashcard["dashboard_tab_id"] = 900
 
     edited = replace(spec.cards[1], sql=spec.cards[1].sql.replace("desc", "asc"))
     added = replace(spec.cards[2], name="Segment sizes again")
@@ -92,6 +95,8 @@ def test_an_edited_card_is_updated_in_place_and_a_new_one_joins_the_dashboard(me
     assert (dashcards[0]["id"], dashcards[0]["row"], dashcards[0]["col"]) == (moved["id"], 40, 12)
     added_id = next(c["id"] for c in metabase.cards.values() if c["name"] == added.name)
     assert (dashcards[-1]["card_id"], dashcards[-1]["row"]) == (added_id, 40 + moved["size_y"])
+    assert dashcards[-1]["dashboard_tab_id"] == 900
+    assert metabase.dashboards[dashboard["id"]]["tabs"] == [{"id": 900, "name": "Overview"}]
 
 
 def test_a_database_that_moved_is_pointed_at_the_warehouse_again(metabase, monkeypatch):

@@ -47,7 +47,7 @@ class Card:
             return {"pie.dimension": self.dimensions[0], "pie.metric": self.metrics[0]}
         if self.display == "scalar":
             return {"scalar.field": self.metrics[0]}
-        return {"table.columns": [{"name": c, "enabled": True} for c in self.columns]}
+        return {}  # a table shows every column the query returns
 
 
 @dataclass(frozen=True)

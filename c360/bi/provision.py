@@ -105,12 +105,17 @@ def _dashboard(metabase: Metabase, spec: DashboardSpec, card_ids: list[int], cha
     if missing:
         kept = [{key: dashcard[key] for key in DASHCARD_FIELDS if key in dashcard} for dashcard in current]
         below = max((dashcard["row"] + dashcard["size_y"] for dashcard in current), default=0)
+        # tabs a user added stay (Metabase replaces them with what the update lists); new cards go
+        # on the first
+        tabs = [{"id": tab["id"], "name": tab["name"]} for tab in dashboard.get("tabs") or []]
+        on_tab = {"dashboard_tab_id": tabs[0]["id"]} if tabs else {}
         # below what is there, in the declared order; a negative id asks Metabase for a new dashcard
         update["dashcards"] = kept + [
             {"id": -(k + 1), "card_id": card_id, "row": below + (k // 2) * CARD_HEIGHT,
              "col": (k % 2) * CARD_WIDTH, "size_x": CARD_WIDTH, "size_y": CARD_HEIGHT,
-             "parameter_mappings": []}
+             "parameter_mappings": []} | on_tab
             for k, card_id in enumerate(missing)]
+        update["tabs"] = tabs
     if update:
         metabase.call("PUT", f"/api/dashboard/{dashboard_id}", update)
         changes.append(f"dashboard {spec.name!r}: " + ", ".join(

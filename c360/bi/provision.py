@@ -103,21 +103,25 @@ def _dashboard(metabase: Metabase, spec: DashboardSpec, card_ids: list[int], cha
     if (dashboard.get("description") or None) != description:
         update["description"] = description
     if missing:
-        kept = [{key: dashcard[key] for key in DASHCARD_FIELDS if key in dashcard} for dashcard in current]
-        below = max((dashcard["row"] + dashcard["size_y"] for dashcard in current), default=0)
-        # tabs a user added stay (Metabase replaces them with what the update lists); new cards go
-        # on the first
-        tabs = [{"id": tab["id"], "name": tab["name"]} for tab in dashboard.get("tabs") or []]
-        on_tab = {"dashboard_tab_id": tabs[0]["id"]} if tabs else {}
-        # below what is there, in the declared order; a negative id asks Metabase for a new dashcard
-        update["dashcards"] = kept + [
-            {"id": -(k + 1), "card_id": card_id, "row": below + (k // 2) * CARD_HEIGHT,
-             "col": (k % 2) * CARD_WIDTH, "size_x": CARD_WIDTH, "size_y": CARD_HEIGHT,
-             "parameter_mappings": []} | on_tab
-            for k, card_id in enumerate(missing)]
-        update["tabs"] = tabs
+        update |= _placed(dashboard, missing)
     if update:
         metabase.call("PUT", f"/api/dashboard/{dashboard_id}", update)
         changes.append(f"dashboard {spec.name!r}: " + ", ".join(
             (["description updated"] if "description" in update else [])
             + ([f"{len(missing)} card(s) placed"] if missing else [])))
+
+
+def _placed(dashboard: dict, card_ids: list[int]) -> dict:
+    """The dashboard's dashcards and tabs with `card_ids` placed below its cards, in that order."""
+    current = dashboard.get("dashcards") or []
+    kept = [{key: dashcard[key] for key in DASHCARD_FIELDS if key in dashcard} for dashcard in current]
+    below = max((dashcard["row"] + dashcard["size_y"] for dashcard in current), default=0)
+    # tabs a user added are sent back as they are, so the update keeps them; new cards go on the first
+    tabs = [{"id": tab["id"], "name": tab["name"]} for tab in dashboard.get("tabs") or []]
+    on_tab = {"dashboard_tab_id": tabs[0]["id"]} if tabs else {}
+    # a negative id asks Metabase for a new dashcard
+    placed = [{"id": -(k + 1), "card_id": card_id, "row": below + (k // 2) * CARD_HEIGHT,
+               "col": (k % 2) * CARD_WIDTH, "size_x": CARD_WIDTH, "size_y": CARD_HEIGHT,
+               "parameter_mappings": []} | on_tab
+              for k, card_id in enumerate(card_ids)]
+    return {"dashcards": kept + placed, "tabs": tabs}

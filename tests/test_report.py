@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from importlib.metadata import version
 
 import psycopg
 import pytest
@@ -17,6 +18,8 @@ from rich.console import Console
 
 from c360.config import ConfigError, load_settings
 from c360.local.report.facts import DagRunRow, collect
+from c360.local.report.finish import run_context
+from c360.local.report.history import HISTORY_FILE
 from c360.local.report.page import LATEST, PLOTLY_JS, RunContext, write_report
 from c360.local.report.sections import RUN_GRID_TITLE
 from c360.local.report.terminal import print_summary
@@ -166,7 +169,7 @@ def test_only_the_newest_reports_are_kept_beside_one_plotly(facts, tmp_path):
     assert sorted(reports.glob("run-*.html")) == written[1:]
     assert (reports / LATEST).resolve() == written[-1].resolve()
     assert sorted(p.name for p in reports.iterdir()) == sorted(
-        [LATEST, PLOTLY_JS, *(p.name for p in written[1:])])
+        [LATEST, PLOTLY_JS, HISTORY_FILE, *(p.name for p in written[1:])])
     with pytest.raises(ValueError, match="at least the new report must be kept"):
         write_report(facts, reports, CONTEXT, kept=0)
 
@@ -233,3 +236,45 @@ def test_the_report_is_one_page_with_the_figures(facts, tmp_path):
     assert grid["z"] == [[None, 2], [0, None]]  # failed (red) on night 2, succeeded on night 1
     assert grid["text"] == [["", "9"], ["4", ""]]
     assert "expect_c" in page and "truncated gzip" in page and "Web team" in page
+
+
+def test_match_quality_is_remembered_night_after_night(facts, tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / HISTORY_FILE).write_text(
+        '{"night": "2026-11-02", "golden_customers": 2, "source_records": 5,'
+        ' "precision": 0.9, "recall": 0.8}\n'
+        '{"night": "2026-11-03", "golden_customers": 9, "source_records": 9}\n')  # replaced by this run's
+    charts = plotted(write_report(facts, reports, CONTEXT, kept=5).read_text())
+    nights = [str(NIGHT_1), str(NIGHT_2)]
+    quality = {t["name"]: (t["x"], t["y"])
+               for t in charts["pairwise match quality per night against the simulator's truth"]}
+    assert quality == {"precision": (nights, [0.9, 0.5]), "recall": (nights, [0.8, pytest.approx(2 / 3)])}
+    assert len((reports / HISTORY_FILE).read_text().splitlines()) == 2
+    # Without a truth file: the records merged per night (6 records in 3 customers).
+    facts.match = None
+    charts = plotted(write_report(facts, tmp_path / "no_truth", CONTEXT, kept=5).read_text())
+    assert charts["source records merged into another's customer per night"][0]["y"] == [3]
+    (reports / HISTORY_FILE).write_text('{"night": "yesterday"}\n')
+    with pytest.raises(ValueError, match=rf"{HISTORY_FILE}, line 1: not a night of match history .*delete"):
+        write_report(facts, reports, CONTEXT, kept=5)
+
+
+def test_the_summary_ends_with_the_published_tables_and_the_verdict(facts):
+    console = Console(record=True, width=160)
+    print_summary(facts, console)
+    text = console.export_text()
+    assert re.search(r"published\.customer_360 +│ +3", text)
+    assert re.search(r"published\.newly_added +│ +2", text)
+    lines = text.rstrip().splitlines()
+    assert lines[-6:-3] == [" RED  night of 2026-11-03", "  DAG c360_build failed",
+                            "  quality gate: 1 blocking check(s) failed, nothing published"]
+
+
+def test_the_run_context_outside_a_checkout(monkeypatch, tmp_path):
+    monkeypatch.setenv("C360_PROJECT_DIR", str(tmp_path))  # no git here
+    monkeypatch.setenv("C360_DATA_DOCS_URL", "https://docs.example.com/gx")
+    monkeypatch.setattr("sys.argv", ["/venv/bin/c360", "run", "--start", "2026-11-02"])
+    context = run_context(load_settings())
+    assert (context.command, context.version) == ("c360 run --start 2026-11-02", f"c360 {version('c360')}")
+    assert dict(context.links)["GX data docs"] == "https://docs.example.com/gx/index.html"

@@ -72,6 +72,8 @@ class RunFacts:
     published_by_night: list[tuple[date, str, int]] = field(default_factory=list)
     # (relation, rows) of every table and view in schema published, whoever added it
     published_relations: list[tuple[str, int]] = field(default_factory=list)
+    # match figures of every night the reports remember (c360.local.report.history.MatchNight)
+    match_history: list = field(default_factory=list)
 
     @property
     def nights(self) -> list[date]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 from c360.local.report.facts import RunFacts
+from c360.local.report.history import remember_match
 from c360.local.report.sections import (
     alerts_section,
     loads_section,
@@ -123,6 +124,7 @@ def write_report(facts: RunFacts, reports_dir: Path, context: RunContext, kept: 
         raise ValueError(f"at least the new report must be kept, got kept={kept}")
     reports_dir.mkdir(parents=True, exist_ok=True)
     _share_plotly(reports_dir)
+    facts.match_history = remember_match(reports_dir, facts)
     span = f"_{facts.first_date}_{facts.last_date}" if facts.first_date else ""
     path = reports_dir / f"run-{facts.written_at:%Y%m%dT%H%M%S}{span}.html"
     path.write_text(render(facts, context), encoding="utf-8")

@@ -59,7 +59,8 @@ def match_section(facts: RunFacts) -> str:
     golden = [(night, "golden customers", rows) for night, relation, rows in facts.published_by_night
               if relation == "published.customer_360"]
     parts = [nightly_bars(golden, "golden customers published per night (published.customer_360)",
-                          "customers", facts.nights, colours={"golden customers": PASSED_GREEN})]
+                          "customers", facts.nights, colours={"golden customers": PASSED_GREEN}),
+             match_history_chart(facts)]
     if not facts.cluster_sizes:
         return "".join([*parts, note(f"golden customers: {NOT_BUILT} (marts.customer_xref)")])
     sizes = go.Figure(go.Bar(x=[size for size, _ in facts.cluster_sizes],
@@ -92,6 +93,22 @@ def match_section(facts: RunFacts) -> str:
         ]),
     ]
     return "".join(parts)
+
+
+def match_history_chart(facts: RunFacts) -> str:
+    """Precision and recall per night where a truth file gave them, else the records merged per night."""
+    history = facts.match_history
+    scored = [entry for entry in history if entry.precision is not None]
+    if scored:
+        fig = go.Figure([go.Scatter(x=[str(e.night) for e in scored], y=[getattr(e, measure) for e in scored],
+                                    name=measure, mode="lines+markers", line_color=colour(measure))
+                         for measure in ("precision", "recall")])
+        fig.update_yaxes(range=[0, 1.05])
+        return figure(fig, "pairwise match quality per night against the simulator's truth", "business date",
+                      "share of pairs (0 to 1)", facts.nights)
+    merged = [(entry.night, "source records merged", entry.merged) for entry in history]
+    return nightly_bars(merged, "source records merged into another's customer per night", "records",
+                        facts.nights)
 
 
 def segments_section(facts: RunFacts) -> str:

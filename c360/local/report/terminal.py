@@ -98,8 +98,10 @@ def print_summary(facts: RunFacts, console: Console) -> None:
                         facts.published_relations)
                   if facts.published_relations else "published tables: none yet")
     judged = verdict(facts)
-    console.print(f"[{VERDICT_STYLES[judged.colour]}] {judged.colour.upper()} [/] "
-                  f"night of {judged.night or '-'}: " + "; ".join(judged.reasons))
+    style = VERDICT_STYLES[judged.colour]
+    console.print(f"[{style}] {judged.colour.upper()} [/] night of {judged.night or '-'}")
+    for reason in judged.reasons:
+        console.print(f"  {reason}", highlight=False)
 
 
 def print_where_next(settings: Settings, console: Console, report: Path | None) -> None:

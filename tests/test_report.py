@@ -148,7 +148,9 @@ def test_the_verdict_and_the_key_figures(facts):
     facts.alerts = []
     facts.loads_by_night = [row for row in facts.loads_by_night if row[3] == 0]
     assert (verdict(facts).colour, verdict(facts).reasons) == (
-        "green", ["every DAG run succeeded and the gate passed"])
+        "green", ["every DAG run succeeded", "the quality gate passed"])
+    facts.quality_by_night.pop()
+    assert verdict(facts).reasons == ["every DAG run succeeded", "no gate result for the night"]
 
 
 def test_reports_kept_is_a_whole_number(monkeypatch):
@@ -254,7 +256,7 @@ def test_match_quality_is_remembered_night_after_night(facts, tmp_path):
     # Without a truth file: the records merged per night (6 records in 3 customers).
     facts.match = None
     charts = plotted(write_report(facts, tmp_path / "no_truth", CONTEXT, kept=5).read_text())
-    assert charts["source records merged into another's customer per night"][0]["y"] == [3]
+    assert charts["source records merged into another's customer per night"][0]["y"] == [None, 3]  # a gap
     (reports / HISTORY_FILE).write_text('{"night": "yesterday"}\n')
     with pytest.raises(ValueError, match=rf"{HISTORY_FILE}, line 1: not a night of match history .*delete"):
         write_report(facts, reports, CONTEXT, kept=5)

@@ -36,14 +36,19 @@ def note(text: str) -> str:
 
 def figure(fig: go.Figure, title: str, x_title: str, y_title: str,
            nights: Sequence[date] | None = None, height: int = 340) -> str:
-    """`fig` as a div; with `nights`, its x axis shows exactly those nights in order."""
+    """`fig` as a div; with `nights`, its x axis shows exactly those nights in order, gaps included."""
     fig.update_layout(title=title, height=height, margin={"t": 50, "b": 50, "l": 70, "r": 20},
                       template="plotly_white", barmode=fig.layout.barmode or "group")
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title)
     if nights is not None:
-        fig.update_xaxes(type="category", categoryorder="array",
-                         categoryarray=[str(night) for night in nights])
+        # Every night on the axis, in order, also those a series has no value for (a gap).
+        columns = [str(night) for night in nights]
+        for trace in fig.data:
+            if trace.type in ("bar", "scatter"):
+                by_night = dict(zip(trace.x, trace.y, strict=True))
+                trace.x, trace.y = columns, [by_night.get(column) for column in columns]
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=columns)
     return fig.to_html(full_html=False, include_plotlyjs=False)
 
 

@@ -51,7 +51,9 @@ def verdict(facts: RunFacts) -> Verdict:
     if alerts:
         amber.append(f"{alerts} alert(s) sent")
     colour = RED if red else AMBER if amber else GREEN
-    return Verdict(colour, red + amber or ["every DAG run succeeded and the gate passed"], night, before)
+    passed = ["every DAG run succeeded",
+              "the quality gate passed" if gate else "no gate result for the night"]
+    return Verdict(colour, red + amber or passed, night, before)
 
 
 def key_figures(facts: RunFacts, night: date | None) -> dict[str, object]:

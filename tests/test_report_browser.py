@@ -41,10 +41,15 @@ def browse(page: Path, *args: str) -> str:
     return result.stdout
 
 
+def charts_in(dom: str) -> dict[str, str]:
+    """Each chart div's id -> the DOM from it to the next chart."""
+    parts = re.split(r'<div id="([^"]+)" class="plotly-graph-div', dom)[1:]
+    return dict(zip(parts[::2], parts[1::2], strict=True))
+
+
 def undrawn_charts(dom: str) -> list[str]:
     """The ids of the chart divs in `dom` where plotly drew no SVG with a trace in it."""
-    charts = re.split(r'<div id="([^"]+)" class="plotly-graph-div', dom)[1:]
-    return [chart_id for chart_id, content in zip(charts[::2], charts[1::2], strict=True)
+    return [chart_id for chart_id, content in charts_in(dom).items()
             if 'class="main-svg"' not in content or not re.search(r'class="(trace|hm)\b', content)]
 
 
@@ -95,8 +100,9 @@ def report(report_facts, tmp_path) -> Path:  # noqa: F811 (the fixture imported 
 
 def test_chromium_draws_every_chart(report):
     dom = browse(report, "--dump-dom")
-    charts = re.findall(r'class="plotly-graph-div', report.read_text())
-    assert len(charts) >= 8 and undrawn_charts(dom) == []
+    written = re.findall(r'<div id="([^"]+)" class="plotly-graph-div', report.read_text())
+    assert len(written) >= 8 and list(charts_in(dom)) == written
+    assert undrawn_charts(dom) == []
 
 
 def test_a_report_without_plotly_is_caught(report):

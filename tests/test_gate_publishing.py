@@ -26,6 +26,7 @@ from c360.orchestration.publishing import GateBlocked, check_quality, publish_ca
 from c360.quality.context import data_docs_index
 from c360.quality.owners import owner_of
 from c360.warehouse.roles import BI_ROLE, ensure_bi_reader
+from tests.bi_candidates import BI_CANDIDATE_ROWS
 from tests.conftest import dsn_as
 from tests.smtp_sink import SENDER, Inbox
 from tests.test_quality_gate import (  # noqa: F401  (warehouse is a fixture)
@@ -155,7 +156,8 @@ def test_a_clean_night_publishes_records_segment_sizes_and_emails_nobody(night, 
     assert published == {"published.customer_360": 60, "published.customer_segments": 55,
                          "published.customer_propensity": 0, "published.next_best_activity": 11,
                          "published.attribution_by_content": 3, "published.attribution_by_campaign": 3,
-                         "published.attribution_by_product_line": 3}
+                         "published.attribution_by_product_line": 3,
+                         **{f"published.{t}": rows for t, rows in BI_CANDIDATE_ROWS.items()}}
     assert smtp_inbox.mails == [] and alerts(night) == []
     with psycopg.connect(night.warehouse_dsn) as conn:
         candidates = {

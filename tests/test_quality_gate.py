@@ -23,12 +23,15 @@ from c360.quality.context import runtime_dir
 from c360.quality.gate import GateFailed, require_passed, run_gate
 from c360.quality.owners import owner_of
 from c360.quality.results import GateResult
+from c360.quality.suites.bi import BI_TABLES
 from c360.warehouse.bootstrap import bootstrap
+from tests.bi_candidates import bi_candidates
 
 BUSINESS_DATE = date(2026, 11, 20)
 # c360.orchestration.publishing's, candidates of the hand-made marts below
 PUBLISHED_TABLES = ["customer_360", "customer_segments", "customer_propensity", "next_best_activity",
-                    "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line"]
+                    "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line",
+                    *BI_TABLES]
 CUSTOMERS = [f"C{i:03d}" for i in range(1, 61)]
 MARKETED = CUSTOMERS[:50]  # high_value_at_risk: all consented
 SERVICE = CUSTOMERS[50:55]  # open_service_issue: no consent needed
@@ -181,6 +184,7 @@ def identity_record(conn: psycopg.Connection, system: str, key: str, given: str 
 def _marts(conn: psycopg.Connection) -> None:
     conn.execute(SCHEMA)
     _attribution(conn)
+    bi_candidates(conn, CUSTOMERS[0], BUSINESS_DATE)
     for n, customer in enumerate(CUSTOMERS, start=1):
         consent = customer not in CUSTOMERS[50:]
         conn.execute(
@@ -394,6 +398,16 @@ FAULTS = {
         "golden_record__attribution",
         "attribution.expect_column_values_to_be_between(unreconciled_revenue)", "golden_record",
     ),
+    "a store purchase in a store the store dimension lacks": (
+        "update marts.fct_purchase_lines set store_code = 'NL-XXX-99'",
+        "golden_record__bi_keys", "bi_layer.expect_column_values_to_be_between(unjoined_rows)",
+        "golden_record",
+    ),
+    "a web session twice": (
+        "insert into marts.fct_web_sessions select * from marts.fct_web_sessions",
+        "golden_record__bi_keys", "bi_layer.expect_column_values_to_be_between(extra_rows)",
+        "golden_record",
+    ),
     "a runaway cluster": (
         "update marts.customer_xref set customer_id = 'C001' where source_system = 'store'",
         "golden_record__cluster_plausibility",
@@ -456,6 +470,11 @@ def test_each_fault_fails_its_expectation_alerts_its_owner_and_blocks_publishing
     unattributed = sent[FAULTS["a cent of a purchase not attributed"][2]]
     assert unattributed["rows_affected"] == 1
     assert f"attribution_by_campaign:position_based:{BUSINESS_DATE.replace(day=1)}" in unattributed["message"]
+
+    unjoined = sent[FAULTS["a store purchase in a store the store dimension lacks"][2]]
+    assert unjoined["rows_affected"] == 1 and "marts.fct_purchase_lines:store_code" in unjoined["message"]
+    duplicated = sent[FAULTS["a web session twice"][2]]
+    assert duplicated["rows_affected"] == 1 and "marts.fct_web_sessions:session_id" in duplicated["message"]
 
     stale = sent[FAULTS["a stale silo"][2]]
     assert str(BUSINESS_DATE - timedelta(days=1)) in stale["message"], "the alert does not say how stale"

@@ -21,10 +21,12 @@ from c360.orchestration.connections import WAREHOUSE_CONN_ID, connection_dsn
 from c360.orchestration.failures import ContractFailure, business_date
 from c360.publishing.publish import publish
 from c360.quality.gate import GateFailed, require_passed, run_gate
+from c360.quality.suites.bi import BI_TABLES
 
 # What BI reads, built by dbt under the same names in the candidate schema.
 PUBLISHED_TABLES = ("customer_360", "customer_segments", "customer_propensity", "next_best_activity",
-                    "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line")
+                    "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line",
+                    *BI_TABLES)
 CANDIDATE_SCHEMA = "marts"
 
 

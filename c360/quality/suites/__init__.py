@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from c360.quality.checks import Check
-from c360.quality.suites import attribution, consent, contact, delivery, drift, golden, prediction, raw
+from c360.quality.suites import attribution, bi, consent, contact, delivery, drift, golden, prediction, raw
 from c360.quality.thresholds import Thresholds
 
 
@@ -17,4 +17,5 @@ def all_checks(thresholds: Thresholds) -> list[Check]:
         *drift.checks(thresholds),
         *prediction.checks(thresholds),
         *attribution.checks(thresholds),
+        *bi.checks(thresholds),
     ]

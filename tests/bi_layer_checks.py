@@ -6,16 +6,19 @@ cost queries, not a build of their own. test_dbt_360 imports these tests.
 - every fact key joins its dimension (the gate's own query finds nothing, and finds a
   key broken on purpose);
 - the date dimension names the public holidays of a year checked by hand;
-- publishing puts the BI tables in `published`, readable by bi_reader.
+- publishing puts the BI tables in `published`, readable by bi_reader, and the example
+  queries of docs/bi-layer.md run there and add up.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import psycopg
 
+from c360.config import project_root
 from c360.publishing.publish import NOT_FOR_BI, publish
 from c360.quality.suites.bi import BI_TABLES, FACTS, keys_and_grains
 from c360.warehouse.roles import ensure_bi_reader
@@ -65,6 +68,7 @@ HOLIDAYS_2027 = {
 KINGS_DAY = {2025: date(2025, 4, 26), 2026: date(2026, 4, 27), 2031: date(2031, 4, 26)}
 EASTER_MONDAY = {2025: date(2025, 4, 21), 2027: date(2027, 3, 29), 2038: date(2038, 4, 26)}
 BI_PASSWORD = "bi-reader-test-password"
+DOCUMENTED = re.compile(r"```sql\n(.*?)```", re.S)
 
 
 def test_revenue_per_day_in_the_purchase_fact_equals_the_raw_layer(built):
@@ -131,10 +135,10 @@ def test_kings_day_moves_to_saturday_and_easter_follows_the_moon(built):
             assert got[year][1] == str(EASTER_MONDAY[year]), year
 
 
-def test_publish_puts_the_bi_tables_in_published_for_bi_reader(built, pg):
+def test_publish_puts_the_bi_tables_in_published_for_bi_reader_and_the_documented_queries_run(built):
     dsn = built["dsn"]
     ensure_bi_reader(dsn, BI_PASSWORD)
-    published = {p.relation: p.row_count for p in publish(dsn, BI_TABLES, "marts")}
+    published = {p.relation: p.row_count for p in publish(dsn, (*BI_TABLES, "customer_segments"), "marts")}
     with psycopg.connect(dsn_as(dsn, "bi_reader", BI_PASSWORD)) as bi:
         for table in BI_TABLES:
             [(rows,)] = bi.execute(f"select count(*) from published.{table}").fetchall()
@@ -143,3 +147,12 @@ def test_publish_puts_the_bi_tables_in_published_for_bi_reader(built, pg):
                 "select column_name from information_schema.columns where table_schema = 'published'"
                 " and table_name = %s", (table,)).fetchall()}
             assert not columns & (NOT_FOR_BI | {"email", "email_hash"}), table
+        revenue, sizes, *others = [bi.execute(query).fetchall() for query in DOCUMENTED.findall(
+            (project_root() / "docs" / "bi-layer.md").read_text(encoding="utf-8"))]
+    assert others and all(others), "a documented query returns nothing"
+    [(total,)] = fetch(dsn, "select (select sum(amount) from marts.fct_purchase_lines)"
+                            " + (select sum(amount_incl_vat) from marts.fct_invoices)")
+    assert sum(row[-1] or 0 for row in revenue) == total
+    assert {(segment, customers) for segment, _, _, customers in sizes} == set(fetch(
+        dsn, "select d.segment, count(s.customer_id) from marts.dim_segment as d"
+             " left join marts.customer_segments as s using (segment) group by 1"))

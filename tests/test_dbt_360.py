@@ -25,7 +25,7 @@ from c360.warehouse.bootstrap import bootstrap
 from tests.bi_layer_checks import (  # noqa: F401  the BI layer's tests, on this module's warehouse
     test_every_fact_key_joins_its_dimension_and_every_grain_is_unique,
     test_kings_day_moves_to_saturday_and_easter_follows_the_moon,
-    test_publish_puts_the_bi_tables_in_published_for_bi_reader,
+    test_publish_puts_the_bi_tables_in_published_for_bi_reader_and_the_documented_queries_run,
     test_revenue_per_day_in_the_purchase_fact_equals_the_raw_layer,
     test_the_date_dimension_names_the_holidays_of_a_year_checked_by_hand,
 )

@@ -28,7 +28,7 @@ events as (
         -- the path without query or fragment, which may carry an e-mail or a token
         coalesce(
             nullif(d.properties ->> 'path', ''),
-            nullif(substring(d.page_url from '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)'), ''),
+            {{ url_path('d.page_url') }},
             '/'
         ) as page_path,
         nullif(btrim(d.properties ->> 'title'), '') as page_title,
@@ -36,8 +36,7 @@ events as (
         nullif(btrim(d.utm_source), '') as utm_source,
         nullif(btrim(d.utm_medium), '') as utm_medium,
         nullif(btrim(d.utm_campaign), '') as utm_campaign,
-        lower(substring(d.referrer from '^[A-Za-z][A-Za-z0-9+.-]*://(?:www\.)?([^/:?#]+)'))
-            as referrer_domain
+        {{ url_domain('d.referrer') }} as referrer_domain
     from web_events as e
     inner join delivered as d on d.event_id = e.event_id
     cross join business_date as b

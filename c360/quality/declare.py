@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import great_expectations as gx
+import psycopg
 from great_expectations.core.batch_definition import BatchDefinition
 from great_expectations.data_context import FileDataContext
 
@@ -90,8 +91,13 @@ def declare(context: FileDataContext, checks: Sequence[Check]) -> None:
 def declare_project(project_dir: Path | None = None) -> None:
     """Declare every check of c360.quality.suites into the context (the committed one by default)."""
     settings = load_settings()
+    # GX connects only after the context is cleared: without a warehouse, stop before that
+    psycopg.connect(settings.warehouse_dsn, connect_timeout=10).close()
     declare(open_context(settings, project_dir=project_dir), all_checks(load_thresholds()))
 
 
 if __name__ == "__main__":
-    declare_project()
+    try:
+        declare_project()
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"the warehouse is not reachable, expectations/ is unchanged: {exc}") from exc

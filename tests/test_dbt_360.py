@@ -31,6 +31,9 @@ from tests.bi_layer_checks import (  # noqa: F401  the BI layer's tests, on this
 )
 from tests.dbt_helpers import MODELS_ONLY, as_of, dbt_build, dbt_env, run_dbt, simulate_and_load
 from tests.ingest_helpers import fetch
+from tests.published_docs_checks import (  # noqa: F401  dbt's descriptions as published comments
+    test_every_published_column_carries_dbts_description_and_a_changed_one_follows,
+)
 
 START = date(2026, 11, 2)
 BUSINESS_DATE = "2026-11-03"

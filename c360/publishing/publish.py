@@ -12,6 +12,10 @@ BI gets no contact details beyond what activation needs: a campaign reaches a
 segment's members by e-mail, so `email` may be published; names, phones,
 addresses and birth dates may not, and a candidate carrying them is refused.
 
+Each published table and column carries its candidate's comment, which dbt writes from
+the models' descriptions (persist_docs): BI tools show them, and a description changed
+since the last night reaches BI with the data.
+
 Publishing `customer_360` also refreshes the lookup's map of keys to customers in
 schema `serving`, which BI cannot read (c360/serving/keymap.py).
 """
@@ -88,7 +92,30 @@ def _publish_one(conn: psycopg.Connection, candidate_schema: str, table: str) ->
             sql.Identifier(f"{table}_customer_id_idx"), target))
     conn.execute(sql.SQL("delete from {}").format(target))
     cursor = conn.execute(sql.SQL("insert into {} select * from {}").format(target, source))
+    _carry_comments(conn, candidate_schema, table)
     return cursor.rowcount
+
+
+def _comments(conn: psycopg.Connection, schema: str, table: str) -> tuple[str | None, list[tuple]]:
+    """The relation's comment and each column's (name, comment), in column order."""
+    [(oid, relation)] = conn.execute(
+        "select c.oid, obj_description(c.oid, 'pg_class') from pg_class c"
+        " join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s",
+        (schema, table)).fetchall()
+    columns = conn.execute(
+        "select attname, col_description(attrelid, attnum) from pg_attribute"
+        " where attrelid = %s and attnum > 0 and not attisdropped order by attnum", (oid,)).fetchall()
+    return relation, columns
+
+
+def _carry_comments(conn: psycopg.Connection, candidate_schema: str, table: str) -> None:
+    """The published table says what its candidate says; a comment the candidate lost is dropped."""
+    relation, columns = _comments(conn, candidate_schema, table)
+    target = sql.Identifier(PUBLISHED_SCHEMA, table)
+    conn.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(relation)))
+    for column, comment in columns:
+        conn.execute(sql.SQL("comment on column {} is {}").format(
+            sql.Identifier(PUBLISHED_SCHEMA, table, column), sql.Literal(comment)))
 
 
 def _grant_readers(conn: psycopg.Connection, table: str) -> None:

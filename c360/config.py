@@ -8,6 +8,7 @@ embedded PostgreSQL and where local state lives.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,10 @@ MAX_ATTRIBUTION_LOOKBACK_DAYS = 9999  # the most the dbt macro of the same name 
 # How many run reports $C360_HOME/reports keeps; older ones are deleted as a new one is written.
 DEFAULT_REPORTS_KEPT = 30
 MAX_REPORTS_KEPT = 100000
+# How long a bi_reader statement, or a transaction it leaves idle, may hold the warehouse.
+DEFAULT_BI_STATEMENT_TIMEOUT = "5min"
+# A PostgreSQL duration as the role's settings take it: a whole number and a unit (milliseconds without).
+_DURATION = re.compile(r"([0-9]+) ?(us|ms|s|min|h|d)?")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Settings:
     finance_dsn_env: str | None
     attribution_lookback_days: int = DEFAULT_ATTRIBUTION_LOOKBACK_DAYS
     reports_kept: int = DEFAULT_REPORTS_KEPT
+    bi_statement_timeout: str = DEFAULT_BI_STATEMENT_TIMEOUT
 
     @property
     def embedded(self) -> bool:
@@ -144,6 +150,7 @@ def load_settings() -> Settings:
         attribution_lookback_days=attribution_lookback_days(),
         reports_kept=_whole_number("C360_REPORTS_KEPT", DEFAULT_REPORTS_KEPT, MAX_REPORTS_KEPT,
                                    "how many run reports are kept"),
+        bi_statement_timeout=bi_statement_timeout(),
     )
 
 
@@ -152,6 +159,17 @@ def attribution_lookback_days() -> int:
     return _whole_number("C360_ATTRIBUTION_LOOKBACK_DAYS", DEFAULT_ATTRIBUTION_LOOKBACK_DAYS,
                          MAX_ATTRIBUTION_LOOKBACK_DAYS,
                          "how long before a purchase a web touch still earns credit for it", " of days")
+
+
+def bi_statement_timeout() -> str:
+    """C360_BI_STATEMENT_TIMEOUT: a PostgreSQL duration above zero (zero would mean none)."""
+    text = (os.environ.get("C360_BI_STATEMENT_TIMEOUT") or DEFAULT_BI_STATEMENT_TIMEOUT).strip()
+    duration = _DURATION.fullmatch(text)
+    if not duration or int(duration.group(1)) == 0:
+        raise ConfigError(
+            "C360_BI_STATEMENT_TIMEOUT must be a duration above zero such as 30s, 5min or 1h "
+            f"(how long a bi_reader statement may run), got {text!r}")
+    return text
 
 
 def _whole_number(variable: str, default: int, maximum: int, meaning: str, unit: str = "") -> int:

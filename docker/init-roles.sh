@@ -2,7 +2,8 @@
 # The warehouse server's roles, made once by the postgres image when its volume is new
 # (docker-entrypoint-initdb.d), as the superuser, which nothing of c360 logs in as:
 #   c360            owns the warehouse database; no superuser, no CREATEROLE, no CREATEDB
-#   bi_reader       BI tools: read-only sessions with a statement timeout (c360 up grants
+#   bi_reader       BI tools: read-only sessions, statements and idle transactions timed out
+#                   after C360_BI_STATEMENT_TIMEOUT (c360 up grants
 #                   it schema `published` and nothing else)
 #   c360_lookup     the contact-time lookup (c360 api): short statements; c360 up grants it
 #                   the lookup's map, the tables it answers from and the audit's inserts
@@ -25,6 +26,7 @@ revoke all on database warehouse from public;
 create role bi_reader login nosuperuser nocreaterole nocreatedb password :'bi_reader_password';
 alter role bi_reader set default_transaction_read_only = on;
 alter role bi_reader set statement_timeout = :'bi_statement_timeout';
+alter role bi_reader set idle_in_transaction_session_timeout = :'bi_statement_timeout';
 grant connect on database warehouse to bi_reader;
 
 create role c360_lookup login nosuperuser nocreaterole nocreatedb password :'lookup_password';

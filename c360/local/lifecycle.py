@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import psycopg
 
 from c360.config import Settings
@@ -11,7 +9,6 @@ from c360.local.postgres import EmbeddedPostgres
 from c360.warehouse.bootstrap import bootstrap
 from c360.warehouse.roles import (
     BI_ROLE,
-    DEFAULT_STATEMENT_TIMEOUT,
     LOOKUP_PASSWORD_FILE,
     LOOKUP_ROLE,
     ensure_bi_reader,
@@ -40,8 +37,7 @@ def start_everything(settings: Settings) -> list[str]:
     bootstrap(settings.warehouse_dsn)
     report.append("warehouse schemas ready")
     password = settings.bi_reader_password
-    ensure_bi_reader(settings.warehouse_dsn, password,
-                     os.environ.get("C360_BI_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT))
+    ensure_bi_reader(settings.warehouse_dsn, password, settings.bi_statement_timeout)
     if password:
         report.append(f"role {BI_ROLE} can log in and reads schema published only")
     else:

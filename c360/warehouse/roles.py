@@ -1,8 +1,9 @@
 """The warehouse's login roles. The BI role: `bi_reader` logs in and reads schema `published`,
 nothing else; the lookup's role (ensure_lookup_role) is at the end.
 
-Its sessions are read-only and time out (a runaway dashboard query must not hold
-the warehouse), and it cannot create objects in `public` either. A warehouse
+Its sessions are read-only and time out (a runaway dashboard query, or a transaction a
+BI tool leaves open, must not hold the warehouse: C360_BI_STATEMENT_TIMEOUT, applied
+each time roles are set up), and it cannot create objects in `public` either. A warehouse
 owner that may not manage roles (no superuser, no CREATEROLE) finds the role
 made by its DBA, with those session defaults, and grants it `published`.
 """
@@ -14,13 +15,10 @@ import os
 import psycopg
 from psycopg import sql
 
-from c360.config import ConfigError, Settings
+from c360.config import DEFAULT_BI_STATEMENT_TIMEOUT, ConfigError, Settings
 
 BI_ROLE = "bi_reader"
 PUBLISHED_SCHEMA = "published"
-
-
-DEFAULT_STATEMENT_TIMEOUT = "5min"
 
 
 class RoleError(ConfigError):
@@ -28,7 +26,7 @@ class RoleError(ConfigError):
 
 
 def ensure_bi_reader(dsn: str, password: str | None,
-                     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT) -> None:
+                     statement_timeout: str = DEFAULT_BI_STATEMENT_TIMEOUT) -> None:
     """Create or update the role, its grants and its session defaults; idempotent.
 
     Without a password the role exists but cannot log in (scram needs one);
@@ -55,12 +53,13 @@ def ensure_bi_reader(dsn: str, password: str | None,
             )
             conn.execute(sql.SQL("{} role {} {}").format(sql.SQL(verb), role, login))
             statements += ["alter role {role} set default_transaction_read_only = on",
-                           "alter role {role} set statement_timeout = {timeout}"]
+                           "alter role {role} set statement_timeout = {timeout}",
+                           "alter role {role} set idle_in_transaction_session_timeout = {timeout}"]
         elif not exists:
             raise RoleError(
                 f"role {BI_ROLE} does not exist and {user} may not create roles (a warehouse owner "
                 f"that is no superuser): have it created with its login, read-only sessions and "
-                f"statement timeout, as docker/init-roles.sh does, then run c360 up again")
+                f"timeouts, as docker/init-roles.sh does, then run c360 up again")
         database = conn.execute("select current_database()").fetchone()[0]
         for statement in statements:
             conn.execute(sql.SQL(statement).format(db=sql.Identifier(database), role=role, schema=schema,

@@ -180,3 +180,25 @@ def test_each_publication_of_segments_records_their_sizes(warehouse):
         first, second = [p for (p,) in conn.execute("select publication_id from ops.publications order by 1")]
     assert sizes == [(first, "lapsed", 2), (first, "new_customer", 1),
                      (second, "lapsed", 1), (second, "new_customer", 1)]
+
+
+def comments(dsn: str, schema: str) -> list[tuple]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "select obj_description(%s::regclass, 'pg_class'), col_description(%s::regclass, 1),"
+            " col_description(%s::regclass, 2)", (f"{schema}.customer_360",) * 3).fetchall()
+
+
+def test_published_tables_carry_their_candidates_comments_as_they_change(warehouse):
+    candidate(warehouse, [("C1", 10)])
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("comment on table marts.customer_360 is 'One row per customer.'")
+        conn.execute("comment on column marts.customer_360.customer_id is 'The golden record''s id.'")
+    publish(warehouse, ["customer_360"], candidate_schema="marts")  # creates the table
+    assert comments(warehouse, "published") == [("One row per customer.", "The golden record's id.", None)]
+
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("comment on column marts.customer_360.customer_id is null")
+        conn.execute("comment on column marts.customer_360.score is 'Points, now described.'")
+    publish(warehouse, ["customer_360"], candidate_schema="marts")  # refills it
+    assert comments(warehouse, "published") == [("One row per customer.", None, "Points, now described.")]

@@ -118,6 +118,7 @@ def test_bi_reader_reads_published_in_read_only_sessions_with_a_timeout(server):
         assert conn.execute("select count(*) from published.probe").fetchone()[0] == 1
         assert conn.execute("show default_transaction_read_only").fetchone()[0] == "on"
         assert conn.execute("show statement_timeout").fetchone()[0] == "5min"
+        assert conn.execute("show idle_in_transaction_session_timeout").fetchone()[0] == "5min"
     assert refused(bi, "select * from ops.probe") == "InsufficientPrivilege"
     assert refused(bi, "create table public.mine (x int)") == "ReadOnlySqlTransaction"
     with pytest.raises(psycopg.OperationalError, match="permission denied for database"):

@@ -202,3 +202,37 @@ def test_published_tables_carry_their_candidates_comments_as_they_change(warehou
         conn.execute("comment on column marts.customer_360.score is 'Points, now described.'")
     publish(warehouse, ["customer_360"], candidate_schema="marts")  # refills it
     assert comments(warehouse, "published") == [("One row per customer.", None, "Points, now described.")]
+
+
+
+def test_a_publisher_that_does_not_own_the_published_table_refills_it_while_descriptions_stand(warehouse):
+    """COMMENT needs the table's owner; a publish that changes no description writes none."""
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("create schema if not exists marts")
+        conn.execute("create table marts.dim_channel as select 'web' as channel")
+        conn.execute("comment on column marts.dim_channel.channel is 'The channel.'")
+    publish(warehouse, ["dim_channel"], candidate_schema="marts")
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("drop role if exists c360_refiller")
+        conn.execute("create role c360_refiller login password 'refiller-secret'")
+        conn.execute("grant usage on schema marts, ops, published to c360_refiller")
+        conn.execute("grant select on marts.dim_channel to c360_refiller")
+        conn.execute("grant select, insert, delete on published.dim_channel to c360_refiller")
+        conn.execute("grant insert on ops.publications to c360_refiller")
+        conn.execute("grant usage on all sequences in schema ops to c360_refiller")
+        conn.execute("insert into marts.dim_channel values ('store')")
+    refiller = dsn_as(warehouse, "c360_refiller", "refiller-secret")
+    try:
+        publish(refiller, ["dim_channel"], candidate_schema="marts")
+        assert published_rows(warehouse, "dim_channel") == [("store",), ("web",)]
+        with psycopg.connect(warehouse) as conn:
+            conn.execute("comment on column marts.dim_channel.channel is 'The channel, redefined.'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
+            publish(refiller, ["dim_channel"], candidate_schema="marts")
+        with psycopg.connect(warehouse) as conn:
+            assert conn.execute("select col_description('published.dim_channel'::regclass, 1)"
+                                ).fetchone() == ("The channel.",)
+    finally:
+        with psycopg.connect(warehouse) as conn:
+            conn.execute("drop owned by c360_refiller")
+            conn.execute("drop role c360_refiller")

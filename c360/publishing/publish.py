@@ -109,13 +109,21 @@ def _comments(conn: psycopg.Connection, schema: str, table: str) -> tuple[str | 
 
 
 def _carry_comments(conn: psycopg.Connection, candidate_schema: str, table: str) -> None:
-    """The published table says what its candidate says; a comment the candidate lost is dropped."""
+    """The published table says what its candidate says; a comment the candidate lost is dropped.
+
+    Only changed comments are written: COMMENT needs the table's owner, so a publisher that
+    does not own a published table still publishes it as long as its descriptions stand.
+    """
     relation, columns = _comments(conn, candidate_schema, table)
-    target = sql.Identifier(PUBLISHED_SCHEMA, table)
-    conn.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(relation)))
-    for column, comment in columns:
-        conn.execute(sql.SQL("comment on column {} is {}").format(
-            sql.Identifier(PUBLISHED_SCHEMA, table, column), sql.Literal(comment)))
+    published_relation, published_columns = _comments(conn, PUBLISHED_SCHEMA, table)
+    if relation != published_relation:
+        conn.execute(sql.SQL("comment on table {} is {}").format(
+            sql.Identifier(PUBLISHED_SCHEMA, table), sql.Literal(relation)))
+    # the same columns in the same order: _publish_one refused any other shape
+    for (column, comment), (_, published) in zip(columns, published_columns, strict=True):
+        if comment != published:
+            conn.execute(sql.SQL("comment on column {} is {}").format(
+                sql.Identifier(PUBLISHED_SCHEMA, table, column), sql.Literal(comment)))
 
 
 def _grant_readers(conn: psycopg.Connection, table: str) -> None:

@@ -26,7 +26,8 @@ from c360.quality.suites.bi import BI_TABLES
 # What BI reads, built by dbt under the same names in the candidate schema.
 PUBLISHED_TABLES = ("customer_360", "customer_segments", "customer_propensity", "next_best_activity",
                     "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line",
-                    *BI_TABLES)
+                    *BI_TABLES,
+                    "customer_360_daily", "segment_membership_history")
 CANDIDATE_SCHEMA = "marts"
 
 

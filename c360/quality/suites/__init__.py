@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from c360.quality.checks import Check
-from c360.quality.suites import attribution, bi, consent, contact, delivery, drift, golden, prediction, raw
+from c360.quality.suites import (
+    attribution,
+    bi,
+    consent,
+    contact,
+    delivery,
+    drift,
+    golden,
+    history,
+    prediction,
+    raw,
+)
 from c360.quality.thresholds import Thresholds
 
 
@@ -18,4 +29,5 @@ def all_checks(thresholds: Thresholds) -> list[Check]:
         *prediction.checks(thresholds),
         *attribution.checks(thresholds),
         *bi.checks(thresholds),
+        *history.checks(thresholds),
     ]

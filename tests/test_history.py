@@ -11,6 +11,8 @@ import pytest
 
 from c360.privacy.derived import scrub_dbt_relations
 from c360.privacy.person import Person
+from c360.quality.contract import BUSINESS_DATE_SETTING
+from c360.quality.suites.history import OPEN_STRETCHES, SNAPSHOT_ROWS, STRETCHES
 from tests.dbt_helpers import dbt, dbt_env, run_dbt
 
 HISTORY = ("--select", "customer_360_daily", "segment_membership_history")
@@ -85,6 +87,31 @@ def test_a_customer_who_leaves_and_reenters_gets_a_second_stretch(three_nights):
         ("ana", SEGMENT, NIGHTS[2], None),
         ("bo", SEGMENT, NIGHTS[0], None),
     ]
+
+
+def gate_rows(dsn: str, query: str, night: date) -> list[tuple]:
+    """A history check's rows as the gate reads them for `night`."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute("select set_config(%s, %s, false)", (BUSINESS_DATE_SETTING, night.isoformat()))
+        return conn.execute(f"select * from ({query}) as c order by 1").fetchall()
+
+
+def test_the_gate_queries_pass_tonights_history_and_catch_an_overlap(three_nights):
+    dsn = three_nights["C360_WAREHOUSE_DSN"]
+    assert gate_rows(dsn, SNAPSHOT_ROWS, NIGHTS[2]) == [(c, 1, True) for c in CUSTOMERS]
+    assert gate_rows(dsn, STRETCHES, NIGHTS[2]) == [
+        (f"ana:{SEGMENT}:{NIGHTS[0]}", 0, True), (f"ana:{SEGMENT}:{NIGHTS[2]}", 0, True),
+        (f"bo:{SEGMENT}:{NIGHTS[0]}", 0, True)]
+    assert gate_rows(dsn, OPEN_STRETCHES, NIGHTS[2]) == [(f"{c}:{SEGMENT}", True) for c in ("ana", "bo")]
+    with psycopg.connect(dsn) as conn:  # rolled back: a stretch overlapping bo's open one
+        conn.execute("insert into marts.segment_membership_history values ('bo', %s, %s, %s)",
+                     (SEGMENT, NIGHTS[1], NIGHTS[2]))
+        conn.execute("select set_config(%s, %s, true)", (BUSINESS_DATE_SETTING, NIGHTS[2].isoformat()))
+        overlaps = conn.execute(f"select sum(overlapping_stretches) from ({STRETCHES}) as c").fetchone()[0]
+        conn.rollback()
+    assert overlaps == 2
+    assert gate_rows(dsn, SNAPSHOT_ROWS, NIGHTS[1]) == [(c, 1, True) for c in CUSTOMERS]
+    assert gate_rows(dsn, SNAPSHOT_ROWS, NIGHTS[2] + timedelta(days=1)) == [(c, 0, True) for c in CUSTOMERS]
 
 
 def test_the_snapshot_has_one_row_per_customer_per_night_with_that_nights_metrics(three_nights):

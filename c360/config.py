@@ -36,6 +36,9 @@ DEFAULT_PG_PORT = 54329
 # How long before a purchase a web touch still earns credit for it (dbt var attribution_lookback_days).
 DEFAULT_ATTRIBUTION_LOOKBACK_DAYS = 30
 MAX_ATTRIBUTION_LOOKBACK_DAYS = 9999  # the most the dbt macro of the same name takes
+# How long the history tables keep a night's rows (dbt var history_retention_days).
+DEFAULT_HISTORY_RETENTION_DAYS = 730
+MAX_HISTORY_RETENTION_DAYS = 99999  # the most the dbt macro history_kept_from takes
 # How many run reports $C360_HOME/reports keeps; older ones are deleted as a new one is written.
 DEFAULT_REPORTS_KEPT = 30
 MAX_REPORTS_KEPT = 100000
@@ -55,6 +58,7 @@ class Settings:
     warehouse_dsn_env: str | None
     finance_dsn_env: str | None
     attribution_lookback_days: int = DEFAULT_ATTRIBUTION_LOOKBACK_DAYS
+    history_retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS
     reports_kept: int = DEFAULT_REPORTS_KEPT
     bi_statement_timeout: str = DEFAULT_BI_STATEMENT_TIMEOUT
 
@@ -148,6 +152,9 @@ def load_settings() -> Settings:
         warehouse_dsn_env=os.environ.get("C360_WAREHOUSE_DSN") or None,
         finance_dsn_env=os.environ.get("C360_FINANCE_DSN") or None,
         attribution_lookback_days=attribution_lookback_days(),
+        history_retention_days=_whole_number("C360_HISTORY_RETENTION_DAYS", DEFAULT_HISTORY_RETENTION_DAYS,
+                                             MAX_HISTORY_RETENTION_DAYS,
+                                             "how long the history tables keep a night's rows", " of days"),
         reports_kept=_whole_number("C360_REPORTS_KEPT", DEFAULT_REPORTS_KEPT, MAX_REPORTS_KEPT,
                                    "how many run reports are kept"),
         bi_statement_timeout=bi_statement_timeout(),

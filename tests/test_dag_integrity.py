@@ -152,7 +152,8 @@ def test_build_dag_watches_dbt_after_the_producer_and_tests_before_the_gate(dags
     for task_id in (producer, data_tests, *nodes):
         assert tasks[task_id]["interceptors"] == ["pass_business_date"], task_id
         # and the settings the project reads as vars (the interceptor adds the business date)
-        assert tasks[task_id]["dbt_vars"] == {"attribution_lookback_days": 30}, task_id
+        assert tasks[task_id]["dbt_vars"] == {"attribution_lookback_days": 30,
+                                              "history_retention_days": 730}, task_id
     # dbt's unit tests run in CI, not in the night's build or tests; the models that read
     # tonight's scores are built after scoring
     for task_id in (producer, data_tests):

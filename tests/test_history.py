@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 
+from c360.config import ConfigError, load_settings
 from c360.privacy.derived import scrub_dbt_relations
 from c360.privacy.person import Person
 from c360.quality.contract import BUSINESS_DATE_SETTING
@@ -175,3 +176,14 @@ def test_a_bad_retention_period_is_refused_with_the_reason(three_nights):
     assert result.returncode != 0
     assert ("var history_retention_days must be a whole number of days from 1 to 99999 (got 0)"
             in result.stdout)
+
+
+def test_the_retention_setting_defaults_to_two_years_and_refuses_a_bad_value(monkeypatch):
+    monkeypatch.delenv("C360_HISTORY_RETENTION_DAYS", raising=False)
+    assert load_settings().history_retention_days == 730
+    monkeypatch.setenv("C360_HISTORY_RETENTION_DAYS", "90")
+    assert load_settings().history_retention_days == 90
+    monkeypatch.setenv("C360_HISTORY_RETENTION_DAYS", "a year")
+    refused = "C360_HISTORY_RETENTION_DAYS must be a whole number of days from 1 to 99999 .how long"
+    with pytest.raises(ConfigError, match=refused):
+        load_settings()

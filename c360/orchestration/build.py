@@ -121,7 +121,8 @@ def dbt_task_group(group_id: str = "dbt") -> DbtTaskGroup:
             "dbt_cmd_flags": ["--threads", str(DBT_THREADS)],
             "interceptors": [pass_business_date],
             # Settings the project reads as vars; the interceptor adds the business date.
-            "vars": {"attribution_lookback_days": settings.attribution_lookback_days},
+            "vars": {"attribution_lookback_days": settings.attribution_lookback_days,
+                     "history_retention_days": settings.history_retention_days},
             # Node tasks start once the producer is done, so their first look finds the result.
             "deferrable": False,
             "poke_interval": 5,

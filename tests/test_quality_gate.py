@@ -54,6 +54,8 @@ create table marts.dim_customer (
 create table marts.customer_xref (customer_id text, source_system text, source_key text);
 create table marts.customer_360 (customer_id text, revenue numeric);
 create table marts.customer_segments (customer_id text, segment text);
+create table marts.customer_360_daily (business_date date, customer_id text);
+create table marts.segment_membership_history (customer_id text, segment text, entered_on date, left_on date);
 -- the real models' columns: the lookup and BI read them as published
 create table marts.customer_propensity (
     customer_id text, product_line text, scored_for date, propensity double precision,
@@ -208,6 +210,11 @@ def _marts(conn: psycopg.Connection) -> None:
         conn.execute("insert into marts.customer_segments values (%s, 'high_value_at_risk')", (customer,))
     for customer in SERVICE:
         conn.execute("insert into marts.customer_segments values (%s, 'open_service_issue')", (customer,))
+    # history: tonight's snapshot of every customer, and the members' stretches opened tonight
+    conn.execute("insert into marts.customer_360_daily select %s, customer_id from marts.customer_360",
+                 (BUSINESS_DATE,))
+    conn.execute("insert into marts.segment_membership_history select customer_id, segment, %s, null"
+                 " from marts.customer_segments", (BUSINESS_DATE,))
     activities = ([(c, "resolve_open_complaint", "service", 1, "phone", False) for c in SERVICE]
                   + [(OWING, "collect_overdue_invoice", "service", 2, "email", False)]
                   + [(c, "win_back_lapsed", "offer", 30, "store", True) for c in OFFERED])

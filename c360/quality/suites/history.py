@@ -38,12 +38,12 @@ STRETCHES = """
     from marts.segment_membership_history as h
 """
 
-OPEN_STRETCHES = f"""
+OPEN_STRETCHES = """
     with open_stretches as (
         select customer_id, segment from marts.segment_membership_history where left_on is null
     ),
-    members as (
-        select customer_id, segment from marts.customer_segments where business_date = {BUSINESS_DATE_SQL}
+    members as (  -- customer_segments holds tonight's members only
+        select customer_id, segment from marts.customer_segments
     )
     select customer_id || ':' || segment as row_key,
            (o.customer_id is not null) = (m.customer_id is not null) as is_open_exactly_when_a_member

@@ -3,7 +3,8 @@ candidates (dbt_project/models/marts/history).
 
 customer_360_daily holds each customer of customer_360 exactly once for the business date,
 and nobody else. segment_membership_history's stretches of one customer and segment never
-overlap, each ends after it starts, and the open ones are exactly tonight's segment members.
+overlap, each ends after it starts, and the open ones are exactly tonight's segment members
+(customer_segments holds tonight's members only). No SQL comments: the gate runs each query on one line.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ OPEN_STRETCHES = """
     with open_stretches as (
         select customer_id, segment from marts.segment_membership_history where left_on is null
     ),
-    members as (  -- customer_segments holds tonight's members only
+    members as (
         select customer_id, segment from marts.customer_segments
     )
     select customer_id || ':' || segment as row_key,
@@ -55,7 +56,7 @@ OPEN_STRETCHES = """
 def checks(t: Thresholds) -> list[Check]:
     return [
         Check(
-            name=f"{GOLDEN_RECORD}__customer_360_daily", owner=GOLDEN_RECORD, suite="history",
+            name=f"{GOLDEN_RECORD}__customer_360_daily", owner=GOLDEN_RECORD, suite="history_snapshot",
             query=SNAPSHOT_ROWS,
             expectations=[
                 gxe.ExpectColumnValuesToBeBetween(
@@ -67,7 +68,7 @@ def checks(t: Thresholds) -> list[Check]:
             ],
         ),
         Check(
-            name=f"{SEGMENTS}__segment_membership_history", owner=SEGMENTS, suite="history",
+            name=f"{SEGMENTS}__segment_membership_history", owner=SEGMENTS, suite="history_stretches",
             query=STRETCHES,
             expectations=[
                 gxe.ExpectColumnValuesToBeBetween(
@@ -79,7 +80,7 @@ def checks(t: Thresholds) -> list[Check]:
             ],
         ),
         Check(
-            name=f"{SEGMENTS}__segment_membership_open", owner=SEGMENTS, suite="history",
+            name=f"{SEGMENTS}__segment_membership_open", owner=SEGMENTS, suite="history_open_stretches",
             query=OPEN_STRETCHES,
             expectations=[
                 gxe.ExpectColumnValuesToBeInSet(

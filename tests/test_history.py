@@ -12,8 +12,10 @@ import pytest
 from c360.config import ConfigError, load_settings
 from c360.privacy.derived import scrub_dbt_relations
 from c360.privacy.person import Person
+from c360.publishing.publish import publish
 from c360.quality.contract import BUSINESS_DATE_SETTING
 from c360.quality.suites.history import OPEN_STRETCHES, SNAPSHOT_ROWS, STRETCHES
+from c360.warehouse.bootstrap import bootstrap
 from tests.dbt_helpers import dbt, dbt_env, run_dbt
 
 HISTORY = ("--select", "customer_360_daily", "segment_membership_history")
@@ -157,10 +159,10 @@ def test_erasure_removes_the_persons_history_from_candidates_and_published(three
     dsn = three_nights["C360_WAREHOUSE_DSN"]
     tables = [f"{schema}.{table}" for schema in ("marts", "published")
               for table in ("customer_360_daily", "segment_membership_history")]
+    bootstrap(dsn)
+    published = publish(dsn, ("customer_360_daily", "segment_membership_history"), "marts", NIGHTS[2])
+    assert [p.row_count for p in published] == [len(snapshot_rows(dsn)), len(stretches(dsn))]
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("create schema if not exists published")
-        for table in ("customer_360_daily", "segment_membership_history"):
-            conn.execute(f"create table published.{table} as table marts.{table}")
         count = "select count(*) from {} where customer_id {} 'ana'"
         kept = [conn.execute(count.format(table, "<>")).fetchone()[0] for table in tables]
         assert all(conn.execute(count.format(table, "=")).fetchone()[0] for table in tables)

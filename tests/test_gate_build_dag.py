@@ -91,6 +91,10 @@ def build_project(tmp_path_factory) -> Path:
         "{{ config(tags=['scored']) }}\nselect customer_id, '{{ var(\"business_date\") }}'::date as"
         " business_date, activity, kind, priority, product_line, channel, reason,"
         " requires_marketing_consent, valid_until from stand_in.next_best_activity\n")
+    # and its snapshot of the 360 is the night's
+    (dbt / "stand_in" / "customer_360_daily.sql").write_text(
+        "select '{{ var(\"business_date\") }}'::date as business_date, customer_id"
+        " from stand_in.customer_360_daily\n")
     (dbt / "stand_in" / "_stand_in__models.yml").write_text(STAND_IN_DATA_TESTS)
     (dbt / "profiles.yml").symlink_to(project_root() / "dbt_project" / "profiles.yml")
     # The privacy step between dbt and the gate reads tonight's matches: none.
@@ -171,14 +175,18 @@ def test_a_clean_night_publishes_then_a_stale_silo_stops_the_next(
                              (FIRST_NIGHT, "published.attribution_by_content", 3),
                              (FIRST_NIGHT, "published.attribution_by_product_line", 3),
                              (FIRST_NIGHT, "published.customer_360", 60),
+                             (FIRST_NIGHT, "published.customer_360_daily", 60),
                              (FIRST_NIGHT, "published.customer_propensity", 0),
                              (FIRST_NIGHT, "published.customer_segments", 55),
                              (FIRST_NIGHT, "published.next_best_activity", 11),
+                             (FIRST_NIGHT, "published.segment_membership_history", 55),
                              *((FIRST_NIGHT, f"published.{t}", n) for t, n in BI_CANDIDATE_ROWS.items())],
                             key=lambda night: night[1])
-    # the stand-in's activities carry the night they were built for
+    # the stand-in's activities and snapshot carry the night they were built for
     first_activities = [(c, FIRST_NIGHT, *rest) for c, _, *rest in candidates["next_best_activity"]]
-    assert published(warehouse) == {**candidates, "next_best_activity": first_activities}, (
+    first_snapshot = [(FIRST_NIGHT, c) for _, c in candidates["customer_360_daily"]]
+    assert published(warehouse) == {**candidates, "next_best_activity": first_activities,
+                                    "customer_360_daily": first_snapshot}, (
         "the first night's publication changed")
     with psycopg.connect(dsn_as(warehouse, BI_ROLE, BI_PASSWORD)) as conn:
         assert conn.execute("select count(*) from published.customer_360").fetchone() == (60,)

@@ -155,6 +155,7 @@ def test_a_clean_night_publishes_records_segment_sizes_and_emails_nobody(night, 
         data_docs_index(night))
     assert published == {"published.customer_360": 60, "published.customer_segments": 55,
                          "published.customer_propensity": 0, "published.next_best_activity": 11,
+                         "published.customer_360_daily": 60, "published.segment_membership_history": 55,
                          "published.attribution_by_content": 3, "published.attribution_by_campaign": 3,
                          "published.attribution_by_product_line": 3,
                          **{f"published.{t}": rows for t, rows in BI_CANDIDATE_ROWS.items()}}

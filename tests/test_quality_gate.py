@@ -18,20 +18,17 @@ from typer.testing import CliRunner
 
 from c360.cli import app
 from c360.config import Settings, load_settings
+from c360.orchestration.publishing import PUBLISHED_TABLES
 from c360.publishing.publish import publish
 from c360.quality.context import runtime_dir
 from c360.quality.gate import GateFailed, require_passed, run_gate
 from c360.quality.owners import owner_of
 from c360.quality.results import GateResult
-from c360.quality.suites.bi import BI_TABLES
 from c360.warehouse.bootstrap import bootstrap
 from tests.bi_candidates import bi_candidates
 
 BUSINESS_DATE = date(2026, 11, 20)
 # c360.orchestration.publishing's, candidates of the hand-made marts below
-PUBLISHED_TABLES = ["customer_360", "customer_segments", "customer_propensity", "next_best_activity",
-                    "attribution_by_content", "attribution_by_campaign", "attribution_by_product_line",
-                    *BI_TABLES]
 CUSTOMERS = [f"C{i:03d}" for i in range(1, 61)]
 MARKETED = CUSTOMERS[:50]  # high_value_at_risk: all consented
 SERVICE = CUSTOMERS[50:55]  # open_service_issue: no consent needed

@@ -142,6 +142,15 @@ def test_a_backfilled_night_replaces_that_nights_snapshot_only(three_nights):
         row[2] + 5 for row in before if row[0] == NIGHTS[1]]
 
 
+def test_rebuilding_from_an_earlier_night_onwards_gives_the_same_stretches(three_nights):
+    dsn = three_nights["C360_WAREHOUSE_DSN"]
+    before = stretches(dsn)
+    build_night(three_nights, NIGHTS[1])  # rewinds the stretches to that night
+    assert stretches(dsn) == [("ana", SEGMENT, NIGHTS[0], NIGHTS[1]), ("bo", SEGMENT, NIGHTS[0], None)]
+    build_night(three_nights, NIGHTS[2])
+    assert stretches(dsn) == before
+
+
 def test_retention_deletes_nights_and_ended_stretches_older_than_the_period(three_nights):
     dsn = three_nights["C360_WAREHOUSE_DSN"]
     with psycopg.connect(dsn, autocommit=True) as conn:  # bo's stretch as if it had ended on night one
